@@ -1,0 +1,1 @@
+"""UI-free business rules: ticket catalog and discounts, market items, parking tariffs, orders."""
