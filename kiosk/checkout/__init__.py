@@ -1,0 +1,27 @@
+"""The use-case layer: the UI calls this and nothing lower.
+
+order -> pending payment (journal) -> payment provider -> outcome (journal) -> print -> sync.
+"""
+
+from kiosk.checkout.pipeline import Checkout, CheckoutResult
+from kiosk.checkout.provider import (
+    CardIdentity,
+    Outcome,
+    PaymentHooks,
+    PaymentOutcome,
+    PaymentProvider,
+    PaymentRequest,
+)
+from kiosk.checkout.recovery import recover_pending
+
+__all__ = [
+    "CardIdentity",
+    "Checkout",
+    "CheckoutResult",
+    "Outcome",
+    "PaymentHooks",
+    "PaymentOutcome",
+    "PaymentProvider",
+    "PaymentRequest",
+    "recover_pending",
+]

@@ -1,0 +1,370 @@
+"""The one pipeline every mode uses: order -> pending payment -> provider -> outcome -> print.
+
+Each step is its own committed transaction with its journal entry, so that a crash
+at any instant leaves either a finished payment or a pending one that
+:func:`kiosk.checkout.recovery.recover_pending` resolves. Printing happens after
+the outcome is committed and from the journal; a printer failure never changes the
+payment, it leaves the job queued for reprint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kiosk.checkout.printing import JobPrinter, job_view
+from kiosk.checkout.provider import (
+    CardIdentity,
+    Outcome,
+    PaymentOutcome,
+    PaymentProvider,
+    PaymentRequest,
+)
+from kiosk.errors import KioskError
+from kiosk.journal.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentState,
+    PrintJob,
+    PrintStatus,
+)
+from kiosk.journal.states import check_transition
+from kiosk.journal.store import JournalStore, Tx, utcnow
+from kiosk.sales.order import OrderDraft
+
+log = logging.getLogger(__name__)
+
+_OUTCOME_STATE = {
+    Outcome.APPROVED: PaymentState.APPROVED,
+    Outcome.DECLINED: PaymentState.DECLINED,
+    Outcome.ABORTED: PaymentState.ABORTED,
+}
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """What the screen shows after a payment attempt."""
+
+    order_id: int
+    reference: str
+    payment_id: int
+    state: PaymentState
+    reason: str = ""
+    outcome: PaymentOutcome | None = None
+    #: Print jobs still queued after this attempt (printer trouble): reprint later.
+    unprinted: int = 0
+    print_error: str = ""
+
+
+class _Hooks:
+    """Connects the provider's commit point and progress to the journal and the screen."""
+
+    def __init__(
+        self,
+        checkout: Checkout,
+        payment_id: int,
+        actor: str,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        self._checkout, self._payment_id, self._actor = checkout, payment_id, actor
+        self._progress = progress
+        self.committed = False
+
+    def before_card_commit(self, card: CardIdentity) -> None:
+        with self._checkout.store.transaction(now=self._checkout.clock()) as tx:
+            payment = tx.session.get(Payment, self._payment_id)
+            assert payment is not None
+            payment.pan_masked, payment.pan_token = card.pan_masked, card.pan_token
+            payment.aid, payment.interface, payment.atc = card.aid, card.interface, card.atc
+            payment.updated_at = payment.card_committed_at = tx.now
+            tx.append(
+                "payment.card_commit",
+                {
+                    "payment": self._payment_id,
+                    "pan_masked": card.pan_masked,
+                    "pan_token": card.pan_token,
+                    "aid": card.aid,
+                    "interface": card.interface,
+                    "atc": card.atc,
+                },
+                actor=self._actor,
+            )
+        self.committed = True
+
+    def progress(self, stage: str) -> None:
+        if self._progress is not None:
+            self._progress(stage)
+
+
+class Checkout:
+    """Runs sales through the journal, a payment provider and a printer."""
+
+    def __init__(
+        self,
+        store: JournalStore,
+        provider: PaymentProvider,
+        printer: JobPrinter | None,
+        *,
+        unattended: bool,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store, self.provider, self.printer = store, provider, printer
+        self.unattended, self.clock = unattended, clock
+
+    def pay(
+        self,
+        draft: OrderDraft,
+        *,
+        actor: str,
+        progress: Callable[[str], None] | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> CheckoutResult:
+        """Take payment for ``draft`` and print its documents.
+
+        Raises before anything is charged when an unattended terminal's printer is not
+        ready (the printer's error) or the journal cannot be written (``JournalError``).
+        Card-side failures do not raise: they end in an aborted or uncertain payment.
+        """
+        if self.unattended:
+            if self.printer is None:
+                raise KioskError("no printer configured", code="printer.missing")
+            self.printer.ready()
+        order_id, reference, payment_id = self._open(draft, actor)
+        hooks = _Hooks(self, payment_id, actor, progress)
+        request = PaymentRequest(payment_id, draft.total_fen, reference, self.clock(), cancelled)
+        try:
+            outcome = self.provider.pay(request, hooks)
+        except KioskError as exc:
+            state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
+            self._fail(payment_id, state, exc.code, actor)
+            return CheckoutResult(order_id, reference, payment_id, state, exc.code)
+        except BaseException:
+            # A bug or an interrupt: record what we know, then let it propagate.
+            state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
+            self._fail(payment_id, state, "internal", actor)
+            raise
+        state = self._close(payment_id, outcome, committed=hooks.committed, actor=actor)
+        unprinted, error = self.print_queued(order_id=order_id, actor=actor)
+        return CheckoutResult(
+            order_id, reference, payment_id, state, outcome.reason, outcome, unprinted, error
+        )
+
+    # -- steps, one transaction each ---------------------------------------------------------
+
+    def _open(self, draft: OrderDraft, actor: str) -> tuple[int, str, int]:
+        with self.store.transaction(now=self.clock()) as tx:
+            reference = f"{tx.terminal_id}{tx.next_seq:08d}"
+            order = Order(
+                terminal_id=tx.terminal_id,
+                reference=reference,
+                mode=draft.mode.value,
+                status=OrderStatus.OPEN,
+                created_at=tx.now,
+                subtotal_fen=draft.subtotal_fen,
+                discount_fen=draft.discount_fen,
+                total_fen=draft.total_fen,
+                meta=dict(draft.meta),
+            )
+            order.lines = [
+                OrderLine(
+                    position=i,
+                    sku=li.sku,
+                    name=li.name,
+                    quantity=li.quantity,
+                    unit=li.unit,
+                    unit_price_fen=li.unit_price_fen,
+                    amount_fen=li.amount_fen,
+                    meta=dict(li.meta),
+                )
+                for i, li in enumerate(draft.lines)
+            ]
+            payment = Payment(
+                terminal_id=tx.terminal_id,
+                state=PaymentState.PENDING,
+                amount_fen=draft.total_fen,
+                created_at=tx.now,
+                updated_at=tx.now,
+            )
+            order.payments = [payment]
+            tx.session.add(order)
+            tx.session.flush()
+            tx.append(
+                "order.created",
+                {
+                    "order": order.id,
+                    "reference": reference,
+                    "mode": draft.mode.value,
+                    "lines": [
+                        {
+                            "sku": li.sku,
+                            "name": li.name,
+                            "quantity": li.quantity,
+                            "unit_price_fen": li.unit_price_fen,
+                        }
+                        for li in draft.lines
+                    ],
+                    "subtotal_fen": draft.subtotal_fen,
+                    "discount_fen": draft.discount_fen,
+                    "total_fen": draft.total_fen,
+                },
+                actor=actor,
+            )
+            tx.append(
+                "payment.pending",
+                {"payment": payment.id, "order": order.id, "amount_fen": draft.total_fen},
+                actor=actor,
+            )
+            return order.id, reference, payment.id
+
+    def _fail(self, payment_id: int, state: PaymentState, reason: str, actor: str) -> None:
+        with self.store.transaction(now=self.clock()) as tx:
+            payment = self._transition(tx, payment_id, state)
+            payment.reason = reason
+            tx.append(
+                f"payment.{state.value}", {"payment": payment_id, "reason": reason}, actor=actor
+            )
+
+    def _close(
+        self, payment_id: int, outcome: PaymentOutcome, *, committed: bool, actor: str
+    ) -> PaymentState:
+        state = _OUTCOME_STATE[outcome.outcome]
+        if state is PaymentState.ABORTED and committed:
+            # The card was asked; "aborted" would claim nothing was charged.
+            state = PaymentState.UNCERTAIN
+        with self.store.transaction(now=self.clock()) as tx:
+            payment = self._transition(tx, payment_id, state)
+            for name in (
+                "reason",
+                "path",
+                "interface",
+                "aid",
+                "app_label",
+                "pan_masked",
+                "pan_token",
+                "atc",
+                "cid",
+                "cryptogram",
+                "response_code",
+                "ec_balance_before_fen",
+                "ec_balance_after_fen",
+                "card_data",
+            ):
+                value = getattr(outcome, name)
+                if value not in ("", None) or name == "card_data":
+                    setattr(payment, name, value)
+            payload = {
+                "payment": payment_id,
+                "amount_fen": payment.amount_fen,
+                "reason": outcome.reason,
+                "path": outcome.path,
+                "aid": outcome.aid,
+                "pan_masked": outcome.pan_masked,
+                "atc": outcome.atc,
+                "cid": outcome.cid,
+                "cryptogram": outcome.cryptogram,
+                "response_code": outcome.response_code,
+                "ec_balance_after_fen": outcome.ec_balance_after_fen,
+            }
+            tx.append(f"payment.{state.value}", payload, actor=actor)
+            if state is PaymentState.APPROVED:
+                order = tx.session.get(Order, payment.order_id)
+                assert order is not None
+                order.status = OrderStatus.PAID
+                self._queue_documents(tx, order, actor)
+        return state
+
+    def _queue_documents(self, tx: Tx, order: Order, actor: str) -> None:
+        kinds = ["receipt"] + [
+            f"ticket:{line.position}:{n}"
+            for line in order.lines
+            if line.meta.get("ticket")
+            for n in range(line.quantity)
+        ]
+        jobs = [
+            PrintJob(
+                terminal_id=tx.terminal_id,
+                order_id=order.id,
+                kind=kind,
+                status=PrintStatus.QUEUED,
+                created_at=tx.now,
+            )
+            for kind in kinds
+        ]
+        tx.session.add_all(jobs)
+        tx.session.flush()
+        for job in jobs:
+            tx.append(
+                "print.queued", {"job": job.id, "order": order.id, "kind": job.kind}, actor=actor
+            )
+
+    @staticmethod
+    def _transition(tx: Tx, payment_id: int, state: PaymentState) -> Payment:
+        payment = tx.session.get(Payment, payment_id, with_for_update=True)
+        if payment is None:
+            raise KioskError(f"payment {payment_id} not found", code="journal.not_found")
+        check_transition(payment.state, state)
+        payment.state, payment.updated_at = state, tx.now
+        return payment
+
+    # -- printing -------------------------------------------------------------------------------
+
+    def print_queued(self, *, order_id: int | None = None, actor: str) -> tuple[int, str]:
+        """Print queued jobs (of one order, or all) in order; stop at the first printer error.
+
+        Returns how many jobs are still queued and the error code that stopped printing.
+        """
+        with self.store.read() as session:
+            query = (
+                select(PrintJob).where(PrintJob.status == PrintStatus.QUEUED).order_by(PrintJob.id)
+            )
+            if order_id is not None:
+                query = query.where(PrintJob.order_id == order_id)
+            jobs = list(session.scalars(query))
+            orders = {
+                o.id: o
+                for o in session.scalars(
+                    select(Order)
+                    .where(Order.id.in_({j.order_id for j in jobs}))
+                    .options(selectinload(Order.lines), selectinload(Order.payments))
+                )
+            }
+            views = [job_view(j, orders.get(j.order_id) if j.order_id else None) for j in jobs]
+        if self.printer is None:
+            return len(views), "printer.missing"
+        for done, view in enumerate(views):
+            try:
+                self.printer.print_job(view)
+            except KioskError as exc:
+                self._job_failed(view.job_id, exc.code, actor)
+                return len(views) - done, exc.code
+            self._job_printed(view.job_id, actor)
+        return 0, ""
+
+    def _job_printed(self, job_id: int, actor: str) -> None:
+        with self.store.transaction(now=self.clock()) as tx:
+            job = tx.session.get(PrintJob, job_id)
+            assert job is not None
+            job.status, job.printed_at, job.attempts = PrintStatus.PRINTED, tx.now, job.attempts + 1
+            tx.append(
+                f"{job.kind.split(':')[0]}.printed",
+                {"job": job_id, "order": job.order_id},
+                actor=actor,
+            )
+
+    def _job_failed(self, job_id: int, code: str, actor: str) -> None:
+        with self.store.transaction(now=self.clock()) as tx:
+            job = tx.session.get(PrintJob, job_id)
+            assert job is not None
+            job.attempts, job.last_error = job.attempts + 1, code
+            tx.append(
+                f"{job.kind.split(':')[0]}.failed",
+                {"job": job_id, "order": job.order_id, "error": code},
+                actor=actor,
+            )

@@ -1,0 +1,344 @@
+"""Typed settings from one TOML file, with environment overrides.
+
+Where the settings come from, first match wins:
+
+1. ``--config FILE`` on the command line, or ``$KIOSK_CONFIG``;
+2. ``/etc/kiosk/kiosk.toml`` when it exists;
+3. nothing: built-in defaults, which run the demo (SQLite under ``./var``, the card
+   simulator, a printer preview).
+
+Any key can be overridden by an environment variable ``KIOSK_<SECTION>__<KEY>``
+(e.g. ``KIOSK_PRINTER__URL=tcp://10.0.0.5:9100``). Every key is documented in
+``assets/config/kiosk.toml``. A bad file or value raises :class:`ConfigError`
+naming the key and saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kiosk.errors import ConfigError
+from kiosk.money import MAX_FEN
+
+DEFAULT_PATHS = (Path("/etc/kiosk/kiosk.toml"),)
+ENV_PREFIX = "KIOSK_"
+
+T = TypeVar("T")
+
+
+class Mode(enum.StrEnum):
+    """What the terminal is deployed as; chooses the start screen and the checkout rules."""
+
+    TICKET = "ticket"
+    MARKET = "market"
+    PARKING = "parking"
+    GATE = "gate"
+    ADMIN = "admin"
+
+
+class OnlinePolicy(enum.StrEnum):
+    """When the kernel may go to the acquirer: ``auto`` decides by amount and reachability."""
+
+    AUTO = "auto"
+    NEVER = "never"
+    ALWAYS = "always"
+
+
+def _check(pred: Callable[[Any], bool], why: str) -> dict[str, Any]:
+    return {"check": pred, "why": why}
+
+
+def _fen(default: int) -> Any:
+    return field(default=default, metadata=_check(lambda v: 0 <= v <= MAX_FEN, "0–999999999 fen"))
+
+
+_PRINTER_SCHEMES = frozenset({"tcp", "usb", "serial", "file", "cups"})
+
+
+def _matches(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda v: compiled.fullmatch(v) is not None
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    """Who this terminal is (ISO 8583 field 41/42 sizes) and what it is deployed as."""
+
+    id: str = field(
+        default="DEMO0001",
+        metadata=_check(_matches(r"[A-Z0-9]{8}"), "8 of A-Z 0-9"),
+    )
+    merchant_id: str = field(
+        default="898000000000001",
+        metadata=_check(_matches(r"[A-Z0-9]{15}"), "15 of A-Z 0-9"),
+    )
+    merchant_name: str = field(default="演示景区售票处", metadata=_check(bool, "must not be empty"))
+    mode: Mode = Mode.TICKET
+    #: Unattended terminals refuse payment they cannot finish (printer, journal).
+    unattended: bool = True
+
+
+@dataclass(frozen=True)
+class JournalSettings:
+    """Where the journal lives: any SQLAlchemy URL; empty means SQLite under ``data_dir``."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """The card path: which reader, when to go online, electronic-cash and floor limits."""
+
+    #: ``sim:PROFILE`` (in-process card simulator), ``pcsc`` (first reader) or ``pcsc:NAME``.
+    reader: str = field(
+        default="sim:debit-ec",
+        metadata=_check(
+            lambda v: v == "pcsc" or v.startswith(("sim:", "pcsc:")),
+            "sim:PROFILE, pcsc or pcsc:READER NAME",
+        ),
+    )
+    online: OnlinePolicy = OnlinePolicy.AUTO
+    #: ``host:port`` of the acquirer (ISO 8583); empty: no host configured (offline only).
+    host: str = ""
+    host_timeout_s: float = field(default=15.0, metadata=_check(lambda v: 0 < v <= 120, "0–120 s"))
+    #: 9F7B, EC terminal transaction limit: amounts below it may use electronic cash.
+    ec_terminal_limit_fen: int = _fen(100_000)
+    #: 9F1B, terminal floor limit: above it, a transaction goes online when it can.
+    floor_limit_fen: int = _fen(50_000)
+    #: Most the terminal holds in offline approvals not yet uploaded before refusing offline.
+    max_offline_total_fen: int = _fen(2_000_000)
+    #: Seconds the customer has to present a card.
+    card_timeout_s: float = field(default=60.0, metadata=_check(lambda v: 1 <= v <= 600, "1–600 s"))
+    #: Accept the project's test CA keys (demo and simulator only; never in production).
+    allow_test_keys: bool = True
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    """The receipt printer: ``preview``, ``tcp://host:9100``, ``usb://VID:PID``, ``serial://…``."""
+
+    url: str = field(
+        default="preview",
+        metadata=_check(
+            lambda v: v == "preview" or v.split("://", 1)[0] in _PRINTER_SCHEMES,
+            "preview, tcp://, usb://, serial://, file:// or cups://",
+        ),
+    )
+    width_mm: int = field(default=58, metadata=_check(lambda v: v in (58, 80), "58 or 80"))
+    #: The printer has a GB18030 font; if not, Chinese lines are printed as images.
+    chinese_font: bool = True
+    status_timeout_s: float = field(default=2.0, metadata=_check(lambda v: 0 < v <= 30, "0–30 s"))
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """Upload of the journal to the back-office hub."""
+
+    #: ``https://hub.example/`` of the back office; empty disables sync.
+    hub_url: str = ""
+    interval_s: float = field(default=30.0, metadata=_check(lambda v: 1 <= v <= 3600, "1–3600 s"))
+    #: File with this terminal's signing key (created on first start when absent).
+    key_file: str = ""
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """The screen: language, full screen, idle timeout, operator PIN."""
+
+    language: str = field(
+        default="zh_CN", metadata=_check(lambda v: v in ("zh_CN", "en"), "zh_CN or en")
+    )
+    fullscreen: bool = False
+    idle_timeout_s: float = field(
+        default=60.0, metadata=_check(lambda v: 5 <= v <= 3600, "5–3600 s")
+    )
+    #: PBKDF2 hash of the operator PIN (``kiosk admin set-pin``); empty: demo PIN 000000.
+    operator_pin_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings. ``data_dir`` holds the SQLite journal, keys and card-simulator state."""
+
+    data_dir: Path = Path("var")
+    #: Demo mode: card simulator panel and printer preview are shown.
+    demo: bool = True
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    journal: JournalSettings = field(default_factory=JournalSettings)
+    payment: PaymentSettings = field(default_factory=PaymentSettings)
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    source: str = field(default="defaults", compare=False)
+
+    @property
+    def journal_url(self) -> str:
+        """The journal's SQLAlchemy URL (SQLite in ``data_dir`` unless configured)."""
+        return self.journal.url or f"sqlite:///{self.data_dir / 'journal.db'}"
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load settings from ``path`` (or the default places), then apply environment overrides."""
+    environ = os.environ if environ is None else environ
+    chosen = (
+        Path(path)
+        if path
+        else (
+            Path(environ["KIOSK_CONFIG"])
+            if environ.get("KIOSK_CONFIG")
+            else next((p for p in DEFAULT_PATHS if p.is_file()), None)
+        )
+    )
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if chosen is not None:
+        data = _read_toml(chosen)
+        source = str(chosen)
+    _apply_env(data, environ)
+    settings = _build(Settings, data, prefix="")
+    return dataclasses.replace(settings, source=source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"config file not found: {path}", code="config.missing", path=str(path)
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}", code="config.syntax", path=str(path)
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read: {exc.strerror}", code="config.unreadable", path=str(path)
+        ) from exc
+
+
+def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Fold ``KIOSK_SECTION__KEY=value`` into ``data`` as strings; typing happens in _build."""
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        table = data.setdefault(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{section}: must be a table", code="config.type", key=section)
+        table[key] = _EnvString(value)
+
+
+class _EnvString(str):
+    """A value from the environment: converted to the field's type rather than type-checked."""
+
+
+def _build(cls: type[T], data: Mapping[str, Any], *, prefix: str) -> T:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "source"}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        key = prefix + unknown[0]
+        raise ConfigError(f"unknown setting {key!r}", code="config.unknown_key", key=key)
+    values: dict[str, Any] = {}
+    for name, raw in data.items():
+        key = prefix + name
+        f = fields[name]
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(raw, Mapping):
+                raise ConfigError(f"{key}: must be a table", code="config.type", key=key)
+            values[name] = _build(hint, raw, prefix=key + ".")  # type: ignore[arg-type]
+            continue
+        value = _convert(key, hint, raw)
+        check = f.metadata.get("check")
+        if check is not None and not check(value):
+            raise ConfigError(
+                f"{key}: {value!r} is not allowed ({f.metadata['why']})",
+                code="config.value",
+                key=key,
+            )
+        values[name] = value
+    return cls(**values)
+
+
+_NOT = object()
+
+
+def _env_bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+#: type -> (accept a TOML value or return _NOT, parse an environment string)
+_CONVERTERS: dict[Any, tuple[Callable[[Any], Any], Callable[[str], Any]]] = {
+    bool: (lambda v: v if isinstance(v, bool) else _NOT, _env_bool),
+    int: (lambda v: v if isinstance(v, int) and not isinstance(v, bool) else _NOT, int),
+    float: (lambda v: float(v) if _is_number(v) else _NOT, float),
+    str: (lambda v: v if isinstance(v, str) else _NOT, str),
+    Path: (lambda v: Path(v) if isinstance(v, str) and v else _NOT, Path),
+}
+
+
+def _convert(key: str, hint: Any, raw: Any) -> Any:
+    """Convert a TOML value (or an environment string) to the field's type, or raise."""
+    try:
+        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+            return hint(raw)
+        from_toml, from_env = _CONVERTERS[hint]
+        value = from_env(raw) if isinstance(raw, _EnvString) else from_toml(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{key}: {raw!r} is not a valid {_type_name(hint)}", code="config.value", key=key
+        ) from exc
+    if value is _NOT:
+        raise ConfigError(
+            f"{key}: expected {_type_name(hint)}, got {type(raw).__name__} {raw!r}",
+            code="config.type",
+            key=key,
+        )
+    return value
+
+
+def _type_name(hint: Any) -> str:
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(repr(m.value) for m in hint)
+    return {bool: "boolean", int: "integer", float: "number", str: "string", Path: "path"}.get(
+        hint, str(hint)
+    )
+
+
+def documented_keys() -> list[str]:
+    """Every settable key as ``section.key`` (top-level keys bare), for docs and tests."""
+
+    def walk(cls: type, prefix: str) -> list[str]:
+        hints = typing.get_type_hints(cls)
+        out: list[str] = []
+        for f in dataclasses.fields(cls):
+            if f.name == "source":
+                continue
+            if dataclasses.is_dataclass(hints[f.name]):
+                out += walk(hints[f.name], prefix + f.name + ".")
+            else:
+                out.append(prefix + f.name)
+        return out
+
+    return walk(Settings, "")

@@ -1,0 +1,106 @@
+"""What ``kiosk doctor`` checks: each part the terminal needs, in plain words."""
+
+from __future__ import annotations
+
+import enum
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.config import Settings
+from kiosk.errors import KioskError
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+    @property
+    def severity(self) -> int:
+        return {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2}[self]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+def _config(settings: Settings) -> Check:
+    return Check("config", Status.OK, f"loaded from {settings.source}")
+
+
+def _journal(settings: Settings) -> Check:
+    from kiosk.journal.store import JournalStore
+    from kiosk.journal.verify import verify_journal
+
+    store = JournalStore(settings.journal_url, settings.terminal.id)
+    try:
+        report = verify_journal(store)
+    finally:
+        store.dispose()
+    if not report.ok:
+        return Check("journal", Status.FAIL, f"{store.safe_url}: {report.problems[0]}")
+    return Check("journal", Status.OK, f"{store.safe_url}: {report.entries} entries, intact")
+
+
+def _reader(settings: Settings) -> Check:
+    if settings.payment.reader.startswith("sim:"):
+        return Check("reader", Status.OK, f"card simulator ({settings.payment.reader[4:]})")
+    from smartcard.Exceptions import SmartcardException
+    from smartcard.System import readers
+
+    try:
+        names = [str(r) for r in readers()]
+    except SmartcardException as exc:
+        return Check("reader", Status.FAIL, f"PC/SC not available: {exc}")
+    wanted = settings.payment.reader.partition(":")[2]
+    if not names or (wanted and wanted not in names):
+        return Check("reader", Status.FAIL, f"reader not found; PC/SC sees: {names or 'none'}")
+    return Check("reader", Status.OK, ", ".join(names))
+
+
+def _fonts(_settings: Settings) -> Check:
+    if shutil.which("fc-list") is None:
+        return Check("fonts", Status.WARN, "fc-list not found; cannot check for a CJK font")
+    out = subprocess.run(
+        ["fc-list", ":lang=zh-cn", "family"],  # noqa: S607 - PATH lookup
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    if not out.strip():
+        return Check("fonts", Status.FAIL, "no Chinese font installed (fonts-noto-cjk)")
+    return Check("fonts", Status.OK, out.splitlines()[0].split(",")[0])
+
+
+def _translations(settings: Settings) -> Check:
+    qm = (
+        Path(__file__).resolve().parents[1] / "assets" / "i18n" / f"kiosk_{settings.ui.language}.qm"
+    )
+    if settings.ui.language != "en" and not qm.is_file():
+        return Check("language", Status.FAIL, f"missing {qm}")
+    return Check("language", Status.OK, settings.ui.language)
+
+
+CHECKS: tuple[Callable[[Settings], Check], ...] = (
+    _config,
+    _journal,
+    _reader,
+    _fonts,
+    _translations,
+)
+
+
+def run_checks(settings: Settings) -> Iterator[Check]:
+    """Run every check; a check that raises a KioskError reports FAIL with its message."""
+    for check in CHECKS:
+        name = check.__name__.strip("_")
+        try:
+            yield check(settings)
+        except KioskError as exc:
+            yield Check(name, Status.FAIL, str(exc))

@@ -1,0 +1,63 @@
+"""``kiosk journal export|verify``: read the journal without the UI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from kiosk.cli_support import load_from_args
+from kiosk.journal.store import JournalStore
+from kiosk.journal.verify import verify_journal
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("journal", help="export or verify the journal")
+    actions = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="print journal entries")
+    export.add_argument("--json", action="store_true", help="one JSON object per line")
+    export.add_argument(
+        "--after",
+        type=int,
+        default=0,
+        metavar="SEQ",
+        help="only entries after this sequence number",
+    )
+    export.set_defaults(func=_export)
+    verify = actions.add_parser("verify", help="check the sequence and hash chain")
+    verify.set_defaults(func=_verify)
+
+
+def _open(args: argparse.Namespace) -> JournalStore:
+    settings = load_from_args(args)
+    return JournalStore(settings.journal_url, settings.terminal.id)
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = _open(args)
+    for entry in store.entries(after_seq=args.after):
+        if args.json:
+            row = {
+                "terminal": entry.terminal_id,
+                "seq": entry.seq,
+                "ts": entry.ts,
+                "event": entry.event,
+                "actor": entry.actor,
+                "payload": entry.payload,
+                "prev_hash": entry.prev_hash,
+                "hash": entry.hash,
+            }
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(f"{entry.seq:>8} {entry.ts} {entry.event:<24} {entry.actor}\n")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    report = verify_journal(_open(args))
+    for problem in report.problems:
+        sys.stdout.write(f"FAIL {problem}\n")
+    verdict = "intact" if report.ok else "BROKEN"
+    sys.stdout.write(f"journal of {report.terminal_id}: {report.entries} entries, {verdict}\n")
+    return 0 if report.ok else 1

@@ -1,0 +1,242 @@
+"""Opening the journal database and writing to it, one transaction at a time.
+
+SQLite (the default) runs in WAL mode with ``synchronous=FULL`` so that a commit
+survives power loss, and every write transaction starts with ``BEGIN IMMEDIATE``
+so that concurrent writers queue instead of failing on lock upgrade. On
+PostgreSQL the terminal row is locked ``FOR UPDATE`` for the same effect. Either
+way sequence numbers stay gapless: the entry and the head move in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.errors import KioskError
+from kiosk.journal.chain import GENESIS, entry_hash
+from kiosk.journal.models import JournalEntry, Terminal
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class JournalError(KioskError):
+    """The journal cannot be opened or written: no payment may be taken."""
+
+    code = "journal.unavailable"
+
+
+def _cause(exc: SQLAlchemyError) -> object:
+    """The driver's own message when there is one (SQLAlchemy's adds a long URL footer)."""
+    return getattr(exc, "orig", None) or exc
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    """The timestamp form stored in and hashed with an entry: UTC, microseconds, ``Z``."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def create_journal_engine(url: str) -> Engine:
+    """An engine for ``url`` with the durability settings the journal needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN IMMEDIATE is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (run at every start; cheap when current)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@dataclass(frozen=True)
+class Appended:
+    """An entry as written (the ORM row is not needed on the write path)."""
+
+    terminal_id: str
+    seq: int
+    ts: str
+    event: str
+    actor: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass
+class Tx:
+    """One open write transaction: state changes and the journal entries that record them.
+
+    Entries are buffered and written with the head in one statement each at commit time:
+    the write path is Core, not ORM, because it is the hot path of every sale.
+    """
+
+    session: Session
+    terminal_id: str
+    now: datetime
+    last_seq: int
+    last_hash: str
+    appended: list[Appended] = field(default_factory=list)
+
+    @property
+    def next_seq(self) -> int:
+        return self.last_seq + 1
+
+    def append(self, event_name: str, payload: dict[str, Any], *, actor: str) -> Appended:
+        """Add the next entry of this terminal's chain (committed with the transaction)."""
+        seq, ts = self.last_seq + 1, iso(self.now)
+        digest = entry_hash(
+            terminal_id=self.terminal_id,
+            seq=seq,
+            ts=ts,
+            event=event_name,
+            actor=actor,
+            payload=payload,
+            prev_hash=self.last_hash,
+        )
+        entry = Appended(
+            self.terminal_id, seq, ts, event_name, actor, payload, self.last_hash, digest
+        )
+        self.appended.append(entry)
+        self.last_seq, self.last_hash = seq, digest
+        return entry
+
+    def write(self) -> None:
+        """Flush buffered entries and the new head (called once, just before commit)."""
+        if not self.appended:
+            return
+        self.session.flush()
+        conn = self.session.connection()
+        conn.execute(_INSERT_ENTRY, [vars(e) for e in self.appended])
+        conn.execute(
+            _UPDATE_HEAD, {"tid": self.terminal_id, "seq": self.last_seq, "digest": self.last_hash}
+        )
+
+
+# Built once: these run in every write transaction.
+_INSERT_ENTRY = insert(JournalEntry)
+_UPDATE_HEAD = (
+    update(Terminal)
+    .where(Terminal.id == bindparam("tid"))
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
+)
+_SELECT_HEAD = (
+    select(Terminal.last_seq, Terminal.last_hash)
+    .where(Terminal.id == bindparam("tid"))
+    .with_for_update()
+)
+
+
+class JournalStore:
+    """The journal of one terminal in one database."""
+
+    def __init__(self, url: str, terminal_id: str) -> None:
+        self.url = url
+        self.terminal_id = terminal_id
+        try:
+            self.engine = create_journal_engine(url)
+            migrate(self.engine)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            with self._sessions.begin() as session:
+                if session.get(Terminal, terminal_id) is None:
+                    session.add(Terminal(id=terminal_id, created_at=utcnow(), last_hash=GENESIS))
+        except SQLAlchemyError as exc:
+            raise JournalError(
+                f"cannot open the journal at {self.safe_url}: {_cause(exc)}", url=self.safe_url
+            ) from exc
+        self._listeners: list[Any] = []
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def on_commit(self, listener: Any) -> None:
+        """Call ``listener(entries)`` after each commit that appended entries (e.g. wake sync)."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:
+        """A write transaction; commits on success, rolls back on any exception.
+
+        Raises :class:`JournalError` when the database refuses the commit.
+        """
+        now = now or utcnow()
+        try:
+            with self._sessions.begin() as session:
+                head = session.connection().execute(_SELECT_HEAD, {"tid": self.terminal_id}).one()
+                tx = Tx(session, self.terminal_id, now, head.last_seq, head.last_hash)
+                yield tx
+                tx.write()
+        except SQLAlchemyError as exc:
+            raise JournalError(f"journal write failed: {_cause(exc)}") from exc
+        for listener in self._listeners:
+            listener(list(tx.appended))
+
+    def record(
+        self, event_name: str, payload: dict[str, Any], *, actor: str, now: datetime | None = None
+    ) -> Appended:
+        """Append one entry in a transaction of its own."""
+        with self.transaction(now=now) as tx:
+            return tx.append(event_name, payload, actor=actor)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading (rolled back at the end)."""
+        with self._sessions() as session:
+            yield session
+
+    def entries(self, *, after_seq: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """Entries of this terminal in sequence order, from ``after_seq + 1``."""
+        with self.read() as session:
+            query = (
+                select(JournalEntry)
+                .where(JournalEntry.terminal_id == self.terminal_id, JournalEntry.seq > after_seq)
+                .order_by(JournalEntry.seq)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return list(session.scalars(query))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,144 @@
+"""The main window: a stack of screens, starting with the mode chooser."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.config import Mode, Settings
+from kiosk.ui.i18n import Translations
+
+#: Modes offered by the chooser, in screen order.
+CHOOSER_MODES = (Mode.TICKET, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
+
+
+def mode_title(mode: Mode) -> str:
+    titles = {
+        Mode.TICKET: QCoreApplication.translate("Modes", "Ticket kiosk"),
+        Mode.MARKET: QCoreApplication.translate("Modes", "Market POS"),
+        Mode.PARKING: QCoreApplication.translate("Modes", "Parking terminal"),
+        Mode.GATE: QCoreApplication.translate("Modes", "Gate"),
+        Mode.ADMIN: QCoreApplication.translate("Modes", "Administration"),
+    }
+    return titles[mode]
+
+
+class ModeChooser(QWidget):
+    """Big buttons, one per mode, and the language toggle."""
+
+    mode_chosen = Signal(Mode)
+    language_toggled = Signal()
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.setObjectName("mode_chooser")
+        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self._title.setProperty("role", "title")
+        self._merchant = QLabel(
+            settings.terminal.merchant_name, alignment=Qt.AlignmentFlag.AlignCenter
+        )
+        self._merchant.setProperty("role", "hint")
+        grid = QGridLayout()
+        self.buttons: dict[Mode, QPushButton] = {}
+        for i, mode in enumerate(CHOOSER_MODES):
+            button = QPushButton()
+            button.setObjectName(f"mode_{mode.value}")
+            button.setMinimumSize(280, 160)
+            button.clicked.connect(lambda _=False, m=mode: self.mode_chosen.emit(m))
+            grid.addWidget(button, i // 2, i % 2)
+            self.buttons[mode] = button
+        self.language_button = QPushButton()
+        self.language_button.setObjectName("language")
+        self.language_button.setProperty("role", "secondary")
+        self.language_button.clicked.connect(self.language_toggled)
+        bottom = QHBoxLayout()
+        bottom.addStretch()
+        bottom.addWidget(self.language_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._title)
+        layout.addWidget(self._merchant)
+        layout.addLayout(grid, 1)
+        layout.addLayout(bottom)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._title.setText(self.tr("Choose how this terminal works"))
+        for mode, button in self.buttons.items():
+            button.setText(mode_title(mode))
+        # The toggle names the *other* language, in that language.
+        self.language_button.setText(self.tr("中文"))  # zh_CN translation: "English"
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class ModeScreen(QWidget):
+    """The screen of one mode; later issues replace its body with the mode's flow."""
+
+    back = Signal()
+
+    def __init__(self, mode: Mode) -> None:
+        super().__init__()
+        self.mode = mode
+        self.setObjectName(f"screen_{mode.value}")
+        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self._title.setProperty("role", "title")
+        self._back = QPushButton()
+        self._back.setObjectName("back")
+        self._back.setProperty("role", "secondary")
+        self._back.clicked.connect(self.back)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._title, 1)
+        layout.addWidget(self._back)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._title.setText(mode_title(self.mode))
+        self._back.setText(self.tr("Back"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """Holds the screens; the chooser first in demo mode, the configured mode otherwise."""
+
+    def __init__(self, settings: Settings, translations: Translations, *, chooser: bool) -> None:
+        super().__init__()
+        self.settings, self.translations = settings, translations
+        self.setObjectName("main_window")
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.chooser = ModeChooser(settings)
+        self.chooser.mode_chosen.connect(self.show_mode)
+        self.chooser.language_toggled.connect(self.toggle_language)
+        self.stack.addWidget(self.chooser)
+        self.screens: dict[Mode, ModeScreen] = {}
+        self.resize(1024, 768)
+        self.setWindowTitle("kiosk")
+        if not chooser:
+            self.show_mode(settings.terminal.mode)
+
+    def show_mode(self, mode: Mode) -> None:
+        screen = self.screens.get(mode)
+        if screen is None:
+            screen = self.screens[mode] = ModeScreen(mode)
+            screen.back.connect(lambda: self.stack.setCurrentWidget(self.chooser))
+            self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+
+    def toggle_language(self) -> None:
+        self.translations.use("en" if self.translations.language != "en" else "zh_CN")

@@ -1,0 +1,37 @@
+"""Shared test setup: offscreen Qt, a modest hypothesis budget, journal fixtures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never let a developer's or the machine's config leak into a test.
+os.environ.pop("KIOSK_CONFIG", None)
+
+settings.register_profile(
+    "kiosk", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("fuzz", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "kiosk"))
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def journal_url(tmp_path: Path) -> str:
+    """A fresh SQLite journal file (the production default)."""
+    return f"sqlite:///{tmp_path / 'journal.db'}"
+
+
+@pytest.fixture
+def store(journal_url: str) -> Iterator[object]:
+    from kiosk.journal.store import JournalStore
+
+    s = JournalStore(journal_url, "TEST0001")
+    yield s
+    s.dispose()

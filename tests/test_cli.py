@@ -1,0 +1,89 @@
+"""The command line: help, one-line errors with non-zero exit, demo window and doctor."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def kiosk(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen", **(env or {}))
+    full_env.pop("KIOSK_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    """`kiosk --help` lists the sub-commands."""
+    out = kiosk("--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for command in ("demo", "run", "doctor", "journal"):
+        assert command in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--config", "missing.toml", "doctor"), "config.missing"),
+        (("--config", "bad.toml", "journal", "verify"), "config.syntax"),
+        (("journal", "verify"), "config.value"),
+    ],
+    ids=["missing-config", "broken-toml", "bad-env"],
+)
+def test_bad_input_is_one_line_and_nonzero(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    """Bad configuration gives one line on stderr, exit 2, and no traceback."""
+    (tmp_path / "bad.toml").write_text("[terminal\n")
+    out = kiosk(
+        *args,
+        cwd=tmp_path,
+        env={"KIOSK_PRINTER__WIDTH_MM": "70"} if args == ("journal", "verify") else None,
+    )
+    assert out.returncode == 2
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_command_is_an_error(tmp_path: Path) -> None:
+    """An unknown sub-command is refused with a usage error."""
+    out = kiosk("fly", cwd=tmp_path)
+    assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_doctor_and_journal_on_demo_defaults(tmp_path: Path) -> None:
+    """On demo defaults, doctor passes and the journal verifies and exports as JSON lines."""
+    out = kiosk("doctor", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "journal" in out.stdout and "intact" in out.stdout
+    from kiosk.journal.store import JournalStore
+
+    JournalStore(f"sqlite:///{tmp_path / 'var' / 'journal.db'}", "DEMO0001").record(
+        "test.cli", {"text": "收据"}, actor="t"
+    )
+    out = kiosk("journal", "export", "--json", cwd=tmp_path)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(r["seq"], r["event"], r["payload"]["text"]) for r in rows] == [(1, "test.cli", "收据")]
+    assert kiosk("journal", "verify", cwd=tmp_path).returncode == 0
+
+
+def test_demo_opens_a_window(tmp_path: Path) -> None:
+    """`kiosk demo` starts the Qt application and exits cleanly when asked to."""
+    out = kiosk("demo", "--quit-after", "0.5", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
