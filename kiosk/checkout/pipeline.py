@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from kiosk.checkout.printing import JobPrinter, job_view
@@ -35,11 +35,28 @@ from kiosk.journal.models import (
     PrintJob,
     PrintStatus,
 )
-from kiosk.journal.states import check_transition
+from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
 
 log = logging.getLogger(__name__)
+
+#: Outcome fields copied onto the payment row when the provider filled them in.
+_OUTCOME_COLUMNS = (
+    "reason",
+    "path",
+    "interface",
+    "aid",
+    "app_label",
+    "pan_masked",
+    "pan_token",
+    "atc",
+    "cid",
+    "cryptogram",
+    "response_code",
+    "ec_balance_before_fen",
+    "ec_balance_after_fen",
+)
 
 _OUTCOME_STATE = {
     Outcome.APPROVED: PaymentState.APPROVED,
@@ -225,8 +242,7 @@ class Checkout:
 
     def _fail(self, payment_id: int, state: PaymentState, reason: str, actor: str) -> None:
         with self.store.transaction(now=self.clock()) as tx:
-            payment = self._transition(tx, payment_id, state)
-            payment.reason = reason
+            transition(tx, payment_id, state, reason=reason)
             tx.append(
                 f"payment.{state.value}", {"payment": payment_id, "reason": reason}, actor=actor
             )
@@ -238,30 +254,16 @@ class Checkout:
         if state is PaymentState.ABORTED and committed:
             # The card was asked; "aborted" would claim nothing was charged.
             state = PaymentState.UNCERTAIN
+        values = {
+            name: getattr(outcome, name)
+            for name in _OUTCOME_COLUMNS
+            if getattr(outcome, name) not in ("", None)
+        }
         with self.store.transaction(now=self.clock()) as tx:
-            payment = self._transition(tx, payment_id, state)
-            for name in (
-                "reason",
-                "path",
-                "interface",
-                "aid",
-                "app_label",
-                "pan_masked",
-                "pan_token",
-                "atc",
-                "cid",
-                "cryptogram",
-                "response_code",
-                "ec_balance_before_fen",
-                "ec_balance_after_fen",
-                "card_data",
-            ):
-                value = getattr(outcome, name)
-                if value not in ("", None) or name == "card_data":
-                    setattr(payment, name, value)
+            row = transition(tx, payment_id, state, card_data=outcome.card_data, **values)
             payload = {
                 "payment": payment_id,
-                "amount_fen": payment.amount_fen,
+                "amount_fen": row.amount_fen,
                 "reason": outcome.reason,
                 "path": outcome.path,
                 "aid": outcome.aid,
@@ -274,44 +276,43 @@ class Checkout:
             }
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:
-                order = tx.session.get(Order, payment.order_id)
-                assert order is not None
-                order.status = OrderStatus.PAID
-                self._queue_documents(tx, order, actor)
+                tx.connection.execute(
+                    update(Order).where(Order.id == row.order_id).values(status=OrderStatus.PAID)
+                )
+                self._queue_documents(tx, row.order_id, actor)
         return state
 
-    def _queue_documents(self, tx: Tx, order: Order, actor: str) -> None:
+    @staticmethod
+    def _queue_documents(tx: Tx, order_id: int, actor: str) -> None:
+        """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
+        lines = tx.connection.execute(
+            select(OrderLine.position, OrderLine.quantity, OrderLine.meta)
+            .where(OrderLine.order_id == order_id)
+            .order_by(OrderLine.position)
+        )
         kinds = ["receipt"] + [
             f"ticket:{line.position}:{n}"
-            for line in order.lines
+            for line in lines
             if line.meta.get("ticket")
             for n in range(line.quantity)
         ]
-        jobs = [
-            PrintJob(
-                terminal_id=tx.terminal_id,
-                order_id=order.id,
-                kind=kind,
-                status=PrintStatus.QUEUED,
-                created_at=tx.now,
-            )
+        rows = [
+            {
+                "terminal_id": tx.terminal_id,
+                "order_id": order_id,
+                "kind": kind,
+                "status": PrintStatus.QUEUED,
+                "attempts": 0,
+                "last_error": "",
+                "created_at": tx.now,
+            }
             for kind in kinds
         ]
-        tx.session.add_all(jobs)
-        tx.session.flush()
-        for job in jobs:
-            tx.append(
-                "print.queued", {"job": job.id, "order": order.id, "kind": job.kind}, actor=actor
-            )
-
-    @staticmethod
-    def _transition(tx: Tx, payment_id: int, state: PaymentState) -> Payment:
-        payment = tx.session.get(Payment, payment_id, with_for_update=True)
-        if payment is None:
-            raise KioskError(f"payment {payment_id} not found", code="journal.not_found")
-        check_transition(payment.state, state)
-        payment.state, payment.updated_at = state, tx.now
-        return payment
+        ids = tx.connection.execute(
+            insert(PrintJob).returning(PrintJob.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for job_id, kind in zip(ids, kinds, strict=True):
+            tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)
 
     # -- printing -------------------------------------------------------------------------------
 

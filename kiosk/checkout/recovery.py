@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from kiosk.journal.models import Payment, PaymentState
-from kiosk.journal.states import check_transition
+from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, utcnow
 
 
@@ -24,18 +24,17 @@ def recover_pending(
     """Resolve every pending payment of this terminal; return payment id -> new state."""
     resolved: dict[int, PaymentState] = {}
     with store.transaction(now=now or utcnow()) as tx:
-        pending = tx.session.scalars(
-            select(Payment)
+        pending = tx.connection.execute(
+            select(Payment.id, Payment.card_committed_at, Payment.pan_token, Payment.atc)
             .where(Payment.terminal_id == store.terminal_id, Payment.state == PaymentState.PENDING)
             .order_by(Payment.id)
-        )
+        ).all()
         for payment in pending:
             if payment.card_committed_at is None:
                 state, reason = PaymentState.ABORTED, "recovery.not_charged"
             else:
                 state, reason = PaymentState.UNCERTAIN, "recovery.torn"
-            check_transition(payment.state, state)
-            payment.state, payment.reason, payment.updated_at = state, reason, tx.now
+            transition(tx, payment.id, state, reason=reason)
             tx.append(
                 f"payment.{state.value}",
                 {

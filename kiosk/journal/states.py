@@ -9,8 +9,14 @@ an approval. Anything else is a programming error, refused with
 
 from __future__ import annotations
 
-from kiosk.errors import UsageError
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from kiosk.errors import KioskError, UsageError
+from kiosk.journal.models import Payment
 from kiosk.journal.models import PaymentState as S
+from kiosk.journal.store import Tx
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING: frozenset({S.APPROVED, S.DECLINED, S.ABORTED, S.UNCERTAIN}),
@@ -41,3 +47,26 @@ def check_transition(current: S, target: S) -> None:
             current=current.value,
             target=target.value,
         )
+
+
+def transition(tx: Tx, payment_id: int, target: S, **values: Any) -> Row[S, int, int]:
+    """Move payment ``payment_id`` to ``target`` (locking its row), setting ``values`` too.
+
+    Returns the row's ``order_id`` and ``amount_fen``. Raises :class:`IllegalTransitionError`
+    for a transition the table above does not allow, KioskError ``journal.not_found`` for an
+    unknown payment.
+    """
+    row = tx.connection.execute(
+        select(Payment.state, Payment.order_id, Payment.amount_fen)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        raise KioskError(f"payment {payment_id} not found", code="journal.not_found")
+    check_transition(S(row.state), target)
+    tx.connection.execute(
+        update(Payment)
+        .where(Payment.id == payment_id)
+        .values(state=target, updated_at=tx.now, **values)
+    )
+    return row

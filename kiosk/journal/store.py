@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -117,6 +117,11 @@ class Tx:
     last_seq: int
     last_hash: str
     appended: list[Appended] = field(default_factory=list)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements on the hot path."""
+        return self.session.connection()
 
     @property
     def next_seq(self) -> int:

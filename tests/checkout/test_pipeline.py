@@ -9,6 +9,7 @@ from kiosk.checkout import Checkout, Outcome, PaymentOutcome, recover_pending
 from kiosk.config import Mode
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
+from kiosk.journal.states import transition
 from kiosk.journal.store import JournalError, JournalStore
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.errors import CardRemovedError
@@ -217,5 +218,5 @@ def test_illegal_transition_is_refused(store: JournalStore, printer: TestPrinter
         store, ScriptedProvider(outcome=PaymentOutcome(Outcome.DECLINED)), printer, unattended=True
     ).pay(DRAFT, actor="kiosk")
     with pytest.raises(KioskError) as info, store.transaction() as tx:
-        Checkout._transition(tx, result.payment_id, PaymentState.APPROVED)
+        transition(tx, result.payment_id, PaymentState.APPROVED)
     assert info.value.code == "journal.illegal_transition"
