@@ -35,3 +35,15 @@ def store(journal_url: str) -> Iterator[object]:
     s = JournalStore(journal_url, "TEST0001")
     yield s
     s.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for this test session (skips only where none can run)."""
+    from tests.support.postgres import available, postgres_server
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    with postgres_server() as url:
+        yield url
