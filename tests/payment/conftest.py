@@ -69,7 +69,7 @@ def slot_has_card(reader: str = SLOT) -> bool:
         scard.SCardReleaseContext(context)
 
 
-def wait_slot(
+def _wait_slot(
     present: bool, timeout: float = 5.0, alive: Callable[[], bool] = lambda: True
 ) -> None:
     """Wait until the slot shows (or stops showing) a card; fail the test if it never does."""
@@ -105,6 +105,12 @@ def pcscd() -> str:
     return SLOT
 
 
+@pytest.fixture
+def wait_slot(pcscd: str) -> Callable[..., None]:
+    """``wait_slot(present=True|False, timeout=5)``: fail unless the slot reaches that state."""
+    return _wait_slot
+
+
 ServeCard = Callable[..., VpcdBridge]
 
 
@@ -114,7 +120,7 @@ def serve_card(pcscd: str) -> Iterator[ServeCard]:
 
     Teardown stops the bridge and re-raises what it raised (a ScriptedCard's failure).
     """
-    wait_slot(present=False)
+    _wait_slot(present=False)
     running: list[tuple[VpcdBridge, Future[None]]] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
 
@@ -123,7 +129,7 @@ def serve_card(pcscd: str) -> Iterator[ServeCard]:
             future = pool.submit(bridge.serve)
             running.append((bridge, future))
             if wait_present:
-                wait_slot(present=True, alive=lambda: not future.done())
+                _wait_slot(present=True, alive=lambda: not future.done())
             return bridge
 
         yield start
@@ -131,7 +137,7 @@ def serve_card(pcscd: str) -> Iterator[ServeCard]:
             bridge.stop()
         for _, future in running:
             future.result(timeout=10)
-    wait_slot(present=False)
+    _wait_slot(present=False)
 
 
 CardSim = Callable[..., subprocess.Popen[str]]
@@ -140,7 +146,7 @@ CardSim = Callable[..., subprocess.Popen[str]]
 @pytest.fixture
 def card_sim(pcscd: str) -> Iterator[CardSim]:
     """Run ``kiosk card-sim ARGS…`` in a subprocess and wait until PC/SC shows the card."""
-    wait_slot(present=False)
+    _wait_slot(present=False)
     procs: list[subprocess.Popen[str]] = []
 
     def start(*args: str, wait_present: bool = True) -> subprocess.Popen[str]:
@@ -153,7 +159,7 @@ def card_sim(pcscd: str) -> Iterator[CardSim]:
         )
         procs.append(proc)
         if wait_present:
-            wait_slot(present=True, alive=lambda: proc.poll() is None)
+            _wait_slot(present=True, alive=lambda: proc.poll() is None)
         return proc
 
     yield start
@@ -161,4 +167,4 @@ def card_sim(pcscd: str) -> Iterator[CardSim]:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=10)
-    wait_slot(present=False)
+    _wait_slot(present=False)

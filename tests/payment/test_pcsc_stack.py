@@ -1,0 +1,225 @@
+"""The reader layer through the real PC/SC stack: pcscd + vsmartcard's vpcd + pyscard.
+
+Cards are served by the real ``kiosk card-sim`` command (recorded sessions) or, where the test
+needs the card's verdict, by a vpcd bridge thread around a ScriptedCard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.payment.cardsim.scripted import ScriptedCard
+from kiosk.payment.errors import (
+    CardRemovedError,
+    CardTimeoutError,
+    ReaderError,
+    ReaderUnavailableError,
+)
+from kiosk.payment.reader import Interface
+from kiosk.payment.reader_pcsc import PcscReader
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+SLOT = "Virtual PCD 00 00"
+CardSim = Callable[..., subprocess.Popen[str]]
+ServeCard = Callable[..., Any]
+
+pytestmark = pytest.mark.pcsc
+
+QPBOC = DATA / "qpboc_trace.json"
+UPI = DATA / "upi_contact_trace.json"
+SELECT_PPSE = bytes.fromhex("00A404000E325041592E5359532E444446303100")
+
+
+def _pairs(path: Path) -> list[tuple[bytes, bytes]]:
+    return [(bytes.fromhex(p["c"]), bytes.fromhex(p["r"])) for p in json.loads(path.read_text())]
+
+
+@pytest.fixture
+def reader(wait_slot: Callable[..., None]) -> Iterator[PcscReader]:
+    r = PcscReader(SLOT)
+    yield r
+    r.close()
+
+
+def test_card_sim_trace_answers_ppse(card_sim: CardSim, reader: PcscReader) -> None:
+    """`kiosk card-sim --trace` shows a card in Virtual PCD 00 00 that answers SELECT PPSE."""
+    card_sim("--trace", str(QPBOC))
+    presence = reader.wait_for_card(5)
+    assert presence.reader == SLOT and presence.interface is Interface.CONTACT
+    response = reader.transmit(SELECT_PPSE)
+    assert response.ok
+    assert bytes(response) == _pairs(QPBOC)[0][1]
+    assert bytes.fromhex("4F08A000000333010101") in response.data
+    assert reader.card_present()
+
+
+def test_recorded_contact_session_replays_end_to_end(card_sim: CardSim, reader: PcscReader) -> None:
+    """All 22 commands of the UnionPay contact recording get their recorded answers over PC/SC."""
+    card_sim("--trace", str(UPI))
+    reader.wait_for_card(5)
+    pairs = _pairs(UPI)
+    answered = [bytes(reader.transmit(command)) == response for command, response in pairs]
+    assert answered == [True] * len(pairs)
+    assert "6210948000000011" not in reader.trace.text()  # the real card's PAN stays masked
+
+
+def test_tap_removes_the_card_after_the_transaction(
+    card_sim: CardSim, reader: PcscReader, wait_slot: Callable[..., None]
+) -> None:
+    """With --tap the card leaves when the terminal powers it off, and card-sim exits 0."""
+    proc = card_sim("--trace", str(QPBOC), "--tap")
+    reader.wait_for_card(5)
+    assert reader.transmit(SELECT_PPSE).ok
+    reader.disconnect()
+    assert proc.wait(timeout=10) == 0
+    wait_slot(present=False)
+    assert not reader.card_present()
+    with pytest.raises(CardTimeoutError):
+        reader.wait_for_card(0.3)
+
+
+def test_card_removed_mid_exchange(card_sim: CardSim, reader: PcscReader) -> None:
+    """--remove-after 3: three commands answered, the fourth raises CardRemovedError."""
+    card_sim("--trace", str(UPI), "--remove-after", "3")
+    reader.wait_for_card(5)
+    pairs = _pairs(UPI)
+    for command, response in pairs[:3]:
+        assert bytes(reader.transmit(command)) == response
+    with pytest.raises(CardRemovedError) as info:
+        reader.transmit(pairs[3][0])
+    assert info.value.code == "reader.card_removed"
+    with pytest.raises(Exception, match="transmit before wait_for_card"):
+        reader.transmit(pairs[3][0])  # the session is over until a card is presented again
+
+
+def test_timeout_waiting_for_a_card(
+    pcscd: str, reader: PcscReader, wait_slot: Callable[..., None]
+) -> None:
+    """An empty slot: CardTimeoutError after (not before) the timeout."""
+    wait_slot(present=False)
+    start = time.monotonic()
+    with pytest.raises(CardTimeoutError) as info:
+        reader.wait_for_card(0.4)
+    assert 0.35 <= time.monotonic() - start < 3
+    assert info.value.code == "reader.timeout"
+
+
+def test_cancel_ends_the_wait(
+    pcscd: str, reader: PcscReader, wait_slot: Callable[..., None]
+) -> None:
+    """cancel() from another thread stops a long wait with ReaderError reader.cancelled."""
+    wait_slot(present=False)
+    reader.readers()  # establish the context the cancel will target
+    threading.Timer(0.2, reader.cancel).start()
+    start = time.monotonic()
+    with pytest.raises(ReaderError) as info:
+        reader.wait_for_card(10)
+    assert info.value.code == "reader.cancelled"
+    assert time.monotonic() - start < 5
+
+
+def test_absent_reader_is_unavailable(pcscd: str) -> None:
+    """A configured reader that is not plugged in: ReaderUnavailableError listing what is."""
+    reader = PcscReader("ACS ACR1252 Dual Reader PICC 00 00")
+    with pytest.raises(ReaderUnavailableError) as info:
+        reader.wait_for_card(1)
+    assert SLOT in info.value.context["available"]
+
+
+def test_pcscd_not_running_is_unavailable(tmp_path: Path) -> None:
+    """No pcscd at the socket: ReaderUnavailableError (checked in a process of its own)."""
+    script = (
+        "from kiosk.payment.reader_pcsc import PcscReader\n"
+        "from kiosk.payment.errors import ReaderError\n"
+        "try:\n"
+        "    PcscReader().wait_for_card(1)\n"
+        "except ReaderError as exc:\n"
+        "    print(type(exc).__name__, exc.code)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PCSCLITE_CSOCK_NAME": str(tmp_path / "none")}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.stdout.split() == ["ReaderUnavailableError", "reader.unavailable"], out.stderr
+
+
+T1_ATR = bytes.fromhex("3BE000008131FE45EB")
+T0_ATR = bytes.fromhex("3B021450")  # no TD1: T=0 only
+SELECT_AID = "00A4040008A00000033301010100"
+FCI = "6F0E8408A000000333010101A5025000"
+
+
+@pytest.mark.parametrize(
+    ("atr", "script"),
+    [
+        (
+            T1_ATR,
+            [
+                (SELECT_AID, "6108"),
+                ("00C0000008", FCI[:16] + "6108"),
+                ("00C0000008", FCI[16:] + "9000"),
+                ("00B2010C00", "6C05"),
+                ("00B2010C05", "70035A01629000"),
+            ],
+        ),
+        (
+            T0_ATR,
+            [
+                (SELECT_AID[:-2], "6110"),  # T=0 case 4 goes out without Le
+                ("00C0000010", FCI + "9000"),
+                ("00B2010C00", "6C05"),
+                ("00B2010C05", "70035A01629000"),
+            ],
+        ),
+    ],
+    ids=["t1-61xx-chain-and-6cxx", "t0-case4-and-6cxx"],
+)
+def test_chaining_through_pcscd(
+    serve_card: ServeCard, reader: PcscReader, atr: bytes, script: list[tuple[str, str]]
+) -> None:
+    """61xx and 6Cxx are handled over the real stack, under the protocol the ATR negotiates."""
+    card = ScriptedCard(script, atr=atr)
+    serve_card(card)
+    assert reader.wait_for_card(5).atr == atr
+    select = reader.transmit(bytes.fromhex(SELECT_AID))
+    assert (select.data.hex().upper(), select.sw) == (FCI, 0x9000)
+    record = reader.transmit(bytes.fromhex("00B2010C00"))
+    assert (record.data.hex().upper(), record.sw) == ("70035A0162", 0x9000)
+    card.assert_done()
+
+
+@pytest.mark.parametrize(
+    ("atr", "override", "expected"),
+    [
+        ("3B8880010000000000718100F9", None, Interface.CONTACTLESS),
+        ("3BE000008131FE45EB", None, Interface.CONTACT),
+        ("3BE000008131FE45EB", Interface.CONTACTLESS, Interface.CONTACTLESS),
+    ],
+    ids=["contactless-atr", "contact-atr", "overridden"],
+)
+def test_interface_reported(
+    serve_card: ServeCard, atr: str, override: Interface | None, expected: Interface
+) -> None:
+    """The interface comes from the ATR PC/SC builds for contactless cards, or the override."""
+    serve_card(ScriptedCard([], atr=bytes.fromhex(atr)))
+    reader = PcscReader(SLOT, interface=override)
+    try:
+        assert reader.wait_for_card(5).interface is expected
+    finally:
+        reader.close()
