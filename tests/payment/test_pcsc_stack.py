@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from kiosk.payment.cardsim.scripted import ScriptedCard
+from kiosk.payment.cardsim.vpcd import BridgeOptions, VpcdBridge
 from kiosk.payment.errors import (
     CardRemovedError,
     CardTimeoutError,
@@ -223,3 +226,114 @@ def test_interface_reported(
         assert reader.wait_for_card(5).interface is expected
     finally:
         reader.close()
+
+
+CLIENT = """
+import sys
+from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.errors import ReaderError
+reader = PcscReader("Virtual PCD 00 00")
+reader.wait_for_card(10)
+print("ready", reader.transmit(bytes.fromhex("80CA9F3600")).data.hex(), flush=True)
+sys.stdin.readline()
+for step in (lambda: reader.transmit(bytes.fromhex("80CA9F3600")), lambda: reader.wait_for_card(1)):
+    try:
+        step()
+        print("no error", flush=True)
+    except ReaderError as exc:
+        print(type(exc).__name__, exc.code, flush=True)
+"""
+
+
+def _free_port_pair() -> int:
+    """A port P with P and P + 1 free (vpcd opens one per slot)."""
+    for _ in range(20):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            with socket.create_server(("0.0.0.0", port + 1)):
+                return port
+        except OSError:
+            continue
+    pytest.skip("no free port pair for a private vpcd")
+
+
+@pytest.fixture
+def private_pcscd(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[bytes]]]:
+    """A pcscd of our own (own socket, own vpcd port) in a private mount namespace.
+
+    pcscd's socket path is fixed at build time, so it is bind-mounted from a temporary
+    directory over /run/pcscd inside ``unshare -m``; clients reach it with
+    PCSCLITE_CSOCK_NAME. Stopping it cannot disturb the shared pcscd other tests use.
+    """
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("pcscd"):
+        pytest.skip("a private pcscd needs root, unshare and pcscd")
+    run_dir, conf_dir = tmp_path / "run", tmp_path / "conf"
+    run_dir.mkdir()
+    conf_dir.mkdir()
+    port = _free_port_pair()
+    (conf_dir / "vpcd").write_text(
+        'FRIENDLYNAME "Virtual PCD"\n'
+        f"DEVICENAME /dev/null:0x{port:04X}\n"
+        "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
+        f"CHANNELID 0x{port:04X}\n"
+    )
+    Path("/run/pcscd").mkdir(parents=True, exist_ok=True)
+    daemon = subprocess.Popen(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f"mount --bind {run_dir} /run/pcscd && exec pcscd -f -c {conf_dir}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not (run_dir / "pcscd.comm").exists():
+        if daemon.poll() is not None:
+            pytest.skip("cannot run a private pcscd here (mount namespaces not permitted)")
+        if time.monotonic() > deadline:
+            daemon.kill()
+            pytest.fail("the private pcscd did not create its socket")
+        time.sleep(0.05)
+    yield run_dir / "pcscd.comm", port, daemon
+    if daemon.poll() is None:
+        daemon.terminate()
+        daemon.wait(10)
+
+
+def test_pcscd_stopping_mid_session(
+    private_pcscd: tuple[Path, int, subprocess.Popen[bytes]],
+) -> None:
+    """pcscd going away mid-session: the next transmit and the next wait are ReaderUnavailable."""
+    socket_path, port, daemon = private_pcscd
+    bridge = VpcdBridge(ScriptedCard([("80CA9F3600", "9F360200069000")]), BridgeOptions(port=port))
+    thread = threading.Thread(target=bridge.serve, daemon=True)
+    thread.start()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PCSCLITE_CSOCK_NAME": str(socket_path)}
+    client = subprocess.Popen(
+        [sys.executable, "-c", CLIENT],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None and client.stdin is not None
+        assert client.stdout.readline().split() == ["ready", "9f36020006"]
+        daemon.terminate()  # unshare and sh exec'd, so this is pcscd itself
+        daemon.wait(10)
+        out, err = client.communicate("go\n", timeout=30)
+    finally:
+        bridge.stop()
+        thread.join(5)
+        if client.poll() is None:
+            client.kill()
+    assert out.splitlines() == [
+        "ReaderUnavailableError reader.unavailable",
+        "ReaderUnavailableError reader.unavailable",
+    ], err
