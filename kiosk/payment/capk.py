@@ -7,11 +7,12 @@ Two files, two roles, never mixed (DESIGN: "the two are never confused"):
   simulator's issuer certificates; every key in it says ``"test": true``.
 
 Each entry holds hex ``rid``, ``index``, ``modulus``, ``exponent``, ``sha1`` and ``expiry``
-(``YYYYMMDD`` or null). At load, each key's checksum — SHA-1 over RID ‖ index ‖ modulus ‖
-exponent (EMV Book 2 §11.2.2, Table 23) — must match, the exponent must be 3 or 2^16+1 and the
-modulus at most 1984 bits (EMV Book 2 §5.1, §11.2.1); anything else is a ``ConfigError``
-naming the key. A production file carrying a test key, or a test key sharing RID and index
-with a production key, is refused the same way.
+(``YYYYMMDD`` or null), optionally ``modulus_bits``. At load, each key's checksum — SHA-1 over
+RID ‖ index ‖ modulus ‖ exponent (EMV Book 2 §11.2.2, Table 23) — must match, the exponent
+must be 3 or 2^16+1 and the modulus at most 1984 bits and as long as ``modulus_bits`` says
+(EMV Book 2 §5.1, §11.2.1); anything else is a ``ConfigError`` naming the key. A production
+file carrying a test key, or a test key sharing RID and index with a production key, is
+refused the same way.
 
 Expiry (EMV Book 2 §11.2.2: a terminal stops using a CA key after its expiry date): the
 published expiry dates of UnionPay's keys are vendor-chosen and conflict between sources, so
@@ -129,7 +130,8 @@ def _parse_entry(entry: Mapping[str, Any], source: str, *, test_file: bool) -> C
         raise ConfigError(
             f"{label}: malformed RID, index, modulus or checksum", code="capk.invalid"
         )
-    if exponent not in ALLOWED_EXPONENTS or len(modulus) * 8 > MAX_MODULUS_BITS:
+    bits = entry.get("modulus_bits", len(modulus) * 8)
+    if exponent not in ALLOWED_EXPONENTS or not len(modulus) * 8 == bits <= MAX_MODULUS_BITS:
         raise ConfigError(f"{label}: exponent or modulus size outside EMV", code="capk.invalid")
     if is_test is not test_file:
         role = "a test key in the production file" if is_test else "a key not marked test"

@@ -105,7 +105,7 @@ def _card(args: argparse.Namespace) -> VirtualCard:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        for info in _profiles().list_profiles():
+        for info in sorted(_profiles().list_profiles(), key=lambda info: info.name):
             print(f"{info.name}\t{info.description}")
         return 0
     host, port = args.vpcd

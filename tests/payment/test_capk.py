@@ -82,6 +82,7 @@ TAMPER = [
     ("index", lambda e: e | {"index": "7F"}, "capk.checksum"),
     ("exponent-not-emv", lambda e: e | {"exponent": "05"}, "capk.invalid"),
     ("modulus-too-long", lambda e: e | {"modulus": "C1" * 249}, "capk.invalid"),
+    ("modulus-bits-disagree", lambda e: e | {"modulus_bits": 1024}, "capk.invalid"),
     ("missing-modulus", lambda e: {k: v for k, v in e.items() if k != "modulus"}, "capk.invalid"),
     ("bad-hex", lambda e: e | {"rid": "A00000033G"}, "capk.invalid"),
     ("bad-expiry", lambda e: e | {"expiry": "2030-12-31"}, "capk.invalid"),

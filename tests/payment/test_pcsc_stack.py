@@ -6,6 +6,7 @@ needs the card's verdict, by a vpcd bridge thread around a ScriptedCard.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -337,3 +338,24 @@ def test_pcscd_stopping_mid_session(
         "ReaderUnavailableError reader.unavailable",
         "ReaderUnavailableError reader.unavailable",
     ], err
+
+
+HAVE_PROFILES = importlib.util.find_spec("kiosk.payment.cardsim.profiles") is not None
+DEBIT_AID = bytes.fromhex("A000000333010101")
+
+
+@pytest.mark.skipif(not HAVE_PROFILES, reason="kiosk.payment.cardsim.profiles not merged yet")
+def test_simulated_qpboc_card_shows_its_ec_balance(
+    card_sim: CardSim, reader: PcscReader, tmp_path: Path
+) -> None:
+    """card-sim --profile qpboc-debit-ec: PPSE lists the debit AID, GET DATA 9F79 answers."""
+    card_sim("--profile", "qpboc-debit-ec", "--state-dir", str(tmp_path))
+    reader.wait_for_card(10)
+    ppse = reader.transmit(SELECT_PPSE)
+    assert ppse.ok
+    assert b"\x4f\x08" + DEBIT_AID in ppse.data
+    assert reader.transmit(bytes.fromhex("00A4040008") + DEBIT_AID + b"\x00").ok
+    balance = reader.transmit(bytes.fromhex("80CA9F7900"))
+    assert balance.ok
+    assert balance.data[:3] == bytes.fromhex("9F7906")  # n12 amount in fen (PBOC EC balance)
+    assert balance.data[3:].hex().isdigit()
