@@ -88,6 +88,12 @@ def map_pcsc_error(hresult: int, operation: str, **context: Any) -> ReaderError:
     return kind(message, code=code, operation=operation, hresult=f"0x{hresult:08X}", **context)
 
 
+def _check(operation: str, hresult: int) -> None:
+    """Raise the mapped error unless ``hresult`` is success."""
+    if _unsigned(hresult) != scard.SCARD_S_SUCCESS:
+        raise map_pcsc_error(hresult, operation)
+
+
 def _call(operation: str, function: Callable[..., Any], *args: Any) -> Any:
     """Call a ``smartcard.scard`` function; raise the mapped error unless it succeeded.
 
@@ -100,9 +106,7 @@ def _call(operation: str, function: Callable[..., Any], *args: Any) -> Any:
         raise ReaderError(
             f"PC/SC {operation} failed: {exc}", code="reader.pcsc", operation=operation
         ) from exc
-    hresult = result[0] if isinstance(result, tuple | list) else result
-    if _unsigned(hresult) != scard.SCARD_S_SUCCESS:
-        raise map_pcsc_error(hresult, operation)
+    _check(operation, result[0] if isinstance(result, tuple | list) else result)
     return result
 
 
@@ -137,6 +141,8 @@ class PcscReader:
     # --- context and readers -------------------------------------------------------------
 
     def _ctx(self) -> Any:
+        if self._context is not None and scard.SCardIsValidContext(self._context) != 0:
+            self._drop_context()  # pcscd restarted since: its handles died with it
         if self._context is None:
             _, self._context = _call(
                 "establish context", scard.SCardEstablishContext, scard.SCARD_SCOPE_USER
@@ -147,14 +153,14 @@ class PcscReader:
         """Forget the context so the next call establishes a new one (pcscd restarted)."""
         context, self._context, self._card = self._context, None, None
         if context is not None:
-            scard.SCardReleaseContext(context)
+            scard.SCardReleaseContext(context)  # best effort: the daemon may be gone
 
     def readers(self) -> list[str]:
         """The reader names PC/SC knows now (empty when none is plugged in)."""
         hresult, names = scard.SCardListReaders(self._ctx(), [])
         if _unsigned(hresult) == scard.SCARD_E_NO_READERS_AVAILABLE:
             return []
-        _call("list readers", lambda: (hresult, names))
+        _check("list readers", hresult)
         return list(names)
 
     def _resolve_reader(self) -> str:
@@ -232,7 +238,7 @@ class PcscReader:
             if not last_try:
                 return None
             raise CardTimeoutError("no usable card presented in time", reader=reader)
-        _call("connect", lambda: hresult)
+        _check("connect", hresult)
         self._card, self._reader, self._protocol = card, reader, protocol
         _, _, _, _, atr = _call("status", scard.SCardStatus, card)
         atr = bytes(atr)
@@ -246,7 +252,7 @@ class PcscReader:
         try:
             return exchange(self._send, apdu, t0=t0)
         except (CardRemovedError, ReaderUnavailableError):
-            self._card = None
+            self.disconnect()  # release the dead handle; a new card needs wait_for_card
             raise
 
     def _transmit_raw(self, command: bytes) -> bytes:

@@ -2,9 +2,11 @@
 
 ``pcscd`` (session) makes sure pcscd runs with the vpcd driver, starting ``pcscd -f -a`` when
 we are root and it is not running (it is left running afterwards, as ``./dev test`` does, since
-other test sessions may be using it by then); it skips only when pcscd is absent and cannot be
-started. ``serve_card`` bridges a VirtualCard object to vpcd from a thread of this process (so
-a ScriptedCard's verdict reaches the test); ``card_sim`` runs the real ``kiosk card-sim``
+other test sessions may be using it by then); it skips only when we are not root and pcscd
+(with vpcd) is not there.
+
+``serve_card`` bridges a VirtualCard object to vpcd from a thread of this process (so a
+ScriptedCard's verdict reaches the test); ``card_sim`` runs the real ``kiosk card-sim``
 command in a subprocess. Both wait until PC/SC shows the card and, at teardown, until the slot
 is empty again, so tests do not see each other's cards.
 """
@@ -99,9 +101,10 @@ def pcscd() -> str:
                 pytest.fail(f"pcscd started but {SLOT!r} did not appear (see {PCSCD_LOG})")
             time.sleep(0.1)
     if SLOT not in readers:
-        pytest.skip(
-            f"pcscd runs without the vpcd driver (readers: {readers}); install vsmartcard-vpcd"
-        )
+        message = f"pcscd runs without the vpcd driver (readers: {readers})"
+        if os.geteuid() != 0:
+            pytest.skip(message)
+        pytest.fail(f"{message}: install vsmartcard-vpcd, then restart pcscd")
     return SLOT
 
 

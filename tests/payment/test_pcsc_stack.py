@@ -236,13 +236,16 @@ from kiosk.payment.errors import ReaderError
 reader = PcscReader("Virtual PCD 00 00")
 reader.wait_for_card(10)
 print("ready", reader.transmit(bytes.fromhex("80CA9F3600")).data.hex(), flush=True)
-sys.stdin.readline()
+sys.stdin.readline()  # pcscd is stopped now
 for step in (lambda: reader.transmit(bytes.fromhex("80CA9F3600")), lambda: reader.wait_for_card(1)):
     try:
         step()
         print("no error", flush=True)
     except ReaderError as exc:
         print(type(exc).__name__, exc.code, flush=True)
+sys.stdin.readline()  # pcscd is back
+reader.wait_for_card(10)
+print("recovered", reader.transmit(bytes.fromhex("80CA9F3600")).data.hex(), flush=True)
 """
 
 
@@ -260,61 +263,67 @@ def _free_port_pair() -> int:
     pytest.skip("no free port pair for a private vpcd")
 
 
-@pytest.fixture
-def private_pcscd(tmp_path: Path) -> Iterator[tuple[Path, int, subprocess.Popen[bytes]]]:
+class PrivatePcscd:
     """A pcscd of our own (own socket, own vpcd port) in a private mount namespace.
 
-    pcscd's socket path is fixed at build time, so it is bind-mounted from a temporary
-    directory over /run/pcscd inside ``unshare -m``; clients reach it with
-    PCSCLITE_CSOCK_NAME. Stopping it cannot disturb the shared pcscd other tests use.
+    pcscd's socket path is fixed at build time, so a temporary directory is bind-mounted over
+    /run/pcscd inside ``unshare -m``; clients reach it with PCSCLITE_CSOCK_NAME. Stopping it
+    cannot disturb the shared pcscd the other tests use.
     """
+
+    def __init__(self, root: Path) -> None:
+        self.run_dir, self.conf_dir = root / "run", root / "conf"
+        self.run_dir.mkdir()
+        self.conf_dir.mkdir()
+        self.port = _free_port_pair()
+        (self.conf_dir / "vpcd").write_text(
+            'FRIENDLYNAME "Virtual PCD"\n'
+            f"DEVICENAME /dev/null:0x{self.port:04X}\n"
+            "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
+            f"CHANNELID 0x{self.port:04X}\n"
+        )
+        self.socket = self.run_dir / "pcscd.comm"
+        self.daemon: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        mount = f"mount --bind {self.run_dir} /run/pcscd && exec pcscd -f -c {self.conf_dir}"
+        self.daemon = subprocess.Popen(
+            ["unshare", "-m", "sh", "-c", mount],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.socket.exists():
+            if self.daemon.poll() is not None:
+                pytest.skip("cannot run a private pcscd here (mount namespaces not permitted)")
+            if time.monotonic() > deadline:
+                pytest.fail("the private pcscd did not create its socket")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.daemon is not None and self.daemon.poll() is None:
+            self.daemon.terminate()  # unshare and sh exec'd: this is pcscd itself
+            self.daemon.wait(10)
+
+
+@pytest.fixture
+def private_pcscd(tmp_path: Path) -> Iterator[PrivatePcscd]:
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("pcscd"):
         pytest.skip("a private pcscd needs root, unshare and pcscd")
-    run_dir, conf_dir = tmp_path / "run", tmp_path / "conf"
-    run_dir.mkdir()
-    conf_dir.mkdir()
-    port = _free_port_pair()
-    (conf_dir / "vpcd").write_text(
-        'FRIENDLYNAME "Virtual PCD"\n'
-        f"DEVICENAME /dev/null:0x{port:04X}\n"
-        "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-        f"CHANNELID 0x{port:04X}\n"
-    )
     Path("/run/pcscd").mkdir(parents=True, exist_ok=True)
-    daemon = subprocess.Popen(
-        [
-            "unshare",
-            "-m",
-            "sh",
-            "-c",
-            f"mount --bind {run_dir} /run/pcscd && exec pcscd -f -c {conf_dir}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not (run_dir / "pcscd.comm").exists():
-        if daemon.poll() is not None:
-            pytest.skip("cannot run a private pcscd here (mount namespaces not permitted)")
-        if time.monotonic() > deadline:
-            daemon.kill()
-            pytest.fail("the private pcscd did not create its socket")
-        time.sleep(0.05)
-    yield run_dir / "pcscd.comm", port, daemon
-    if daemon.poll() is None:
-        daemon.terminate()
-        daemon.wait(10)
+    daemon = PrivatePcscd(tmp_path)
+    daemon.start()
+    yield daemon
+    daemon.stop()
 
 
-def test_pcscd_stopping_mid_session(
-    private_pcscd: tuple[Path, int, subprocess.Popen[bytes]],
-) -> None:
-    """pcscd going away mid-session: the next transmit and the next wait are ReaderUnavailable."""
-    socket_path, port, daemon = private_pcscd
-    bridge = VpcdBridge(ScriptedCard([("80CA9F3600", "9F360200069000")]), BridgeOptions(port=port))
+def test_pcscd_stopping_mid_session_then_coming_back(private_pcscd: PrivatePcscd) -> None:
+    """pcscd gone: transmit and wait raise ReaderUnavailable; once back, the same reader works."""
+    card = ScriptedCard([("80CA9F3600", "9F360200069000")] * 2)
+    bridge = VpcdBridge(card, BridgeOptions(port=private_pcscd.port, pause=0.1))
     thread = threading.Thread(target=bridge.serve, daemon=True)
     thread.start()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PCSCLITE_CSOCK_NAME": str(socket_path)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PCSCLITE_CSOCK_NAME": str(private_pcscd.socket)}
     client = subprocess.Popen(
         [sys.executable, "-c", CLIENT],
         env=env,
@@ -326,18 +335,20 @@ def test_pcscd_stopping_mid_session(
     try:
         assert client.stdout is not None and client.stdin is not None
         assert client.stdout.readline().split() == ["ready", "9f36020006"]
-        daemon.terminate()  # unshare and sh exec'd, so this is pcscd itself
-        daemon.wait(10)
-        out, err = client.communicate("go\n", timeout=30)
+        private_pcscd.stop()
+        client.stdin.write("stopped\n")
+        client.stdin.flush()
+        errors = [client.stdout.readline().strip() for _ in range(2)]
+        private_pcscd.start()
+        out, err = client.communicate("back\n", timeout=30)
     finally:
         bridge.stop()
         thread.join(5)
         if client.poll() is None:
             client.kill()
-    assert out.splitlines() == [
-        "ReaderUnavailableError reader.unavailable",
-        "ReaderUnavailableError reader.unavailable",
-    ], err
+    assert errors == ["ReaderUnavailableError reader.unavailable"] * 2, err
+    assert out.split() == ["recovered", "9f36020006"], err
+    card.assert_done()
 
 
 HAVE_PROFILES = importlib.util.find_spec("kiosk.payment.cardsim.profiles") is not None

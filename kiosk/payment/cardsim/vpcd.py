@@ -76,7 +76,6 @@ class VpcdBridge:
         self.apdus = 0
         self.presentations = 0
         self._stop = threading.Event()
-        self.connected = threading.Event()
 
     def stop(self) -> None:
         """Ask :meth:`serve` to remove the card and return (safe from a signal handler)."""
@@ -115,14 +114,12 @@ class VpcdBridge:
         self.presentations += 1
         self.apdus = 0
         sock.settimeout(_POLL)
-        self.connected.set()
         log.info("card inserted into vpcd at %s:%s", self.options.host, self.options.port)
         try:
             self._session(sock)
         except _RemovedError as removed:
             return bool(removed.args and removed.args[0])
         finally:
-            self.connected.clear()
             sock.close()
             self.card.power_off()
             log.info("card removed after %d APDU(s)", self.apdus)
