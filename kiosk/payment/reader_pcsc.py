@@ -23,7 +23,7 @@ from typing import Any
 from smartcard import scard
 
 from kiosk.errors import UsageError
-from kiosk.payment.apdu import Response, exchange
+from kiosk.payment.apdu import Response
 from kiosk.payment.errors import (
     CardRemovedError,
     CardTimeoutError,
@@ -31,7 +31,7 @@ from kiosk.payment.errors import (
     ReaderUnavailableError,
 )
 from kiosk.payment.reader import CardPresence, Interface, guess_interface
-from kiosk.payment.reader_trace import ApduTrace, recording
+from kiosk.payment.reader_trace import ApduTrace, traced_exchange
 
 __all__ = ["PCSC_ERRORS", "PcscReader", "map_pcsc_error"]
 
@@ -132,7 +132,6 @@ class PcscReader:
         self._reader: str | None = None
         self._protocol = 0
         self._trace = ApduTrace()
-        self._send = recording(self._transmit_raw, self._trace)
 
     @property
     def trace(self) -> ApduTrace:
@@ -250,7 +249,7 @@ class PcscReader:
             raise UsageError("transmit before wait_for_card", reader=self.name)
         t0 = self._protocol == scard.SCARD_PROTOCOL_T0
         try:
-            return exchange(self._send, apdu, t0=t0)
+            return traced_exchange(self._transmit_raw, self._trace, apdu, t0=t0)
         except (CardRemovedError, ReaderUnavailableError):
             self.disconnect()  # release the dead handle; a new card needs wait_for_card
             raise

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 
 from kiosk.errors import UsageError
-from kiosk.payment.apdu import Response, exchange
+from kiosk.payment.apdu import Response
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.errors import CardRemovedError, CardTimeoutError
 from kiosk.payment.reader import CardPresence, Interface
-from kiosk.payment.reader_trace import ApduTrace, recording
+from kiosk.payment.reader_trace import ApduTrace, traced_exchange
 
 __all__ = ["SimReader"]
 
@@ -44,7 +44,6 @@ class SimReader:
         self._powered: VirtualCard | None = None
         self._inserted = threading.Condition()
         self._trace = ApduTrace()
-        self._send = recording(self._process, self._trace)
 
     @property
     def trace(self) -> ApduTrace:
@@ -79,7 +78,7 @@ class SimReader:
     def transmit(self, apdu: bytes) -> Response:
         if self._powered is None and self._card is not None:
             raise UsageError("transmit before wait_for_card", reader=self.name)
-        return exchange(self._send, apdu, t0=self.t0)
+        return traced_exchange(self._process, self._trace, apdu, t0=self.t0)
 
     def _process(self, command: bytes) -> bytes:
         card = self._powered

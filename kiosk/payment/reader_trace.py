@@ -1,14 +1,16 @@
 """A masked APDU trace for diagnostics: what went over the wire, minus card secrets.
 
 The DESIGN rule is that full PANs, Track 2 data and keys never reach a log. Masking happens
-when an exchange is *recorded*, so no clear copy is kept:
+when a command completes; the raw wire exchanges are held only until then:
 
 - in responses, the values of the PAN (5A, first 6 and last 4 digits kept), Track 2
   equivalent data (57) and Track 2 data (9F6B) (PAN masked the same way, everything after the
   field separator masked), Track 1 data (56) and the track discretionary data (9F1F, 9F20)
   are masked wherever they sit in the BER-TLV tree (EMV Book 3 Annex A);
-- a response that is not well-formed TLV (a GET RESPONSE piece, a broken card) is scanned
-  byte by byte for those tags instead, and long runs of BCD digits are masked too;
+- a response that came in several GET RESPONSE pieces is kept whole (masked) after its
+  pieces, whose data is starred: a piece may hold part of a PAN no tag announces;
+- a response that is not well-formed TLV (a broken card) is scanned byte by byte for those
+  tags instead, and long runs of BCD digits are masked too;
 - once a PAN has been seen, every later occurrence of it, BCD or ASCII, in either direction
   (DOL data the terminal sends back, log records, track 1 text) is masked;
 - the data of commands that carry PINs or keys (VERIFY, CHANGE/UNBLOCK PIN, PUT KEY) is
@@ -27,7 +29,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["ApduTrace", "TraceEntry", "mask_command", "mask_response", "recording"]
+from kiosk.payment.apdu import Response, exchange
+
+__all__ = ["ApduTrace", "TraceEntry", "mask_command", "mask_response", "traced_exchange"]
 
 log = logging.getLogger("kiosk.payment.apdu")
 
@@ -181,47 +185,89 @@ def mask_command(raw: bytes, pans: set[str] | None = None) -> str:
 
 @dataclass(frozen=True)
 class TraceEntry:
-    """One wire exchange, already masked."""
+    """One exchange, already masked: a wire exchange, or (``assembled``) the whole response
+    of the chained wire exchanges just before it."""
 
     command: str
     response: str
     seconds: float
+    assembled: bool = False
+
+
+#: One wire exchange as it happened: command, response (empty if the link failed), seconds.
+WireExchange = tuple[bytes, bytes, float]
 
 
 class ApduTrace:
-    """The last ``limit`` wire exchanges of a reader, masked, for diagnostics.
+    """The last ``limit`` exchanges of a reader, masked, for diagnostics.
 
-    Each exchange is also logged at DEBUG on ``kiosk.payment.apdu`` (masked). The PANs seen are
-    kept in memory only, to mask their later occurrences; :meth:`clear` forgets them.
+    Entries are masked as they are recorded; each is also logged at DEBUG on
+    ``kiosk.payment.apdu``. The PANs seen are kept in memory only, to mask their later
+    occurrences; :meth:`clear` forgets them.
     """
 
     def __init__(self, limit: int = 500) -> None:
         self._entries: deque[TraceEntry] = deque(maxlen=limit)
         self._pans: set[str] = set()
 
-    def record(self, command: bytes, response: bytes, seconds: float) -> None:
-        """Mask and keep one exchange (``response`` may be empty if the link failed)."""
-        masked_r = mask_response(response, self._pans) if len(response) >= 2 else response.hex()
-        masked_c = mask_command(command, self._pans)
-        entry = TraceEntry(masked_c, masked_r, seconds)
+    def record_exchange(
+        self, command: bytes, wire: list[WireExchange], assembled: bytes | None
+    ) -> None:
+        """Keep the wire exchanges of one logical command, and its whole response.
+
+        When the response came in several pieces (GET RESPONSE chaining), a piece can hold
+        part of a PAN that no single piece shows as a tag; so the pieces' data is starred out
+        and the whole response (``assembled``) is kept masked instead. ``assembled`` is None
+        when the command failed.
+        """
+        if assembled is not None:
+            mask_response(assembled, self._pans)  # learn the PANs first
+        pieces = sum(len(response) > 2 for _, response, _ in wire)
+        for wire_command, response, seconds in wire:
+            if len(response) < 2:
+                masked = response.hex().upper()
+            elif pieces > 1:
+                masked = "**" * (len(response) - 2) + response[-2:].hex().upper()
+            else:
+                masked = mask_response(response, self._pans)
+            self._add(TraceEntry(mask_command(wire_command, self._pans), masked, seconds))
+        if pieces > 1 and assembled is not None:
+            total = sum(seconds for _, _, seconds in wire)
+            whole = mask_response(assembled, self._pans)
+            self._add(TraceEntry(mask_command(command, self._pans), whole, total, assembled=True))
+
+    def _add(self, entry: TraceEntry) -> None:
         self._entries.append(entry)
-        log.debug("C: %s  R: %s  (%.1f ms)", entry.command, entry.response, seconds * 1000)
+        kind = "R=" if entry.assembled else "R:"
+        log.debug(
+            "C: %s  %s %s  (%.1f ms)", entry.command, kind, entry.response, entry.seconds * 1e3
+        )
 
     @property
     def entries(self) -> list[TraceEntry]:
         return list(self._entries)
 
     def text(self) -> str:
-        """The trace as lines ``C: …`` / ``R: …``, oldest first."""
-        return "".join(f"C: {e.command}\nR: {e.response}\n" for e in self._entries)
+        """The trace as lines ``C: …`` / ``R: …``, oldest first; ``R= …`` is the whole
+        response of a chained exchange."""
+        return "".join(
+            f"R= {e.response}\n" if e.assembled else f"C: {e.command}\nR: {e.response}\n"
+            for e in self._entries
+        )
 
     def clear(self) -> None:
         self._entries.clear()
         self._pans.clear()
 
 
-def recording(send: Callable[[bytes], bytes], trace: ApduTrace) -> Callable[[bytes], bytes]:
-    """Wrap a raw link so that every wire exchange lands in ``trace``, failed ones too."""
+def traced_exchange(
+    send: Callable[[bytes], bytes], trace: ApduTrace, apdu: bytes, *, t0: bool
+) -> Response:
+    """:func:`~kiosk.payment.apdu.exchange` over ``send``, recording it in ``trace``.
+
+    The raw wire exchanges are held only until the command completes (or fails), then masked.
+    """
+    wire: list[WireExchange] = []
 
     def send_recorded(command: bytes) -> bytes:
         start = time.perf_counter()
@@ -229,7 +275,12 @@ def recording(send: Callable[[bytes], bytes], trace: ApduTrace) -> Callable[[byt
         try:
             response = send(command)
         finally:
-            trace.record(command, response, time.perf_counter() - start)
+            wire.append((command, response, time.perf_counter() - start))
         return response
 
-    return send_recorded
+    result: Response | None = None
+    try:
+        result = exchange(send_recorded, apdu, t0=t0)
+    finally:
+        trace.record_exchange(apdu, wire, None if result is None else bytes(result))
+    return result

@@ -7,11 +7,13 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.payment.cardsim.replay import ReplayCard
 from kiosk.payment.cardsim.scripted import ScriptedCard
 from kiosk.payment.reader_sim import SimReader
-from kiosk.payment.reader_trace import ApduTrace, mask_command, mask_response
+from kiosk.payment.reader_trace import ApduTrace, mask_command, mask_response, traced_exchange
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPI_PAN = "6210948000000011"  # the test card of upi_contact_trace.json
@@ -98,17 +100,42 @@ def test_pin_in_verify_is_masked() -> None:
     assert text == "0020008008" + "**" * 8
 
 
+def _exchange(trace: ApduTrace, command: str, response: str) -> None:
+    traced_exchange(lambda c: bytes.fromhex(response), trace, bytes.fromhex(command), t0=False)
+
+
 def test_trace_is_bounded_and_clearable() -> None:
     """The trace keeps the last N exchanges and clear() also forgets learned PANs."""
     trace = ApduTrace(limit=2)
-    for i in range(3):
-        trace.record(bytes([0x80, 0xCA, 0x9F, 0x36 + i, 0]), bytes.fromhex("9000"), 0.001)
+    for tag in ("9F36", "9F37", "9F38"):
+        _exchange(trace, f"80CA{tag}00", "9000")
     assert [e.command for e in trace.entries] == ["80CA9F3700", "80CA9F3800"]
-    trace.record(bytes.fromhex("00B2010C00"), bytes.fromhex("700A5A08" + UPI_PAN + "9000"), 0)
+    _exchange(trace, "00B2010C00", "700A5A08" + UPI_PAN + "9000")
     trace.clear()
     assert trace.entries == []
-    trace.record(bytes.fromhex("80CA000008" + UPI_PAN), bytes.fromhex("9000"), 0)
+    _exchange(trace, "80CA000008" + UPI_PAN, "9000")
     assert UPI_PAN in trace.entries[0].command  # nothing learned any more: no false memory
+
+
+def test_pan_split_across_chained_pieces_never_shows() -> None:
+    """Track 2 data cut in two by GET RESPONSE: pieces are starred, the whole is masked."""
+    record = "701357116299999999999999D20112010123456789"
+    first, rest = record[:16], record[16:]
+    card = ScriptedCard(
+        [
+            ("00B2010C00", first + f"61{len(rest) // 2:02X}"),
+            (f"00C00000{len(rest) // 2:02X}", rest + "9000"),
+        ]
+    )
+    reader = SimReader(card)
+    reader.wait_for_card(0)
+    assert reader.transmit(bytes.fromhex("00B2010C00")).data.hex().upper() == record
+    entries = reader.trace.entries
+    assert [e.assembled for e in entries] == [False, False, True]
+    assert entries[0].response == "**" * 8 + "610D"
+    assert entries[2].response == "70135711629999******9999D" + "*" * 17 + "9000"
+    for digits in ("6299999999", "9999999999"):  # no 10-digit run of the PAN anywhere
+        assert digits not in reader.trace.text()
 
 
 def test_scripted_exchange_appears_in_trace_with_timing() -> None:
@@ -121,3 +148,56 @@ def test_scripted_exchange_appears_in_trace_with_timing() -> None:
         "C: 80CA9F7900\nR: 6109\nC: 00C0000009\nR: 9F79060000000123459000\n"
     )
     assert all(entry.seconds >= 0 for entry in reader.trace.entries)
+
+
+TAGS_AROUND = st.sampled_from(["9F36", "5F20", "8C", "9F08", "5F24", "8E", "9F4A"])
+
+
+@st.composite
+def record_with_pan(draw: st.DrawFn) -> tuple[str, str]:
+    """A READ RECORD response: a 70 template holding the PAN in 5A and/or 57 among other tags."""
+    pan = "62" + draw(st.text("0123456789", min_size=14, max_size=17))
+    padded = pan + "F" * (len(pan) % 2)
+    objects = [f"5A{len(padded) // 2:02X}{padded}"]
+    track2 = pan + "D" + draw(st.text("0123456789", min_size=7, max_size=20))
+    track2 += "F" * (len(track2) % 2)
+    objects.append(f"57{len(track2) // 2:02X}{track2}")
+    for tag in draw(st.lists(TAGS_AROUND, max_size=4)):
+        value = draw(st.binary(max_size=20)).hex().upper()
+        objects.append(f"{tag}{len(value) // 2:02X}{value}")
+    body = "".join(draw(st.permutations(objects)))
+    length = len(body) // 2
+    header = f"70{length:02X}" if length < 0x80 else f"7081{length:02X}"
+    return pan, header + body
+
+
+@settings(max_examples=60, deadline=None)
+@given(record_with_pan(), st.integers(min_value=0, max_value=3), st.data())
+def test_no_pan_in_any_trace(sample: tuple[str, str], split: int, data: st.DataObject) -> None:
+    """Whatever the record's layout and however GET RESPONSE cuts it, no full PAN shows."""
+    pan, record = sample
+    data_bytes = bytes.fromhex(record)
+    cuts = sorted(
+        data.draw(st.lists(st.integers(1, len(data_bytes) - 1), max_size=split, unique=True))
+    )
+    pieces = [data_bytes[a:b] for a, b in zip([0, *cuts], [*cuts, len(data_bytes)], strict=True)]
+    script = [
+        ("00B2010C00", pieces[0].hex() + (f"61{len(pieces[1]):02X}" if len(pieces) > 1 else "9000"))
+    ]
+    for i, piece in enumerate(pieces[1:], start=1):
+        sw = f"61{len(pieces[i + 1]):02X}" if i + 1 < len(pieces) else "9000"
+        script.append((f"00C00000{len(piece):02X}", piece.hex() + sw))
+    reader = SimReader(ScriptedCard(script))
+    reader.wait_for_card(0)
+    assert bytes(reader.transmit(bytes.fromhex("00B2010C00"))).hex().upper() == record + "9000"
+    text = reader.trace.text()
+    for clear in _forbidden(pan):
+        assert clear not in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=2, max_size=300))
+def test_masking_never_raises(raw: bytes) -> None:
+    """Any bytes at all mask to hex text ending in their status word."""
+    assert mask_response(raw).endswith(raw[-2:].hex().upper())
+    assert mask_command(raw).startswith(raw[:1].hex().upper())
