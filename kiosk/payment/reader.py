@@ -72,6 +72,11 @@ class Reader(Protocol):
         """Power the card off and drop the connection; harmless if the card is already gone."""
         ...
 
+    def cancel(self) -> None:
+        """From another thread: end a running :meth:`wait_for_card` with ``ReaderError``
+        ``reader.cancelled`` (the customer walked away; the caller owns cancellation)."""
+        ...
+
 
 #: Reader names that mean a contactless (PICC) slot, from common drivers' naming
 #: (CCID "… PICC", "… CL", "… Contactless", NFC readers).

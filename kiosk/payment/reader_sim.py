@@ -12,7 +12,7 @@ import threading
 from kiosk.errors import UsageError
 from kiosk.payment.apdu import Response
 from kiosk.payment.cardsim.base import VirtualCard
-from kiosk.payment.errors import CardRemovedError, CardTimeoutError
+from kiosk.payment.errors import CardRemovedError, CardTimeoutError, ReaderError
 from kiosk.payment.reader import CardPresence, Interface
 from kiosk.payment.reader_trace import ApduTrace, traced_exchange
 
@@ -43,6 +43,7 @@ class SimReader:
         self._sent = 0
         self._powered: VirtualCard | None = None
         self._inserted = threading.Condition()
+        self._cancelled = False
         self._trace = ApduTrace()
 
     @property
@@ -65,7 +66,13 @@ class SimReader:
 
     def wait_for_card(self, timeout: float) -> CardPresence:
         with self._inserted:
-            if not self._inserted.wait_for(lambda: self._card is not None, timeout):
+            ready = self._inserted.wait_for(
+                lambda: self._card is not None or self._cancelled, timeout
+            )
+            if self._cancelled:
+                self._cancelled = False
+                raise ReaderError("waiting for a card was cancelled", code="reader.cancelled")
+            if not ready:
                 raise CardTimeoutError(
                     f"no card presented within {timeout:g} s", reader=self.name, timeout=timeout
                 )
@@ -89,6 +96,12 @@ class SimReader:
         if self._remove_after is not None and self._sent >= self._remove_after:
             self.remove()
         return response
+
+    def cancel(self) -> None:
+        """Make a :meth:`wait_for_card` running in another thread raise ``reader.cancelled``."""
+        with self._inserted:
+            self._cancelled = True
+            self._inserted.notify_all()
 
     def card_present(self) -> bool:
         return self._card is not None

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.errors import UsageError
 from kiosk.payment.cardsim.scripted import DEFAULT_ATR, ScriptedCard
-from kiosk.payment.errors import CardRemovedError, CardTimeoutError
+from kiosk.payment.errors import CardRemovedError, CardTimeoutError, ReaderError
 from kiosk.payment.reader import Interface, guess_interface
 from kiosk.payment.reader_sim import SimReader
 
@@ -110,3 +110,16 @@ INTERFACES = [
 def test_guess_interface(name: str, atr: str, expected: Interface) -> None:
     """Contactless is recognised from the reader name or the PC/SC Part 3 contactless ATR."""
     assert guess_interface(name, bytes.fromhex(atr)) is expected
+
+
+def test_cancel_ends_the_wait() -> None:
+    """cancel() from another thread ends a long wait with ReaderError reader.cancelled, once."""
+    reader = SimReader()
+    threading.Timer(0.1, reader.cancel).start()
+    start = time.monotonic()
+    with pytest.raises(ReaderError) as info:
+        reader.wait_for_card(10)
+    assert info.value.code == "reader.cancelled"
+    assert time.monotonic() - start < 5
+    with pytest.raises(CardTimeoutError):  # the cancel was used up
+        reader.wait_for_card(0.05)
