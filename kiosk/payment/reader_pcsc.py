@@ -5,8 +5,8 @@ calls give: ``SCardGetStatusChange`` with a timeout to wait for a card and to no
 leaving, the negotiated protocol (T=0 changes the transport rules), ``SCardCancel`` to stop a
 wait when the customer gives up, and power-off on disconnect (EMV Book 1 §6.1.5 deactivation).
 
-Every PC/SC failure becomes a :mod:`kiosk.payment.errors` type in one place,
-:func:`map_pcsc_error` (return codes) and :func:`_call` (pyscard's own exception). A transmit
+Every PC/SC failure becomes a :mod:`kiosk.payment.errors` type in one place:
+:func:`map_pcsc_error` for return codes, :func:`_invoke` for pyscard's own exception. A transmit
 that fails with a plain "not transacted" is checked against the reader state: if the card has
 gone within ``removal_grace`` seconds, it is reported as removed — a contactless card leaving
 the field, or vpcd's socket closing, fails the exchange before pcscd's presence polling
@@ -94,18 +94,25 @@ def _check(operation: str, hresult: int) -> None:
         raise map_pcsc_error(hresult, operation)
 
 
-def _call(operation: str, function: Callable[..., Any], *args: Any) -> Any:
-    """Call a ``smartcard.scard`` function; raise the mapped error unless it succeeded.
+def _invoke(operation: str, function: Callable[..., Any], *args: Any) -> Any:
+    """Call a ``smartcard.scard`` function, mapping pyscard's own exception.
 
-    pyscard raises ``scard.error`` only for arguments it cannot marshal; that is mapped here
-    too (``reader.pcsc``), with the original chained.
+    PC/SC failures come back as return codes; ``scard.error`` is the binding's own failure
+    exception, and becomes a ``ReaderError`` (``reader.pcsc``) with the original chained.
+    Every pyscard call goes through here, so nothing of pyscard's escapes this module. (A
+    ``TypeError`` for a wrongly typed argument is a bug here, and is left to surface.)
     """
     try:
-        result = function(*args)
+        return function(*args)
     except scard.error as exc:
         raise ReaderError(
             f"PC/SC {operation} failed: {exc}", code="reader.pcsc", operation=operation
         ) from exc
+
+
+def _call(operation: str, function: Callable[..., Any], *args: Any) -> Any:
+    """:func:`_invoke`, then raise the mapped error unless the call succeeded."""
+    result = _invoke(operation, function, *args)
     _check(operation, result[0] if isinstance(result, tuple | list) else result)
     return result
 
@@ -140,7 +147,8 @@ class PcscReader:
     # --- context and readers -------------------------------------------------------------
 
     def _ctx(self) -> Any:
-        if self._context is not None and scard.SCardIsValidContext(self._context) != 0:
+        context = self._context
+        if context is not None and _invoke("check context", scard.SCardIsValidContext, context):
             self._drop_context()  # pcscd restarted since: its handles died with it
         if self._context is None:
             _, self._context = _call(
@@ -152,11 +160,11 @@ class PcscReader:
         """Forget the context so the next call establishes a new one (pcscd restarted)."""
         context, self._context, self._card = self._context, None, None
         if context is not None:
-            scard.SCardReleaseContext(context)  # best effort: the daemon may be gone
+            _invoke("release context", scard.SCardReleaseContext, context)  # may be gone
 
     def readers(self) -> list[str]:
         """The reader names PC/SC knows now (empty when none is plugged in)."""
-        hresult, names = scard.SCardListReaders(self._ctx(), [])
+        hresult, names = _invoke("list readers", scard.SCardListReaders, self._ctx(), [])
         if _unsigned(hresult) == scard.SCARD_E_NO_READERS_AVAILABLE:
             return []
         _check("list readers", hresult)
@@ -227,7 +235,9 @@ class PcscReader:
 
     def _connect(self, reader: str, *, last_try: bool) -> CardPresence | None:
         """Connect to the card; None if it is not ready yet (or already gone) and time is left."""
-        hresult, card, protocol = scard.SCardConnect(
+        hresult, card, protocol = _invoke(
+            "connect",
+            scard.SCardConnect,
             self._ctx(),
             reader,
             scard.SCARD_SHARE_SHARED,
@@ -257,12 +267,7 @@ class PcscReader:
     def _transmit_raw(self, command: bytes) -> bytes:
         t0 = self._protocol == scard.SCARD_PROTOCOL_T0
         pci = scard.SCARD_PCI_T0 if t0 else scard.SCARD_PCI_T1
-        try:
-            hresult, response = scard.SCardTransmit(self._card, pci, list(command))
-        except scard.error as exc:
-            raise ReaderError(
-                f"PC/SC transmit failed: {exc}", code="reader.pcsc", operation="transmit"
-            ) from exc
+        hresult, response = _invoke("transmit", scard.SCardTransmit, self._card, pci, list(command))
         if _unsigned(hresult) == scard.SCARD_S_SUCCESS:
             return bytes(response)
         error = map_pcsc_error(hresult, "transmit", reader=self._reader)
@@ -310,7 +315,7 @@ class PcscReader:
     def cancel(self) -> None:
         """Make a :meth:`wait_for_card` running in another thread raise ``reader.cancelled``."""
         if self._context is not None:
-            scard.SCardCancel(self._context)
+            _invoke("cancel", scard.SCardCancel, self._context)
 
     def close(self) -> None:
         """Disconnect and release the PC/SC context."""

@@ -74,8 +74,8 @@ def test_negative_hresult_is_normalised() -> None:
 def test_pyscard_exception_is_mapped_and_chained() -> None:
     """pyscard's own exception (scard.error) becomes a ReaderError with the original chained."""
 
-    def failing() -> int:
-        raise scard.error("cannot marshal the reader state list")
+    def failing() -> int:  # the binding's failure cannot be provoked on demand: raise it
+        raise scard.error("Failed to SCardFreeMemory!")
 
     with pytest.raises(ReaderError) as info:
         _call("get status change", failing)
