@@ -63,7 +63,14 @@ def _ack_at_once(sock: socket.socket) -> None:
 
 
 class _RemovedError(Exception):
-    """Internal: this presentation of the card is over (tap finished, pulled, or vpcd left)."""
+    """Internal: this presentation of the card is over.
+
+    ``planned`` when the tap/remove-after behaviour took the card out, not when vpcd left.
+    """
+
+    def __init__(self, *, planned: bool) -> None:
+        super().__init__()
+        self.planned = planned
 
 
 class VpcdBridge:
@@ -118,7 +125,7 @@ class VpcdBridge:
         try:
             self._session(sock)
         except _RemovedError as removed:
-            return bool(removed.args and removed.args[0])
+            return removed.planned
         finally:
             sock.close()
             self.card.power_off()
@@ -130,29 +137,29 @@ class VpcdBridge:
         used_since_power_on = False
         while True:
             message = self._read(sock)
-            if len(message) == 1:
-                code = message[0]
+            if len(message) <= 1:
+                code = message[0] if message else -1
                 if code in (POWER_ON, RESET):
                     atr = self.card.power_on()
                     used_since_power_on = False
                 elif code == POWER_OFF:
                     self.card.power_off()
                     if self.options.tap and used_since_power_on:
-                        raise _RemovedError(True)
+                        raise _RemovedError(planned=True)
                 elif code == GET_ATR:
                     if atr is None:
                         # pcscd polls for presence with "get ATR" before any power-on.
                         atr = self.card.power_on()
                     self._write(sock, atr)
                 else:
-                    log.warning("unknown vpcd control code %d ignored", code)
+                    log.warning("unknown vpcd control message %s ignored", message.hex())
                 continue
             response = self.card.process(message)
             self.apdus += 1
             used_since_power_on = True
             self._write(sock, response)
             if self.options.remove_after is not None and self.apdus >= self.options.remove_after:
-                raise _RemovedError(True)
+                raise _RemovedError(planned=True)
 
     def _read(self, sock: socket.socket) -> bytes:
         (length,) = struct.unpack(">H", self._read_exactly(sock, 2))
@@ -162,7 +169,7 @@ class VpcdBridge:
         buffer = bytearray()
         while len(buffer) < size:
             if self._stop.is_set():
-                raise _RemovedError(False)
+                raise _RemovedError(planned=False)
             try:
                 _ack_at_once(sock)
                 chunk = sock.recv(size - len(buffer))
@@ -170,9 +177,9 @@ class VpcdBridge:
                 continue
             except OSError as exc:
                 log.info("vpcd connection lost: %s", exc)
-                raise _RemovedError(False) from exc
+                raise _RemovedError(planned=False) from exc
             if not chunk:
-                raise _RemovedError(False)  # vpcd went away (pcscd stopped or restarted)
+                raise _RemovedError(planned=False)  # vpcd went away (pcscd stopped or restarted)
             buffer += chunk
         return bytes(buffer)
 
@@ -180,4 +187,4 @@ class VpcdBridge:
         try:
             sock.sendall(struct.pack(">H", len(payload)) + payload)
         except OSError as exc:
-            raise _RemovedError(False) from exc
+            raise _RemovedError(planned=False) from exc
