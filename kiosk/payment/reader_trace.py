@@ -41,7 +41,8 @@ _TRACK2_TAGS = {0x57, 0x9F6B}
 _OPAQUE_TAGS = {0x56, 0x9F1F, 0x9F20}
 _PAN_TAG = 0x5A
 _SENSITIVE = _TRACK2_TAGS | _OPAQUE_TAGS | {_PAN_TAG}
-#: INS codes whose command data is a PIN or key (EMV Book 3 §6.5.12, Book 3 §10.10; PUT KEY).
+#: INS codes whose command data is a PIN or key: VERIFY (EMV Book 3 §6.5.12), PIN CHANGE/
+#: UNBLOCK (§6.5.10), RESET RETRY COUNTER (ISO/IEC 7816-4), PUT KEY (GlobalPlatform).
 _SECRET_INS = {0x20, 0x24, 0x2C, 0xD8}
 #: BCD runs this long (14+ digits) in unparseable data are treated as a possible PAN.
 _BCD_RUN = 7
