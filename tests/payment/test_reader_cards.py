@@ -54,15 +54,30 @@ def test_replay_answers_the_whole_recorded_session() -> None:
         assert bytes(reader.transmit(command)) == response, command.hex()
 
 
-def test_replay_matches_variable_commands_by_header() -> None:
-    """GENERATE AC with other data (amount, UN) still gets the recorded cryptogram."""
+@pytest.mark.parametrize(
+    ("ins", "answer_starts"),
+    [(0xAE, "801380"), (0x88, "8081B0")],
+    ids=["generate-ac", "internal-authenticate"],
+)
+def test_replay_matches_variable_commands_by_header(ins: int, answer_starts: str) -> None:
+    """GENERATE AC / INTERNAL AUTHENTICATE with other data (amount, UN) get the recorded
+    answer; the recorded data itself (UN 7863AFC6) matches exactly."""
     card = ReplayCard.from_file(UPI)
     card.power_on()
-    first_gen_ac = next(c for c, _ in _pairs(UPI) if c[1] == 0xAE)
-    other = first_gen_ac[:5] + bytes(len(first_gen_ac) - 6) + b"\x00"
-    answer = card.process(other)
-    assert answer.hex().upper().startswith("801380")
+    recorded = next(c for c, _ in _pairs(UPI) if c[1] == ins)
+    other = recorded[:5] + bytes(len(recorded) - 6) + b"\x00"
+    assert other != recorded
+    assert card.process(other).hex().upper().startswith(answer_starts)
+    card.power_on()
+    assert card.process(recorded).hex().upper().startswith(answer_starts)
     assert card.unmatched == []
+
+
+def test_replay_does_not_match_other_commands_by_header() -> None:
+    """A READ RECORD for another record is not answered with a recorded one."""
+    card = ReplayCard.from_file(UPI)
+    card.power_on()
+    assert card.process(bytes.fromhex("00B2090C00")).hex().upper() == "6F00"
 
 
 def test_replay_skips_forward_but_never_back() -> None:
