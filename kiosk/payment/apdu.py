@@ -7,7 +7,9 @@ command (EMV Book 1 §9.3, ISO/IEC 7816-4 §5.1):
 - ``6Cxx``: wrong Le; send the same command again with Le = xx;
 - T=0 case 4: the command goes out as case 3 (Le dropped) and the data comes back through
   GET RESPONSE; a warning (``62xx``/``63xx``/``9xxx``) on such a command is kept and returned
-  with the data fetched by a GET RESPONSE with Le = 00 (EMV Book 1 §9.3.1.3, Annex A5).
+  with the data fetched by a GET RESPONSE with Le = 00 (EMV Book 1 §9.3.1, the T=0
+  transport rules, and its Annex A examples; plain ISO/IEC 7816-3 §12.2 would hand the
+  warning up without data).
 
 Only short APDUs exist in EMV (Lc, Le <= 256), so extended lengths are refused.
 """
@@ -95,7 +97,7 @@ class CommandApdu:
 
     @property
     def case(self) -> int:
-        """ISO/IEC 7816-3 §12.1.2 case: 1 no data, 2 Le only, 3 data only, 4 both."""
+        """ISO/IEC 7816-3 §12.1 case: 1 no data, 2 Le only, 3 data only, 4 both."""
         return 1 + (self.le is not None) + 2 * bool(self.data)
 
     def with_le(self, le: int) -> CommandApdu:
@@ -114,12 +116,12 @@ class CommandApdu:
 
 
 def get_response(le: int) -> CommandApdu:
-    """GET RESPONSE (EMV Book 1 §9.3.1.3): class '00' whatever the class of the command."""
+    """GET RESPONSE (EMV Book 1 §9.3.1): class '00' whatever the class of the command."""
     return CommandApdu(0x00, 0xC0, 0x00, 0x00, le=le or 256)
 
 
 def _is_warning(sw: int) -> bool:
-    """'62xx', '63xx' or '9xxx' other than '9000' (EMV Book 1 §9.3.1.3 c)."""
+    """'62xx', '63xx' or '9xxx' other than '9000': a warning (EMV Book 1 §9.3.1)."""
     return sw >> 8 in (0x62, 0x63) or (sw >> 12 == 0x9 and sw != 0x9000)
 
 
