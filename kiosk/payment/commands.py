@@ -2,7 +2,7 @@
 
     kiosk card-sim --list
     kiosk card-sim --profile NAME [--vpcd HOST:PORT] [--state-dir DIR] [--tap] [--remove-after N]
-    kiosk card-sim --trace FILE   [--vpcd HOST:PORT] [--tap] [--remove-after N]
+    kiosk card-sim --trace FILE   [--atr HEX] [--vpcd HOST:PORT] [--tap] [--remove-after N]
 
 Without ``--tap``/``--remove-after`` the card stays in the reader until SIGTERM/SIGINT and
 comes back by itself when pcscd restarts; with them, the command exits once the card has left
@@ -26,6 +26,7 @@ from typing import Any
 from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.replay import ReplayCard
+from kiosk.payment.cardsim.scripted import DEFAULT_ATR
 from kiosk.payment.cardsim.vpcd import DEFAULT_HOST, DEFAULT_PORT, BridgeOptions, VpcdBridge
 
 __all__ = ["register"]
@@ -49,6 +50,17 @@ def _address(text: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
     return host, int(port)
+
+
+def _atr(text: str) -> bytes:
+    try:
+        atr = bytes.fromhex(text)
+    except ValueError:
+        atr = b""
+    # ISO/IEC 7816-3 §8.2: TS then T0, at most 33 bytes in all.
+    if not 2 <= len(atr) <= 33 or atr[0] not in (0x3B, 0x3F):
+        raise argparse.ArgumentTypeError(f"expected an ATR in hex starting 3B or 3F, got {text!r}")
+    return atr
 
 
 def _positive(text: str) -> int:
@@ -75,6 +87,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"where vpcd listens (default {DEFAULT_HOST}:{DEFAULT_PORT}: 'Virtual PCD 00 00')",
     )
     parser.add_argument(
+        "--atr",
+        metavar="HEX",
+        type=_atr,
+        help="with --trace: the ATR to answer with (contactless: 3B8880010000000000718100F9)",
+    )
+    parser.add_argument(
         "--state-dir",
         metavar="DIR",
         type=Path,
@@ -98,7 +116,11 @@ def _card(args: argparse.Namespace) -> VirtualCard:
     if args.trace is not None:
         if args.state_dir is not None:
             raise UsageError("--state-dir applies to --profile only", code="cardsim.usage")
-        return ReplayCard.from_file(args.trace)
+        return ReplayCard.from_file(args.trace, atr=args.atr or DEFAULT_ATR)
+    if args.atr is not None:
+        raise UsageError(
+            "--atr applies to --trace only (a profile has its own)", code="cardsim.usage"
+        )
     card: VirtualCard = _profiles().load_card(args.profile, state_dir=args.state_dir)
     return card
 

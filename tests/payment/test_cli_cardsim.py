@@ -60,6 +60,12 @@ def test_state_dir_needs_a_profile(capsys: pytest.CaptureFixture[str], tmp_path:
     assert line.startswith("kiosk: cardsim.usage: ")
 
 
+def test_atr_needs_a_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    """--atr with --profile is refused in one line (a profile brings its own ATR)."""
+    line = _one_line_error(capsys, ["card-sim", "--profile", "debit-ec", "--atr", "3B021450"])
+    assert line.startswith("kiosk: cardsim.usage: ")
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -67,8 +73,17 @@ def test_state_dir_needs_a_profile(capsys: pytest.CaptureFixture[str], tmp_path:
         ["card-sim", "--list", "--profile", "debit-ec"],
         ["card-sim", "--trace", "x.json", "--vpcd", "35963"],
         ["card-sim", "--trace", "x.json", "--remove-after", "0"],
+        ["card-sim", "--trace", "x.json", "--atr", "90"],
+        ["card-sim", "--trace", "x.json", "--atr", "3B8G"],
     ],
-    ids=["nothing-to-serve", "list-and-profile", "vpcd-without-host", "remove-after-zero"],
+    ids=[
+        "nothing-to-serve",
+        "list-and-profile",
+        "vpcd-without-host",
+        "remove-after-zero",
+        "atr-not-an-atr",
+        "atr-not-hex",
+    ],
 )
 def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     """Wrong options are argparse usage errors: exit 2, a usage line, no traceback."""

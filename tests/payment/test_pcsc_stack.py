@@ -68,6 +68,14 @@ def test_card_sim_trace_answers_ppse(card_sim: CardSim, reader: PcscReader) -> N
     assert reader.card_present()
 
 
+def test_card_sim_atr_makes_a_contactless_card(card_sim: CardSim, reader: PcscReader) -> None:
+    """--atr with the PC/SC contactless ATR: the reader reports the card as contactless."""
+    card_sim("--trace", str(QPBOC), "--atr", "3B8880010000000000718100F9")
+    presence = reader.wait_for_card(5)
+    assert presence.interface is Interface.CONTACTLESS
+    assert presence.atr == bytes.fromhex("3B8880010000000000718100F9")
+
+
 def test_recorded_contact_session_replays_end_to_end(card_sim: CardSim, reader: PcscReader) -> None:
     """All 22 commands of the UnionPay contact recording get their recorded answers over PC/SC."""
     card_sim("--trace", str(UPI))
