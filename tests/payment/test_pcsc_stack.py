@@ -149,6 +149,18 @@ def test_absent_reader_is_unavailable(pcscd: str) -> None:
     assert SLOT in info.value.context["available"]
 
 
+def test_reader_vanishing_while_waited_on(pcscd: str) -> None:
+    """A reader gone between listing and waiting (unplugged): ReaderUnavailableError.
+
+    vpcd's slots cannot be unplugged, so the status query is asked about a name pcscd does not
+    know, which is what it sees after an unplug.
+    """
+    reader = PcscReader(SLOT)
+    with pytest.raises(ReaderUnavailableError):
+        reader._state("ACS ACR1252 Dual Reader PICC 00 00", 0, 0)
+    reader.close()
+
+
 def test_pcscd_not_running_is_unavailable(tmp_path: Path) -> None:
     """No pcscd at the socket: ReaderUnavailableError (checked in a process of its own)."""
     script = (
