@@ -3,8 +3,9 @@
 Two implementations sit behind :class:`Reader`: :class:`~kiosk.payment.reader_pcsc.PcscReader`
 (PC/SC through pyscard, the real hardware and vpcd) and
 :class:`~kiosk.payment.reader_sim.SimReader` (wired straight to a software card). Both run
-every command through :func:`kiosk.payment.apdu.exchange`, so 61xx/6Cxx handling is the same
-code, and both keep a masked :class:`~kiosk.payment.reader_trace.ApduTrace`.
+every command through :func:`kiosk.payment.reader_trace.traced_exchange`, so the 61xx/6Cxx
+handling of :mod:`kiosk.payment.apdu` is the same code, and the masked
+:class:`~kiosk.payment.reader_trace.ApduTrace` is filled the same way.
 
 Errors (all from :mod:`kiosk.payment.errors`): ``CardTimeoutError`` when no card comes in
 time, ``CardRemovedError`` when the card leaves mid-exchange, ``ReaderUnavailableError`` when
