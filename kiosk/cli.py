@@ -18,7 +18,11 @@ from kiosk import __version__
 from kiosk.errors import KioskError
 
 #: Modules that contribute sub-commands, in the order ``kiosk --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("kiosk.commands", "kiosk.journal.commands")
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands",
+    "kiosk.journal.commands",
+    "kiosk.payment.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

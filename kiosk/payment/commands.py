@@ -1,0 +1,156 @@
+"""``kiosk card-sim``: list the simulated cards, or serve one to vpcd so PC/SC sees it.
+
+    kiosk card-sim --list
+    kiosk card-sim --profile NAME [--vpcd HOST:PORT] [--state-dir DIR] [--tap] [--remove-after N]
+    kiosk card-sim --trace FILE   [--atr HEX] [--vpcd HOST:PORT] [--tap] [--remove-after N]
+
+Without ``--tap``/``--remove-after`` the card stays in the reader until SIGTERM/SIGINT and
+comes back by itself when pcscd restarts; with them, the command exits once the card has left
+(``--repeat`` presents it again instead, for a queue of customers). Exit status 0 after a
+clean stop; a ``KioskError`` (unknown profile, vpcd unreachable, bad trace file) is one line
+on stderr and status 2.
+
+Profiles come from :mod:`kiosk.payment.cardsim.profiles`, imported only when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from kiosk.errors import ConfigError, UsageError
+from kiosk.payment.cardsim.base import VirtualCard
+from kiosk.payment.cardsim.replay import ReplayCard
+from kiosk.payment.cardsim.scripted import DEFAULT_ATR
+from kiosk.payment.cardsim.vpcd import DEFAULT_HOST, DEFAULT_PORT, BridgeOptions, VpcdBridge
+
+__all__ = ["register"]
+
+
+def _profiles() -> Any:
+    """The profile module, imported lazily (it loads keys and card files)."""
+    try:
+        return importlib.import_module("kiosk.payment.cardsim.profiles")
+    except ModuleNotFoundError as exc:
+        if exc.name != "kiosk.payment.cardsim.profiles":
+            raise
+        raise ConfigError(
+            "no card profiles are installed (kiosk.payment.cardsim.profiles is missing)",
+            code="cardsim.no_profiles",
+        ) from exc
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def _atr(text: str) -> bytes:
+    try:
+        atr = bytes.fromhex(text)
+    except ValueError:
+        atr = b""
+    # ISO/IEC 7816-3 §8.2: TS then T0, at most 33 bytes in all.
+    if not 2 <= len(atr) <= 33 or atr[0] not in (0x3B, 0x3F):
+        raise argparse.ArgumentTypeError(f"expected an ATR in hex starting 3B or 3F, got {text!r}")
+    return atr
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive count, got {text!r}")
+    return int(text)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "card-sim",
+        help="serve a simulated PBOC card to vsmartcard's vpcd (or list the cards)",
+        description="Serve a simulated card to vpcd, so pcscd shows it in 'Virtual PCD 00 00'.",
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="list the card profiles and exit")
+    what.add_argument("--profile", metavar="NAME", help="serve this card profile")
+    what.add_argument("--trace", metavar="FILE", type=Path, help="serve a recorded session")
+    parser.add_argument(
+        "--vpcd",
+        metavar="HOST:PORT",
+        type=_address,
+        default=(DEFAULT_HOST, DEFAULT_PORT),
+        help=f"where vpcd listens (default {DEFAULT_HOST}:{DEFAULT_PORT}: 'Virtual PCD 00 00')",
+    )
+    parser.add_argument(
+        "--atr",
+        metavar="HEX",
+        type=_atr,
+        help="with --trace: the ATR to answer with (contactless: 3B8880010000000000718100F9)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        type=Path,
+        help="keep the card's balance, ATC and log here between runs",
+    )
+    parser.add_argument(
+        "--tap", action="store_true", help="present the card for one transaction, then remove it"
+    )
+    parser.add_argument(
+        "--remove-after", metavar="N", type=_positive, help="remove the card after N APDUs"
+    )
+    parser.add_argument(
+        "--repeat",
+        action="store_true",
+        help="with --tap/--remove-after: present the card again after each removal",
+    )
+    parser.set_defaults(func=run)
+
+
+def _card(args: argparse.Namespace) -> VirtualCard:
+    if args.trace is not None:
+        if args.state_dir is not None:
+            raise UsageError("--state-dir applies to --profile only", code="cardsim.usage")
+        return ReplayCard.from_file(args.trace, atr=args.atr or DEFAULT_ATR)
+    if args.atr is not None:
+        raise UsageError(
+            "--atr applies to --trace only (a profile has its own)", code="cardsim.usage"
+        )
+    card: VirtualCard = _profiles().load_card(args.profile, state_dir=args.state_dir)
+    return card
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        for info in sorted(_profiles().list_profiles(), key=lambda info: info.name):
+            print(f"{info.name}\t{info.description}")
+        return 0
+    host, port = args.vpcd
+    # Insertions and removals are what a person running this wants to see.
+    logging.getLogger("kiosk.payment.cardsim").setLevel(logging.INFO)
+    bridge = VpcdBridge(
+        _card(args),
+        BridgeOptions(
+            host=host,
+            port=port,
+            tap=args.tap,
+            remove_after=args.remove_after,
+            repeat=args.repeat,
+        ),
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        bridge.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        bridge.serve()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
