@@ -28,6 +28,7 @@ reading of Part 17 and have no public vector to check them against (see tests).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
@@ -49,6 +50,7 @@ from kiosk.payment.crypto_oda import (
 )
 
 __all__ = [
+    "AC_TERMINAL_TAGS",
     "CipherSuite",
     "DynamicSignature",
     "IccKey",
@@ -58,6 +60,7 @@ __all__ = [
     "OdaStep",
     "RsaPublicKey",
     "StaticSignature",
+    "cryptogram_data",
     "derive_icc_master_key",
     "derive_session_key",
     "generate_ac",
@@ -219,3 +222,20 @@ def script_mac(
     :func:`derive_session_key`. Returns the leftmost ``size`` bytes (PBOC uses 4).
     """
     return generate_ac(session_key, data, suite=suite)[:size]
+
+
+#: Terminal data an application cryptogram covers, in this order: the minimum set of
+#: EMV 4.3 Book 2 §8.1.1 Table 26, which PBOC JR/T 0025.5 keeps; then AIP, ATC, CVR.
+AC_TERMINAL_TAGS: tuple[int, ...] = (0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37)
+
+
+def cryptogram_data(terminal: Mapping[int, bytes], *, aip: bytes, atc: bytes, iad: bytes) -> bytes:
+    """The data an ARQC/TC/AAC is computed over, for the card and the host alike.
+
+    ``terminal`` holds the values the terminal sent (CDOL or PDOL data, by tag); a tag
+    it did not send counts as zeros of its usual length. ``iad`` is tag 9F10 in the
+    PBOC layout (length 07, DKI, CVN, CVR[4], algorithm), whose CVR is bytes 3-6.
+    """
+    sizes = {0x9F02: 6, 0x9F03: 6, 0x9F1A: 2, 0x95: 5, 0x5F2A: 2, 0x9A: 3, 0x9C: 1, 0x9F37: 4}
+    parts = [terminal.get(tag, bytes(sizes[tag])) for tag in AC_TERMINAL_TAGS]
+    return b"".join(parts) + aip + atc + iad[3:7]
