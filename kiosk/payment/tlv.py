@@ -233,9 +233,14 @@ class TlvList(Sequence[Tlv]):
         return b"".join(t.encode() for t in self._items)
 
 
-def decode(data: bytes) -> TlvList:
-    """Decode a buffer of BER-TLV objects (templates recursively); raises TlvError."""
-    return _decode(bytes(data), 0, len(data), depth=0)
+def decode(data: bytes, *, strict: bool = True) -> TlvList:
+    """Decode a buffer of BER-TLV objects (templates recursively); raises TlvError.
+
+    With ``strict=False`` a template whose *contents* are malformed is kept as an
+    opaque object (its value, no children) instead of failing the whole buffer, for
+    diagnostics and traces; the outer structure must still be well formed.
+    """
+    return _decode(bytes(data), 0, len(data), depth=0, strict=strict)
 
 
 #: Templates nest only a few levels in EMV (6F > A5 > BF0C > 61); a cap keeps hostile
@@ -243,7 +248,7 @@ def decode(data: bytes) -> TlvList:
 _MAX_DEPTH = 16
 
 
-def _decode(data: bytes, pos: int, end: int, *, depth: int) -> TlvList:
+def _decode(data: bytes, pos: int, end: int, *, depth: int, strict: bool) -> TlvList:
     if depth > _MAX_DEPTH:
         raise TlvError("templates nested too deep", code="card.tlv.too_deep", offset=pos)
     items: list[Tlv] = []
@@ -262,11 +267,13 @@ def _decode(data: bytes, pos: int, end: int, *, depth: int) -> TlvList:
                 tag=tag,
             )
         value = data[pos : pos + length]
-        children = (
-            _decode(data, pos, pos + length, depth=depth + 1)
-            if tag_is_constructed(tag)
-            else TlvList(())
-        )
+        children = TlvList(())
+        if tag_is_constructed(tag):
+            try:
+                children = _decode(data, pos, pos + length, depth=depth + 1, strict=strict)
+            except TlvError:
+                if strict:
+                    raise
         items.append(Tlv(tag, value, children, start))
         pos += length
     return TlvList(items)

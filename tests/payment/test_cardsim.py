@@ -276,3 +276,94 @@ def test_without_state_dir_each_load_starts_fresh() -> None:
     fresh.power_on()
     send(fresh, SELECT_DEBIT)
     assert send(fresh, "80CA9F3600")[0].hex().upper() == "9F36020000"
+
+
+def test_qpboc_reader_without_qpboc_support_gets_6984() -> None:
+    """A GPO whose TTQ does not offer qPBOC is answered 6984 (try another interface)."""
+    card = load_card("qpboc-debit-ec")
+    card.power_on()
+    send(card, SELECT_DEBIT)
+    pdol_data = "06000000" + "000000001000" + "00" * 6 + "0156" + "00" * 5 + "0156"
+    pdol_data += "261127" + "00" + "11223344"
+    assert send(card, "80A8000023" + "8321" + pdol_data + "00")[1] == "6984"
+    assert send(card, "80CA9F3600")[0].hex().upper() == "9F36020000"
+
+
+_VALID_APDUS = [
+    PSE, PPSE, SELECT_DEBIT, GPO_EC_1000, "00B2010C00", "00B2011400", "80CA9F7900",
+    "0088000004112233 4400".replace(" ", ""), "80AE40003400" + "00" * 51,
+    "008200000A" + "00" * 10, "04DA9F790A" + "00" * 10, "0020008008241234FFFFFFFFFF",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("profile", ["debit-ec", "qpboc-debit-ec", "credit", "pure-ec"])
+def test_fuzzed_apdus_always_get_a_status_word(profile: str) -> None:
+    """Random and mutated APDUs, in any order, always get data + a 2-byte SW, never raise."""
+    import random
+
+    rng = random.Random(profile)
+    card = load_card(profile)
+    card.power_on()
+    for i in range(1500):
+        if i % 3 == 0:
+            apdu = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))
+        else:
+            apdu = bytearray.fromhex(rng.choice(_VALID_APDUS))
+            for _ in range(rng.randint(0, 3)):
+                apdu[rng.randrange(len(apdu))] = rng.randrange(256)
+            apdu = bytes(apdu)
+        answer = card.process(apdu)
+        assert isinstance(answer, bytes) and len(answer) >= 2
+        assert answer[-2] in (0x90, 0x61, 0x62, 0x63, 0x67, 0x69, 0x6A, 0x6D, 0x6E)
+
+
+def _write_profile(tmp_path: Path, name: str, content: dict[str, object]) -> None:
+    (tmp_path / f"{name}.json").write_text(json.dumps(content))
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        pytest.param({"pan": "6212340000000010"}, "pan", id="pan-fails-luhn"),
+        pytest.param({"pan": "4111111111111111"}, "pan", id="pan-not-unionpay"),
+        pytest.param({"expiry": "2030-12-31"}, "expiry", id="expiry-not-yymmdd"),
+        pytest.param({"aip": "ZZ"}, "aip", id="aip-not-hex"),
+        pytest.param({"applications": []}, "applications", id="no-application"),
+        pytest.param({"ec": {"balance": 200000}}, "ec.balance", id="balance-over-limit"),
+        pytest.param({"psn": "01"}, "psn", id="psn-not-int"),
+        pytest.param({"records": {"x": ["5A"]}}, "records.x", id="bad-record-key"),
+    ],
+)
+def test_bad_profile_is_config_error_naming_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, override: dict[str, object], field: str
+) -> None:
+    """A profile with a bad field fails to load with cardsim.bad_profile naming the field."""
+    from kiosk.payment.cardsim import profile as profile_module
+    from kiosk.payment.cardsim import profiles as profiles_module
+
+    base = profile_module.PROFILES_DIR / "debit-ec.json"
+    (tmp_path / "debit-ec.json").write_text(base.read_text())
+    _write_profile(tmp_path, "bad", {"extends": "debit-ec", "description": "bad", **override})
+    monkeypatch.setattr(profile_module, "PROFILES_DIR", tmp_path)
+    monkeypatch.setattr(profiles_module, "PROFILES_DIR", tmp_path)
+    profiles_module._image.cache_clear()
+    with pytest.raises(ConfigError) as err:
+        load_card("bad")
+    profiles_module._image.cache_clear()
+    assert err.value.code == "cardsim.bad_profile"
+    assert err.value.context["field"] == field
+
+
+def test_profile_not_json_is_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile file that is not JSON is reported as cardsim.bad_profile, not a crash."""
+    from kiosk.payment.cardsim import profile as profile_module
+    from kiosk.payment.cardsim import profiles as profiles_module
+
+    (tmp_path / "garbage.json").write_text("{ nope")
+    monkeypatch.setattr(profile_module, "PROFILES_DIR", tmp_path)
+    monkeypatch.setattr(profiles_module, "PROFILES_DIR", tmp_path)
+    with pytest.raises(ConfigError) as err:
+        load_card("garbage")
+    assert err.value.code == "cardsim.bad_profile"
+    with pytest.raises(ConfigError):
+        list_profiles()

@@ -107,6 +107,18 @@ def test_malformed_input_raises_with_offset(data: str, code: str, offset: int) -
     assert err.value.context["offset"] == offset
 
 
+def test_lenient_mode_keeps_malformed_template_opaque() -> None:
+    """strict=False keeps a template with broken contents as an opaque value."""
+    data = bytes.fromhex("70035A05629F360100")
+    decoded = tlv.decode(data, strict=False)
+    assert [(t.tag, t.value.hex().upper()) for t in decoded] == [(0x70, "5A0562"), (0x9F36, "00")]
+    assert len(decoded[0].children) == 0
+    with pytest.raises(TlvError):
+        tlv.decode(data)
+    with pytest.raises(TlvError):
+        tlv.decode(bytes.fromhex("70055A0162"), strict=False)
+
+
 def test_nesting_depth_is_capped() -> None:
     """Hostile deeply nested templates give TlvError, not a RecursionError."""
     data = b""

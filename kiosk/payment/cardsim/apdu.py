@@ -19,6 +19,7 @@ class CardStatus(bytes, Enum):
     ISSUER_AUTH_FAILED = b"\x63\x00"
     WRONG_LENGTH = b"\x67\x00"
     AUTH_METHOD_BLOCKED = b"\x69\x83"
+    TRY_ANOTHER_INTERFACE = b"\x69\x84"
     CONDITIONS_NOT_SATISFIED = b"\x69\x85"
     SM_DATA_INCORRECT = b"\x69\x88"
     INCORRECT_DATA = b"\x6a\x80"

@@ -334,6 +334,10 @@ class PbocCard:
         path = self._choose_path(app.kind, values)
         if path is None:
             raise _Refusal(S.CONDITIONS_NOT_SATISFIED)
+        if path is CardPath.QPBOC and not values[Tag.TTQ][0] & 0x20:
+            # The reader cannot do qPBOC: "try another interface" (JR/T 0025.12 §7.2,
+            # the contactless convention EMV Book A/B also uses for 6984).
+            raise _Refusal(S.TRY_ANOTHER_INTERFACE)
         self._s.path, self._s.terminal = path, values
         self.state.atc += 1
         if path is CardPath.QPBOC:
