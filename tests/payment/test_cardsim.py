@@ -112,12 +112,10 @@ def test_status_words_before_and_outside_a_transaction(debit: object, apdu: str,
         pytest.param("80A800000B840901000000001000015600", "6700", id="gpo-not-template-83"),
         pytest.param("80A801000B830901000000001000015600", "6A86", id="gpo-bad-p1"),
         pytest.param("80CA9F9900", "6A88", id="get-data-unknown-tag"),
-        pytest.param("80AEC0001D" + "00" * 29, "6A86", id="gen-ac-rfu-p1"),
         pytest.param("80AE40001D" + "00" * 29, "6985", id="gen-ac-before-gpo"),
         pytest.param("0088000000", "6700", id="internal-auth-no-data"),
         pytest.param("008801000411223344", "6A86", id="internal-auth-bad-p1"),
         pytest.param("04DA9F790A" + "00" * 10, "6985", id="put-data-without-arqc"),
-        pytest.param("04DA9F770A" + "00" * 10, "6A88", id="put-data-other-tag"),
         pytest.param("0020008008341234FFFFFFFFFF", "6A80", id="verify-bad-pin-block"),
         pytest.param("0020008808241234FFFFFFFFFF", "6A86", id="verify-enciphered-pin"),
         pytest.param("00B2012C00", "6A82", id="read-record-unknown-sfi"),
@@ -128,6 +126,25 @@ def test_status_words_before_and_outside_a_transaction(debit: object, apdu: str,
 def test_status_words_with_application_selected(debit: object, apdu: str, sw: str) -> None:
     """With the debit application selected, malformed commands get their status words."""
     send(debit, SELECT_DEBIT)
+    assert send(debit, apdu)[1] == sw
+
+
+@pytest.mark.parametrize(
+    ("apdu", "sw"),
+    [
+        pytest.param("80AEC00034" + "00" * 52, "6A86", id="gen-ac-rfu-p1"),
+        pytest.param("80AE40013400" + "00" * 51, "6A86", id="gen-ac-p2-not-zero"),
+        pytest.param("80AE40001D" + "00" * 29, "6700", id="gen-ac-cdol1-data-short"),
+        pytest.param("04DA9F770A" + "00" * 10, "6A88", id="put-data-other-tag"),
+        pytest.param("04DA9F790A" + "00" * 10, "6985", id="put-data-before-arqc"),
+        pytest.param("008200000A" + "00" * 10, "6985", id="external-auth-before-arqc"),
+        pytest.param("008201000A" + "00" * 10, "6A86", id="external-auth-bad-p1"),
+    ],
+)
+def test_status_words_during_a_transaction(debit: object, apdu: str, sw: str) -> None:
+    """After GPO, malformed or premature transaction commands get their status words."""
+    send(debit, SELECT_DEBIT)
+    assert send(debit, GPO_EC_1000)[1] == "9000"
     assert send(debit, apdu)[1] == sw
 
 

@@ -49,6 +49,12 @@ def test_qpboc_gpo_format2_fields() -> None:
     assert len(gpo.first(Tag.ISSUER_APPLICATION_DATA) or b"") == 0x13
 
 
+def test_to_dict_flattens_primitives_first_wins() -> None:
+    """to_dict maps every primitive tag (through templates) to its first value."""
+    data = bytes.fromhex("70085A01629F360200015A0163")
+    assert tlv.decode(data).to_dict() == {0x5A: b"\x62", 0x9F36: b"\x00\x01"}
+
+
 def test_long_length_form_record_81() -> None:
     """A record with length form 81 (the issuer certificate record, 0xB3 bytes) decodes."""
     rec = next(r for r in _responses("upi_contact_trace.json") if r.startswith(b"\x70\x81\xb3\x90"))

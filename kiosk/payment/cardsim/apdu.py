@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Apdu", "CardStatus", "parse_apdu"]
+__all__ = ["Apdu", "CardStatus", "Refusal", "parse_apdu"]
 
 
 class CardStatus(bytes, Enum):
@@ -29,6 +29,14 @@ class CardStatus(bytes, Enum):
     DATA_NOT_FOUND = b"\x6a\x88"
     INS_NOT_SUPPORTED = b"\x6d\x00"
     CLA_NOT_SUPPORTED = b"\x6e\x00"
+
+
+class Refusal(Exception):  # noqa: N818 - control flow inside the card, never escapes it
+    """Ends a command with a status word other than 9000; the card's ``process`` catches it."""
+
+    def __init__(self, sw: bytes) -> None:
+        super().__init__(bytes(sw).hex().upper())
+        self.sw = bytes(sw)
 
 
 @dataclass(frozen=True, slots=True)

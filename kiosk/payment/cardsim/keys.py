@@ -55,12 +55,8 @@ class RsaPrivateKey:
     q: int
 
     @property
-    def public(self) -> RsaPublicKey:
-        return RsaPublicKey(self.modulus, self.exponent)
-
-    @property
     def size(self) -> int:
-        return self.public.size
+        return RsaPublicKey(self.modulus, self.exponent).size
 
     def sign_raw(self, block: bytes) -> bytes:
         """Raw RSA private operation on a ``size``-byte block (CRT for speed)."""

@@ -43,7 +43,6 @@ class Personalised:
     ppse_fci: bytes | None
     app_fci: tuple[bytes, ...]
     records: dict[tuple[int, int], bytes]
-    static_data: bytes
     data: dict[int, bytes]
     icc_key: RsaPrivateKey
     mk_ac: bytes
@@ -208,7 +207,6 @@ def personalise(p: Profile) -> Personalised:
         else None,
         app_fci=tuple(_app_fci(p, a) for a in p.applications),
         records=records,
-        static_data=static,
         data=values,
         icc_key=icc,
         mk_ac=derive_icc_master_key(issuer.imk_ac, p.pan, p.psn, suite=p.suite),
