@@ -7,23 +7,26 @@ maintained Python library implements them; each cites the section it follows.
 3DES (double-length keys, 16 bytes):
 
 - ICC master key: EMV 4.3 Book 2 Annex A1.4.1 *option A*.
-- Session key: the UnionPay/PBOC derivation (JR/T 0025.5-2013 / PBOC 3.0 Part 5,
-  Annex on application cryptogram key derivation; also the "UnionPay" session key mode
-  of payment HSMs such as AWS Payment Cryptography ``SessionKeyUnionPay``), which is
-  *not* EMV's common session key (Book 2 A1.3): the ATC alone diversifies the key::
+- Session key: the PBOC 3.0 / UnionPay derivation (JR/T 0025, debit/credit application
+  security), which is *not* EMV's common session key (Book 2 A1.3): only the ATC
+  diversifies the key, no unpredictable number::
 
       SK = 3DES(MK)[00 00 00 00 00 00 || ATC] || 3DES(MK)[00 00 00 00 00 00 || ~ATC]
 
+  Sources checked: payment HSM interfaces expose a "UnionPay" session-key mode taking
+  only PAN, PSN and ATC (AWS Payment Cryptography ``SessionKeyUnionPay``), and a public
+  PBOC key tool derives it exactly so (``fightyz/mpos`` ``pbocKeyGenerator``). No public
+  test vector was found for it; the tests pin the layout.
 - Application cryptogram: ISO/IEC 9797-1 MAC algorithm 3 (retail MAC), padding method 2
   (Book 2 A1.2.1), 8 bytes.
 - ARPC method 1 (Book 2 §8.2.1) with the AC session key: ``3DES(SK)[ARQC xor (ARC || 00..)]``.
 
-SM4 (PBOC 3.0 Part 17, SM algorithm profile, 16-byte keys and blocks): the same
-structure with SM4 for 3DES. Derivations encrypt one 16-byte block holding both
-halves (``Y || ~Y``; ``00..||ATC||00..||~ATC``); the MAC is SM4-CBC with padding
-method 2 and the leftmost 8 bytes of the last block; ARPC is the leftmost 8 bytes of
-``SM4(SK)[(ARQC xor ARC||00..) || 00 * 8]``. These SM4 layouts follow the project's
-reading of Part 17 and have no public vector to check them against (see tests).
+SM4 (the SM-algorithm profile of PBOC 3.0, cards announcing DF69 = 01; 16-byte keys
+and blocks): the same structure with SM4 for 3DES. Derivations encrypt one 16-byte
+block holding both halves (``Y || ~Y``; ``00..||ATC||00..||~ATC``); the MAC is SM4-CBC
+with padding method 2, leftmost 8 bytes of the last block; ARPC is the leftmost 8
+bytes of ``SM4(SK)[(ARQC xor ARC||00..) || 00 * 8]``. These SM4 layouts are the
+project's reading of the SM profile; no public vector was found to check them.
 """
 
 from __future__ import annotations
