@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.payment import tlv
 from kiosk.payment.cardsim.keys import CAPK_TEST, load_issuer
@@ -572,3 +574,29 @@ def test_state_dir_keeps_balance_across_cards(tmp_path: Path) -> None:
     t2.select("A000000333010101")
     assert t2.get_data(Tag.EC_BALANCE) == _bcd(47500)
     assert t2.ok("00B2015C00")[-2:] == b"\x00\x01"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 30000), min_size=1, max_size=8))
+def test_ec_ledger_invariants(amounts: list[int]) -> None:
+    """Over any run of EC purchases: balance = start - approved sum, never negative; ATC and
+    log count follow the transactions; every approval is within balance and 9F78."""
+    card = load_card("debit-ec")
+    balance, approved = 50000, 0
+    for n, amount in enumerate(amounts, start=1):
+        card.power_on()
+        term = Terminal(card)
+        term.select("A000000333010101")
+        term.txn(amount=amount)
+        term.gpo(bytes.fromhex("9F7A019F02065F2A02"))
+        term.read_afl()
+        cid, _, _ = term.generate_ac(0x40)
+        fits = amount <= min(balance, 50000)
+        assert (cid == 0x40) is fits
+        if fits:
+            balance -= amount
+            approved += 1
+        assert int(term.get_data(Tag.EC_BALANCE).hex()) == balance >= 0
+        assert int.from_bytes(term.get_data(Tag.ATC), "big") == n
+    logged = sum(term.send(bytes([0, 0xB2, r, 0x5C, 0]))[1] == "9000" for r in range(1, 11))
+    assert logged == min(approved, 10)
