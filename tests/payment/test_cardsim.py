@@ -80,6 +80,20 @@ def test_partial_selection_and_next_occurrence(debit: object) -> None:
     assert send(debit, "00A4040205A00000033300")[1] == "6A82"
 
 
+def test_next_occurrence_walks_both_applications() -> None:
+    """On multi-app, partial name A000000333 selects debit, then P2=02 EC, then 6A82."""
+    card = load_card("multi-app")
+    card.power_on()
+    names = []
+    for apdu in ("00A4040005A00000033300", "00A4040205A00000033300", "00A4040205A00000033300"):
+        fci, sw = send(card, apdu)
+        names.append(tlv.decode(fci).first(Tag.DF_NAME).hex().upper() if sw == "9000" else sw)  # type: ignore[union-attr]
+    assert names == ["A000000333010101", "A000000333010106", "6A82"]
+    send(card, PSE)
+    assert send(card, "00B2020C00")[1] == "9000"
+    assert send(card, "00B2030C00")[1] == "6A83"
+
+
 @pytest.mark.parametrize(
     ("apdu", "sw"),
     [

@@ -142,8 +142,9 @@ class PbocCard:
             self._s.selected = _PPSE
             return self.image.ppse_fci
         matches = [i for i, a in enumerate(self.profile.applications) if a.aid.startswith(name)]
-        if cmd.p2 == 0x02 and previous.last_name == name and previous.selected in matches:
-            matches = [i for i in matches if i > previous.selected]  # type: ignore[operator]
+        prev = previous.selected
+        if cmd.p2 == 0x02 and previous.last_name == name and prev is not None and prev in matches:
+            matches = [i for i in matches if i > prev]  # next occurrence (Book 1 §12.3.2)
         if not matches:
             raise Refusal(S.FILE_NOT_FOUND)
         self._s.selected = matches[0]
@@ -203,9 +204,15 @@ class PbocCard:
             raise Refusal(S.AUTH_METHOD_BLOCKED)
         block = cmd.data.hex().upper()
         n = int(block[1], 16)
-        if block[0] != "2" or not 4 <= n <= 12 or block[2 + n :] != "F" * (14 - n):
+        pin = block[2 : 2 + n]
+        if (
+            block[0] != "2"
+            or not 4 <= n <= 12
+            or not pin.isdigit()
+            or block[2 + n :] != "F" * (14 - n)
+        ):
             raise Refusal(S.INCORRECT_DATA)
-        if block[2 : 2 + n] == self.profile.pin:
+        if pin == self.profile.pin:
             self.state.pin_tries = self.profile.pin_try_limit
             self.store.save()
             return b""
