@@ -36,13 +36,26 @@ class DolEntry:
     length: int
 
 
+#: No EMV data element is longer than 255 bytes; a DOL asking for more is malformed, and
+#: honouring it would let a card make the terminal allocate gigabytes.
+MAX_ENTRY_LENGTH = 255
+
+
 def parse_dol(data: bytes) -> tuple[DolEntry, ...]:
-    """Split a DOL into entries; raises TlvError (with offset) on a truncated tag or length."""
+    """Split a DOL into entries; raises TlvError (with offset) on a truncated tag or length,
+    or an entry longer than :data:`MAX_ENTRY_LENGTH` (code ``card.dol.too_long``)."""
     entries: list[DolEntry] = []
     pos = 0
     while pos < len(data):
+        start = pos
         tag, pos = read_tag(data, pos)
         length, pos = read_length(data, pos)
+        if length > MAX_ENTRY_LENGTH:
+            raise TlvError(
+                f"DOL entry {tag:X} asks for {length} bytes",
+                code="card.dol.too_long",
+                offset=start,
+            )
         entries.append(DolEntry(tag, length))
     return tuple(entries)
 

@@ -99,7 +99,11 @@ def test_split_wrong_length(delta: int) -> None:
     assert err.value.code == "card.dol.length"
 
 
-@pytest.mark.parametrize("dol", ["9F", "9F02", "9F0281"], ids=["tag-cut", "no-length", "long-cut"])
+@pytest.mark.parametrize(
+    "dol",
+    ["9F", "9F02", "9F0281", "9F02840FFFFFFF"],
+    ids=["tag-cut", "no-length", "long-cut", "entry-of-256MB"],
+)
 def test_parse_truncated_dol(dol: str) -> None:
     """A DOL cut inside a tag or a length raises TlvError."""
     with pytest.raises(TlvError):
@@ -115,3 +119,15 @@ def test_built_data_always_has_dol_length(entries: list[tuple[int, int]]) -> Non
     dol = tuple(DolEntry(t, n) for t, n in entries)
     values = {0x9F02: b"\x01\x23", 0x5A: b"\x62\x10\x94", 0x9F4E: b"SHOP"}
     assert len(build_dol_data(dol, values)) == dol_length(dol)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40))
+def test_fuzz_parse_dol_only_tlv_error(data: bytes) -> None:
+    """Random bytes as a DOL either parse or raise TlvError, and parsed lengths re-build."""
+    try:
+        dol = parse_dol(data)
+    except TlvError as exc:
+        assert 0 <= exc.context["offset"] <= len(data)
+        return
+    assert len(build_dol_data(dol, {})) == dol_length(dol)
