@@ -144,7 +144,9 @@ class PbocCard:
         matches = [i for i, a in enumerate(self.profile.applications) if a.aid.startswith(name)]
         prev = previous.selected
         if cmd.p2 == 0x02 and previous.last_name == name and prev is not None and prev in matches:
-            matches = [i for i in matches if i > prev]  # next occurrence (Book 1 §12.3.2)
+            matches = [
+                i for i in matches if i > prev
+            ]  # next occurrence (Book 1 §12.3, selection with P2 = 02)
         if not matches:
             raise Refusal(S.FILE_NOT_FOUND)
         self._s.selected = matches[0]
@@ -169,7 +171,7 @@ class PbocCard:
         return _found(self.image.records.get((sfi, rec)))
 
     def _get_data(self, cmd: Apdu) -> bytes:
-        """GET DATA (Book 3 §6.5.7; PBOC EC data objects, JR/T 0025.13 §6)."""
+        """GET DATA (Book 3 §6.5.7; PBOC EC data objects, JR/T 0025.13)."""
         if self._app() is None:
             raise Refusal(S.CONDITIONS_NOT_SATISFIED)
         tag = cmd.p1 << 8 | cmd.p2

@@ -140,7 +140,7 @@ def capk_entry(ca: RsaPrivateKey) -> dict[str, object]:
     """The CA public key in the UnionPay CA key list shape, with its SHA-1 check value."""
     modulus = ca.modulus.to_bytes(ca.size, "big")
     exponent = ca.exponent.to_bytes((ca.exponent.bit_length() + 7) // 8, "big")
-    # The CA key check value is SHA-1 by definition (EMV 4.3 Book 2 §11.2.2).
+    # EMV defines the CA key check value as SHA-1 over RID, index, modulus and exponent.
     checked = TEST_RID + bytes([TEST_CA_INDEX]) + modulus + exponent
     digest = hashlib.sha1(checked).hexdigest()  # noqa: S324
     return {

@@ -44,7 +44,7 @@ class AppKind(StrEnum):
 
 
 class CardPath(StrEnum):
-    """Which AIP/AFL set the card chose at GPO (PBOC JR/T 0025.13 §7, .12 §7)."""
+    """Which AIP/AFL set the card chose at GPO (PBOC JR/T 0025.13, .12 §7)."""
 
     STANDARD = "standard"
     EC = "ec"

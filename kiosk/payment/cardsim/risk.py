@@ -1,14 +1,14 @@
 """Card risk management: the card's own decisions, as pure functions.
 
-- Contact EC (PBOC JR/T 0025.13 §7): the card takes the EC path at GPO when the
+- Contact EC (PBOC JR/T 0025.13): the card takes the EC path at GPO when the
   terminal says it supports EC (9F7A = 01) and the amount fits; at the first GENERATE
   AC it approves offline (TC) only if the amount is within the EC balance and the
   single-transaction limit 9F78 and the currency is the EC currency 9F51.
-- Standard debit/credit (EMV 4.3 Book 3 §10.7 and the card side of Annex C): a TC
-  request is turned into an ARQC once the consecutive offline count reaches the lower
-  consecutive offline limit 9F14; a pure EC application (A000000333010106) cannot go
-  online, so what it cannot approve it declines.
-- qPBOC (JR/T 0025.12 §7.4): decided in GPO from the TTQ, the amount and the balance.
+- Standard debit/credit (card action analysis, EMV 4.3 Book 3 §10.8): a TC request is
+  turned into an ARQC once the consecutive offline count reaches the lower consecutive
+  offline limit 9F14; a pure EC application (A000000333010106) cannot go online, so
+  what it cannot approve it declines.
+- qPBOC (JR/T 0025.12): decided in GPO from the TTQ, the amount and the balance.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def requested_ac(p1: int) -> AcType | None:
 
 
 def ec_fits(ec: EcParams | None, balance: int, request: EcRequest) -> bool:
-    """True when an EC purchase may be approved offline (JR/T 0025.13 §7.3)."""
+    """True when an EC purchase may be approved offline (JR/T 0025.13, electronic cash)."""
     return (
         ec is not None
         and request.currency == ec.currency
@@ -102,7 +102,7 @@ def second_ac(requested: AcType, *, arc: bytes, issuer_auth_ok: bool | None) -> 
 
 
 def qpboc_decision(ttq: bytes, *, ec: EcParams | None, balance: int, request: EcRequest) -> AcType:
-    """The qPBOC GPO decision (JR/T 0025.12 §7.4).
+    """The qPBOC GPO decision (JR/T 0025.12, qPBOC card processing).
 
     TTQ byte 2 bit 8 (online cryptogram required) forces ARQC; an amount within the
     offline balance and limits gets a TC; otherwise ARQC, or AAC when the reader is

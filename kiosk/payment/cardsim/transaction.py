@@ -60,9 +60,9 @@ def choose_path(
 ) -> CardPath | None:
     """Pick the AIP/AFL set for a transaction from the GPO data.
 
-    qPBOC when the terminal sent TTQ and the card has a qPBOC AFL (JR/T 0025.12 §7);
+    qPBOC when the terminal sent TTQ and the card has a qPBOC AFL (JR/T 0025.12);
     contact EC when 9F7A says the terminal supports EC and the amount fits the balance
-    and limits (JR/T 0025.13 §7.2); a pure EC application has no other path and
+    and limits (JR/T 0025.13); a pure EC application has no other path and
     refuses a terminal without EC support. Otherwise the standard path, if any.
     """
     afl, ec = image.profile.afl, image.profile.ec
@@ -169,7 +169,7 @@ class Transaction:
         return tlv.encode(Tag.RESPONSE_FORMAT_2, body)
 
     def _qpboc(self) -> bytes:
-        """qPBOC: decide in GPO; answer with cryptogram, 9F5D and fDDA (JR/T 0025.12 §7)."""
+        """qPBOC: decide in GPO; answer with cryptogram, 9F5D and fDDA (JR/T 0025.12)."""
         p, request = self.profile, self._ec_request()
         self.first = qpboc_decision(
             self.terminal[Tag.TTQ], ec=p.ec, balance=self.state.ec_balance, request=request
