@@ -475,6 +475,27 @@ def test_ec_load_by_issuer_script(new_balance: int, tamper: bool, sw: str, balan
     term.read_afl()
     assert _ec_load(term, new_balance, tamper=tamper) == sw
     assert int(term.get_data(Tag.EC_BALANCE).hex()) == balance
+    log_sw = term.send("00B2016400")[1]  # EC load log, SFI 12
+    assert (log_sw == "9000") is (sw == "9000")
+
+
+def test_ec_load_log_record_layout() -> None:
+    """The load log (DF4D in the FCI, format DF4F) records P1P2, balance before and after."""
+    card = load_card("debit-ec")
+    card.power_on()
+    term = Terminal(card)
+    fci = term.select("A000000333010101")
+    assert fci.first(Tag.EC_LOG_ENTRY) == bytes([12, 10])
+    term.txn(amount=100, ec=False)
+    term.gpo(fci.first(Tag.PDOL) or b"")
+    term.read_afl()
+    assert _ec_load(term, 80000) == "9000"
+    fmt = parse_dol(term.get_data(Tag.EC_LOG_FORMAT))
+    record = term.ok("00B2016400")
+    assert record[:2] == b"\x9f\x79"
+    assert record[2:8] == _bcd(50000) and record[8:14] == _bcd(80000)
+    assert len(record) == 14 + sum(e.length for e in fmt)
+    assert record[14:17] == bytes.fromhex("261127")
 
 
 # --- qPBOC --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Commands (EMV 4.3 Book 3 §6.5, PBOC JR/T 0025.5/.12/.13): SELECT (PSE, PPSE, AID,
 partial name with P2=02 next occurrence), READ RECORD (application files, PSE
-directory, transaction log), GET PROCESSING OPTIONS, GET DATA, VERIFY (plaintext
+directory, transaction and EC load logs), GET PROCESSING OPTIONS, GET DATA, VERIFY (plaintext
 offline PIN), INTERNAL AUTHENTICATE (DDA); and, through :class:`Transaction`,
 GENERATE AC, EXTERNAL AUTHENTICATE and PUT DATA for an EC load. Anything else gets
 the status word a card would give; ``process`` never raises.
@@ -163,8 +163,11 @@ class PbocCard:
             return _found(self.image.pse_records.get(rec))
         if self._app() is None:
             raise Refusal(S.CONDITIONS_NOT_SATISFIED)
-        if sfi == self.profile.log.sfi:
-            log = self.state.log
+        logs = {self.profile.log.sfi: self.state.log}
+        if self.profile.load_log is not None:
+            logs[self.profile.load_log.sfi] = self.state.load_log
+        if sfi in logs:
+            log = logs[sfi]
             return _found(bytes.fromhex(log[rec - 1]) if rec <= len(log) else None)
         if sfi not in {s for s, _ in self.image.records}:
             raise Refusal(S.FILE_NOT_FOUND)
@@ -182,6 +185,8 @@ class PbocCard:
             Tag.PIN_TRY_COUNTER: bytes([st.pin_tries]),
             Tag.LOG_FORMAT: self.profile.log.format,
         }
+        if self.profile.load_log is not None:
+            values[Tag.EC_LOG_FORMAT] = self.profile.load_log.format
         if ec is not None:
             values |= {
                 Tag.EC_BALANCE: bcd_amount(st.ec_balance),

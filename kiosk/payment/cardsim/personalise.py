@@ -95,6 +95,9 @@ def _app_fci(p: Profile, app: Application) -> bytes:
     if app.preferred_name:
         prop.append(tlv.Tlv(Tag.PREFERRED_NAME, app.preferred_name.encode("gb18030")))
     discretionary = tlv.encode(Tag.LOG_ENTRY, bytes([p.log.sfi, p.log.records]))
+    if p.load_log is not None:
+        entry = bytes([p.load_log.sfi, p.load_log.records])
+        discretionary += tlv.encode(Tag.EC_LOG_ENTRY, entry)
     if p.suite.value == "sm4":
         discretionary += tlv.encode(Tag.SM_ALGORITHM_SUPPORT, b"\x01")
     prop.append(tlv.Tlv(Tag.FCI_ISSUER_DISCRETIONARY, discretionary))

@@ -1,7 +1,7 @@
 """Card profiles: the personalisation file of a software card (``assets/cards/*.json``).
 
 A profile may name another in ``"extends"``; its keys then override the base's, one
-level deep for objects (``data``, ``ec``, ``afl``, ``records``, ``log``), and a ``null``
+level deep for objects (``data``, ``ec``, ``afl``, ``records``, the logs), and a ``null``
 removes an entry (a tag of ``data``, an AFL, a record) or, at top level, a section.
 Everything is validated here, so a broken file is a :class:`~kiosk.errors.ConfigError`
 with code ``cardsim.bad_profile`` naming the field, never a crash in the middle of an APDU.
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 PROFILES_DIR = Path(__file__).resolve().parents[3] / "assets" / "cards"
-_MERGED = ("data", "ec", "afl", "records", "log")
+_MERGED = ("data", "ec", "afl", "records", "log", "load_log")
 
 
 class AppKind(StrEnum):
@@ -85,7 +85,8 @@ class EcParams:
 
 @dataclass(frozen=True, slots=True)
 class LogParams:
-    """Transaction log file: SFI, record count, and its format (a DOL, tag 9F4F)."""
+    """A log file: SFI, record count, and its format, a DOL (9F4F for the transaction
+    log; DF4F for the EC load log)."""
 
     sfi: int
     records: int
@@ -115,6 +116,7 @@ class Profile:
     data: dict[int, bytes]
     ec: EcParams | None
     log: LogParams
+    load_log: LogParams | None
     gen_ac_format: int
     gpo_format: int
     ctq: bytes
@@ -250,6 +252,18 @@ def _ec(r: _Reader) -> EcParams | None:
     return ec
 
 
+def _log(r: _Reader, field: str) -> LogParams:
+    sub = _Reader(r.name, r.get(field, dict))
+    params = LogParams(
+        sfi=sub.get("sfi", int),
+        records=sub.get("records", int),
+        format=r.hex(f"{field}.format", sub.get("format", str)),
+    )
+    if not (11 <= params.sfi <= 30 and 1 <= params.records <= 254):
+        raise r.fail(f"{field}.sfi", "log SFI 11-30 and 1-254 records")
+    return params
+
+
 def load_profile(name: str) -> Profile:
     """Read, merge and validate profile ``name``; ConfigError on anything wrong."""
     r = _Reader(name, _raw(name))
@@ -272,7 +286,6 @@ def load_profile(name: str) -> Profile:
     for tag, value in r.get("data", dict).items():
         if value is not None:
             data[int(tag, 16)] = r.hex(f"data.{tag}", value)
-    log = _Reader(name, r.get("log", dict))
     apps = tuple(_application(r, i, a) for i, a in enumerate(r.get("applications", list)))
     if not apps:
         raise r.fail("applications", "at least one")
@@ -295,11 +308,8 @@ def load_profile(name: str) -> Profile:
         records=_records(r),
         data=data,
         ec=_ec(r),
-        log=LogParams(
-            sfi=log.get("sfi", int),
-            records=log.get("records", int),
-            format=r.hex("log.format", log.get("format", str)),
-        ),
+        log=_log(r, "log"),
+        load_log=_log(r, "load_log") if r.raw.get("load_log") is not None else None,
         gen_ac_format=r.get("gen_ac_format", int, 1),
         gpo_format=r.get("gpo_format", int, 1),
         ctq=r.hex("ctq", r.get("ctq", str, "0000")),

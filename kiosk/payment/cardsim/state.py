@@ -20,7 +20,7 @@ __all__ = ["CardState", "StateStore"]
 
 @dataclass(slots=True)
 class CardState:
-    """Mutable card counters; ``log`` holds raw log records, newest first (PBOC Part 5)."""
+    """Mutable card counters; ``log`` and ``load_log`` hold raw records, newest first."""
 
     atc: int
     ec_balance: int
@@ -28,6 +28,7 @@ class CardState:
     consecutive_offline: int = 0
     pin_tries: int = 3
     log: list[str] = field(default_factory=list)
+    load_log: list[str] = field(default_factory=list)
 
 
 class StateStore:

@@ -79,6 +79,12 @@ def choose_path(
     return CardPath.STANDARD if CardPath.STANDARD in afl else None
 
 
+def _push(log: list[str], record: bytes, size: int) -> None:
+    """Insert ``record`` as the newest entry of a cyclic log of ``size`` records."""
+    log.insert(0, record.hex().upper())
+    del log[size:]
+
+
 class Transaction:
     """The volatile part of one transaction; the counters live in the card's state."""
 
@@ -146,8 +152,16 @@ class Transaction:
         values = dict(self.terminal)
         values[Tag.ATC] = self.atc()
         record = build_dol_data(self.profile.log.format, values)
-        self.state.log.insert(0, record.hex().upper())
-        del self.state.log[self.profile.log.records :]
+        _push(self.state.log, record, self.profile.log.records)
+
+    def _log_load(self, p1p2: bytes, before: int, after: int) -> None:
+        """Write an EC load log record: P1 P2 of the PUT DATA, balance before and after,
+        then the data its format DF4F lists (PBOC JR/T 0025.13 load log)."""
+        if self.profile.load_log is None:
+            return
+        data = build_dol_data(self.profile.load_log.format, self.terminal)
+        record = p1p2 + bcd_amount(before) + bcd_amount(after) + data
+        _push(self.state.load_log, record, self.profile.load_log.records)
 
     def _approve_offline(self, *, debit: int) -> None:
         self.state.ec_balance -= debit
@@ -313,6 +327,7 @@ class Transaction:
         new_balance = _fen(value)
         if bcd_amount(new_balance) != value or new_balance > ec.balance_limit:
             raise Refusal(S.INCORRECT_DATA)
+        self._log_load(bytes([cmd.p1, cmd.p2]), self.state.ec_balance, new_balance)
         self.state.ec_balance = new_balance
         self.store.save()
         return b""
