@@ -362,6 +362,8 @@ def _write_profile(tmp_path: Path, name: str, content: dict[str, object]) -> Non
         pytest.param({"applications": []}, "applications", id="no-application"),
         pytest.param({"ec": {"balance": 200000}}, "ec.balance", id="balance-over-limit"),
         pytest.param({"psn": "01"}, "psn", id="psn-not-int"),
+        pytest.param({"psn": 100}, "psn", id="psn-over-99"),
+        pytest.param({"log": {"sfi": 3}}, "log.sfi", id="log-sfi-not-11-30"),
         pytest.param({"records": {"x": ["5A"]}}, "records.x", id="bad-record-key"),
     ],
 )

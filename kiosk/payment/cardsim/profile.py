@@ -280,6 +280,9 @@ def load_profile(name: str) -> Profile:
         }
     except ValueError as exc:
         raise r.fail("cipher/faults/afl", str(exc)) from exc
+    psn = r.get("psn", int, 0)
+    if not 0 <= psn <= 99:
+        raise r.fail("psn", "a PAN sequence number 0-99")
     interfaces = r.get("interfaces", list)
     malformed = r.raw.get("malformed_record")
     data: dict[int, bytes] = {}
@@ -293,7 +296,7 @@ def load_profile(name: str) -> Profile:
         name=name,
         description=r.get("description", str),
         pan=pan,
-        psn=r.get("psn", int, 0),
+        psn=psn,
         expiry=r.date("expiry"),
         effective=r.date("effective"),
         cardholder_name=r.get("cardholder_name", str, ""),
