@@ -127,7 +127,7 @@ def _card(args: argparse.Namespace) -> VirtualCard:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        for info in sorted(_profiles().list_profiles(), key=lambda info: info.name):
+        for info in _profiles().list_profiles():
             print(f"{info.name}\t{info.description}")
         return 0
     host, port = args.vpcd
