@@ -52,8 +52,6 @@ __all__ = [
 #: UnionPay applications, debit first (DESIGN primer).
 DEFAULT_AIDS = ("A000000333010101", "A000000333010102", "A000000333010103", "A000000333010106")
 _SW_OK, _SW_NOT_FOUND, _SW_RECORD_NOT_FOUND = 0x9000, 0x6A82, 0x6A83
-#: A log holds at most this many records (one byte in 9F4D); more reads mean a looping card.
-_MAX_RECORDS = 255
 
 
 class CardLogError(CardError):
@@ -126,6 +124,8 @@ class CardLog:
     ec: EcBalance | None
     entries: tuple[LogEntry, ...]
     load_entries: tuple[LoadLogEntry, ...]
+    #: Records the transaction log holds (9F4D byte 2); 0 when the card keeps no log.
+    log_capacity: int = 0
 
 
 # --- small parsers ------------------------------------------------------------------------
@@ -287,23 +287,31 @@ def read_ec_balance(reader: Reader) -> EcBalance | None:
     )
 
 
-def _log_records(
-    reader: Reader, app: SelectedApplication, entry_tag: int, format_tag: int
-) -> list[tuple[int, bytes, bytes]]:
-    """(record number, record, format) for each record of one log; [] when there is none."""
+def _log_location(reader: Reader, app: SelectedApplication, entry_tag: int) -> tuple[int, int]:
+    """(SFI, record count) of a log from the FCI or GET DATA; (0, 0) when there is none."""
     entry = app.fci.get(entry_tag) or _get_data(reader, entry_tag)
     if not entry:
-        return []
-    if len(entry) != 2 or entry[0] == 0 or entry[0] > 30:
+        return 0, 0
+    if len(entry) != 2 or not 1 <= entry[0] <= 30:
         raise CardLogError(f"log entry {entry_tag:X} is malformed", code="card.log.bad_entry")
+    return entry[0], entry[1]
+
+
+def _log_records(
+    reader: Reader, location: tuple[int, int], format_tag: int
+) -> list[tuple[int, bytes, bytes]]:
+    """(record number, record, format) for each record of one log, newest first."""
+    sfi, count = location
+    if not count:
+        return []
     fmt = _get_data(reader, format_tag)
     if not fmt:
         raise CardLogError(
             f"the card gives no log format {format_tag:X}", code="card.log.no_format"
         )
     out = []
-    for number in range(1, min(entry[1], _MAX_RECORDS) + 1):
-        record = _read_record(reader, entry[0], number)
+    for number in range(1, count + 1):
+        record = _read_record(reader, sfi, number)
         if record is None:
             break
         out.append((number, record, fmt))
@@ -315,15 +323,17 @@ def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> Card
     reader, connected by ``wait_for_card``)."""
     app = select_application(reader, aids)
     ec = read_ec_balance(reader)
+    location = _log_location(reader, app, Tag.LOG_ENTRY)
     entries = tuple(
         parse_log_record(fmt, rec, n)
-        for n, rec, fmt in _log_records(reader, app, Tag.LOG_ENTRY, Tag.LOG_FORMAT)
+        for n, rec, fmt in _log_records(reader, location, Tag.LOG_FORMAT)
     )
+    load_location = _log_location(reader, app, Tag.EC_LOG_ENTRY)
     loads = tuple(
         parse_load_record(fmt, rec, n)
-        for n, rec, fmt in _log_records(reader, app, Tag.EC_LOG_ENTRY, Tag.EC_LOG_FORMAT)
+        for n, rec, fmt in _log_records(reader, load_location, Tag.EC_LOG_FORMAT)
     )
-    return CardLog(app.aid, app.label, ec, entries, loads)
+    return CardLog(app.aid, app.label, ec, entries, loads, location[1])
 
 
 # --- identity ---------------------------------------------------------------------------------
