@@ -403,13 +403,16 @@ def read_card_identity(
         )
     values = _gpo_values(response.data)
     afl = values.get(Tag.AFL, b"")
-    for i in range(0, len(afl) - 3, 4):
-        sfi, first, last = afl[i] >> 3, afl[i + 1], afl[i + 2]
-        for number in range(first, last + 1):
-            if _pan_from(values) is not None and Tag.PAN_SEQUENCE_NUMBER in values:
-                break
-            record = _read_record(reader, sfi, number) or b""
-            values = {**tlv.decode(record).to_dict(), **values}
+    records = [
+        (afl[i] >> 3, number)
+        for i in range(0, len(afl) - 3, 4)
+        for number in range(afl[i + 1], afl[i + 2] + 1)
+    ]
+    for sfi, number in records:
+        if _pan_from(values) is not None and Tag.PAN_SEQUENCE_NUMBER in values:
+            break  # qPBOC gives both in GPO; contact cards in the first records
+        record = _read_record(reader, sfi, number) or b""
+        values = {**tlv.decode(record).to_dict(), **values}
     pan = _pan_from(values)
     if not pan or not pan.isdigit():
         raise CardLogError("the card shows no PAN", code="card.log.no_pan")
