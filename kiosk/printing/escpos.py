@@ -1,0 +1,206 @@
+"""Documents to ESC/POS bytes, built with python-escpos's ``Dummy`` printer.
+
+Text goes out in runs. Characters a single-byte code page of the python-escpos capability
+profile holds (ASCII, ``¥`` in PC437, ...) go through python-escpos's code-page switching.
+Chinese (wide) characters with a two-byte GB18030 code — the GBK range that the printers'
+built-in Chinese fonts hold — are sent as GB18030 between ``FS &`` (select Chinese character
+mode, 1C 26) and ``FS .`` (cancel it, 1C 2E), when the profile says the printer has a Chinese
+font. A line holding anything else (or any Chinese when the printer has no Chinese font) is
+drawn with the CJK TrueType font and sent as a raster image (``GS v 0``). No character ever
+becomes ``?``: python-escpos would print one (its ``MagicEncode`` default symbol), so text is
+classified here before it reaches python-escpos.
+
+References: Epson ESC/POS Command Reference ("FS &", "FS .", "GS !", "GS ( k", "GS v 0");
+GB 18030-2005 for the two-byte code range.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from escpos.capabilities import Profile, get_profile
+from escpos.constants import QR_ECLEVEL_M
+from escpos.exceptions import Error as EscposError
+from escpos.magicencode import Encoder
+from escpos.printer import Dummy
+
+from kiosk.printing.document import (
+    Barcode,
+    Cut,
+    Document,
+    Feed,
+    Line,
+    Logo,
+    PaperWidth,
+    QrCode,
+    char_width,
+    layout,
+)
+from kiosk.printing.errors import PrintDataError, PrinterConfigError
+from kiosk.printing.preview import line_image, qr_image
+
+FS_KANJI_ON = b"\x1c\x26"  # FS &
+FS_KANJI_OFF = b"\x1c\x2e"  # FS .
+
+RunKind = Literal["codepage", "kanji"]
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    """What one printer model can do; set per printer in the configuration.
+
+    ``chinese_font``: the printer has a GB2312/GBK font (most sold in China); without one,
+    Chinese lines are rasterised. ``escpos_profile``: the python-escpos capability profile
+    whose code pages to use. ``qr_native``: the printer draws QR codes itself (``GS ( k``);
+    otherwise they go as images. ``cutter``: it has an autocutter. ``confirm_jobs``: it
+    answers ``GS r 1`` in order after the job, which tells that the job went through.
+    """
+
+    width: PaperWidth = PaperWidth.MM80
+    chinese_font: bool = True
+    escpos_profile: str = "default"
+    qr_native: bool = True
+    cutter: bool = True
+    confirm_jobs: bool = True
+
+
+@cache
+def _capabilities(escpos_profile: str, dots: int) -> Profile:
+    """The python-escpos profile with the paper's printable width filled in (images are
+    checked against it, and python-escpos prints a warning when it is unknown)."""
+    try:
+        named = get_profile(escpos_profile)
+    except KeyError as exc:
+        raise PrinterConfigError(
+            f"unknown python-escpos profile {escpos_profile!r}", code="printer.profile"
+        ) from exc
+    data = copy.deepcopy(named.profile_data)
+    data["media"]["width"] = {"mm": "Unknown", "pixels": dots}
+    data["media"]["dpi"] = 203
+    caps = Profile(features=data["features"])
+    caps.profile_data = data
+    return caps
+
+
+@cache
+def _encoder(escpos_profile: str) -> Encoder:
+    return Encoder(get_profile(escpos_profile).get_code_pages())
+
+
+@cache
+def _single_byte(escpos_profile: str, char: str) -> bool:
+    return char.isascii() or _encoder(escpos_profile).find_suitable_encoding(char) is not None
+
+
+def _is_kanji(char: str) -> bool:
+    if char_width(char) != 2:
+        return False
+    try:
+        return len(char.encode("gb18030")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
+def text_runs(text: str, profile: PrinterProfile) -> list[tuple[RunKind, str]] | None:
+    """Split a line into code-page and Chinese runs, or None if it must be rasterised."""
+    runs: list[tuple[RunKind, str]] = []
+    for char in text:
+        if char_width(char) == 1 and _single_byte(profile.escpos_profile, char):
+            kind: RunKind = "codepage"
+        elif profile.chinese_font and _is_kanji(char):
+            kind = "kanji"
+        else:
+            return None
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + char)
+        else:
+            runs.append((kind, char))
+    return runs
+
+
+class _Writer:
+    """Drives one python-escpos ``Dummy`` through a laid-out document."""
+
+    def __init__(self, profile: PrinterProfile) -> None:
+        self.profile = profile
+        self.p = Dummy(profile=_capabilities(profile.escpos_profile, profile.width.dots))
+
+    def run(self, doc: Document) -> bytes:
+        p = self.p
+        p.hw("INIT")
+        p._raw(FS_KANJI_OFF)  # Chinese printers may power up in Chinese mode: start known
+        for item in layout(doc):
+            self._item(item)
+        return p.output
+
+    def _item(self, item: Line | QrCode | Barcode | Logo | Feed | Cut) -> None:
+        p = self.p
+        match item:
+            case Line():
+                self._line(item)
+            case QrCode(data, module):
+                p.set(align="center")
+                if self.profile.qr_native:
+                    p.qr(data, ec=QR_ECLEVEL_M, size=module, native=True)
+                else:
+                    self._image(qr_image(data, module))
+                p.set(align="left")
+            case Barcode(data, height):
+                p.set(align="center")
+                with contextlib.redirect_stdout(io.StringIO()):  # python-escpos prints chatter
+                    p.barcode("{B" + data, "CODE128", height=height, width=2, function_type="B")
+                p.set(align="left")
+            case Logo(image):
+                p.set(align="center")
+                self._image(image)
+                p.set(align="left")
+            case Feed(lines):
+                p.print_and_feed(lines)
+            case Cut(partial):
+                if self.profile.cutter:
+                    p.cut(mode="PART" if partial else "FULL")
+                else:
+                    p.print_and_feed(6)
+
+    def _line(self, line: Line) -> None:
+        p = self.p
+        runs = text_runs(line.text, self.profile)
+        if runs is None:
+            p.set(align="left")
+            self._image(line_image(line, self.profile.width.dots))
+            return
+        p.set(
+            align=line.align.value,
+            bold=line.bold,
+            custom_size=True,  # GS ! scales Chinese characters too; ESC ! would not
+            width=line.size.width,
+            height=line.size.height,
+        )
+        for kind, run in runs:
+            if kind == "kanji":
+                p._raw(FS_KANJI_ON + run.encode("gb18030") + FS_KANJI_OFF)
+            else:
+                p.text(run)
+        p.text("\n")
+
+    def _image(self, image: object) -> None:
+        self.p.image(image, impl="bitImageRaster")
+
+
+def render_escpos(doc: Document, profile: PrinterProfile) -> bytes:
+    """The ESC/POS bytes for ``doc`` on a printer with ``profile``.
+
+    Raises UnprintableTextError for a character neither the printer nor the CJK font can
+    print, PrintDataError for a barcode/QR/image python-escpos refuses.
+    """
+    try:
+        return _Writer(profile).run(doc)
+    except (EscposError, ValueError) as exc:
+        if isinstance(exc, PrintDataError):
+            raise
+        raise PrintDataError(f"cannot render {doc.kind}: {exc}", code="printer.render") from exc
