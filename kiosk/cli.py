@@ -18,7 +18,7 @@ from kiosk import __version__
 from kiosk.errors import KioskError
 
 #: Modules that contribute sub-commands, in the order ``kiosk --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("kiosk.printing.commands",)
 
 
 def build_parser() -> argparse.ArgumentParser:
