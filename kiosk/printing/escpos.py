@@ -56,21 +56,25 @@ class PrinterProfile:
 
     ``chinese_font``: the printer has a GB2312/GBK font (most sold in China); without one,
     Chinese lines are rasterised. ``escpos_profile``: the python-escpos capability profile
-    whose code pages to use. ``qr_native``: the printer draws QR codes itself (``GS ( k``);
-    otherwise they go as images. ``cutter``: it has an autocutter. ``confirm_jobs``: it
-    answers ``GS r 1`` in order after the job, which tells that the job went through.
+    (cutter, image and QR support). ``code_pages``: the single-byte code pages the printer
+    really has (PC437 and PC850 are on nearly every ESC/POS printer, Chinese ones included;
+    python-escpos's default profile lists many a cheap printer lacks). ``qr_native``: the
+    printer draws QR codes itself (``GS ( k``); otherwise they go as images. ``cutter``: it
+    has an autocutter. ``confirm_jobs``: it answers ``GS r 1`` in order after the job, which
+    tells that the job went through.
     """
 
     width: PaperWidth = PaperWidth.MM80
     chinese_font: bool = True
     escpos_profile: str = "default"
+    code_pages: tuple[str, ...] = ("CP437", "CP850")
     qr_native: bool = True
     cutter: bool = True
     confirm_jobs: bool = True
 
 
 @cache
-def _capabilities(escpos_profile: str, dots: int) -> Profile:
+def _capabilities(escpos_profile: str, code_pages: tuple[str, ...], dots: int) -> Profile:
     """The python-escpos profile with the paper's printable width filled in (images are
     checked against it, and python-escpos prints a warning when it is unknown)."""
     try:
@@ -82,19 +86,30 @@ def _capabilities(escpos_profile: str, dots: int) -> Profile:
     data = copy.deepcopy(named.profile_data)
     data["media"]["width"] = {"mm": "Unknown", "pixels": dots}
     data["media"]["dpi"] = 203
+    data["codePages"] = {k: v for k, v in data["codePages"].items() if v in code_pages}
+    if not data["codePages"]:
+        raise PrinterConfigError(
+            f"none of {code_pages} is in python-escpos profile {escpos_profile!r}",
+            code="printer.profile",
+        )
     caps = Profile(features=data["features"])
     caps.profile_data = data
     return caps
 
 
-@cache
-def _encoder(escpos_profile: str) -> Encoder:
-    return Encoder(get_profile(escpos_profile).get_code_pages())
+def _capabilities_of(profile: PrinterProfile) -> Profile:
+    return _capabilities(profile.escpos_profile, profile.code_pages, profile.width.dots)
 
 
 @cache
-def _single_byte(escpos_profile: str, char: str) -> bool:
-    return char.isascii() or _encoder(escpos_profile).find_suitable_encoding(char) is not None
+def _encoder(escpos_profile: str, code_pages: tuple[str, ...]) -> Encoder:
+    return Encoder(_capabilities(escpos_profile, code_pages, 0).get_code_pages())
+
+
+@cache
+def _single_byte(escpos_profile: str, code_pages: tuple[str, ...], char: str) -> bool:
+    encoder = _encoder(escpos_profile, code_pages)
+    return char.isascii() or encoder.find_suitable_encoding(char) is not None
 
 
 def _is_kanji(char: str) -> bool:
@@ -110,7 +125,7 @@ def text_runs(text: str, profile: PrinterProfile) -> list[tuple[RunKind, str]] |
     """Split a line into code-page and Chinese runs, or None if it must be rasterised."""
     runs: list[tuple[RunKind, str]] = []
     for char in text:
-        if char_width(char) == 1 and _single_byte(profile.escpos_profile, char):
+        if char_width(char) == 1 and _single_byte(profile.escpos_profile, profile.code_pages, char):
             kind: RunKind = "codepage"
         elif profile.chinese_font and _is_kanji(char):
             kind = "kanji"
@@ -128,7 +143,7 @@ class _Writer:
 
     def __init__(self, profile: PrinterProfile) -> None:
         self.profile = profile
-        self.p = Dummy(profile=_capabilities(profile.escpos_profile, profile.width.dots))
+        self.p = Dummy(profile=_capabilities_of(profile))
 
     def run(self, doc: Document) -> bytes:
         p = self.p

@@ -93,13 +93,13 @@ _LABELS: dict[str, tuple[str, str]] = {
     "net": ("净额", "Net"),
     "by_path": ("按支付方式", "By payment path"),
     "by_mode": ("按业务", "By mode"),
-    PaymentPath.OFFLINE_EC: ("电子现金(脱机)", "EC offline"),
-    PaymentPath.ONLINE: ("联机", "Online"),
-    PaymentPath.CASH: ("现金", "Cash"),
-    PaymentPath.REFUND: ("退款", "Refunds"),
-    SaleMode.TICKET: ("门票", "Tickets"),
-    SaleMode.MARKET: ("市场", "Market"),
-    SaleMode.PARKING: ("停车", "Parking"),
+    "path.offline_ec": ("电子现金(脱机)", "EC offline"),
+    "path.online": ("联机", "Online"),
+    "path.cash": ("现金", "Cash"),
+    "path.refund": ("退款", "Refunds"),
+    "mode.ticket": ("门票", "Tickets"),
+    "mode.market": ("市场", "Market"),
+    "mode.parking": ("停车", "Parking"),
 }
 
 
@@ -353,9 +353,9 @@ def shift_close(data: ShiftCloseData, width: PaperWidth, lang: Lang) -> Document
     s.row("from", _when(data.opened))
     s.row("to", _when(data.closed))
     s.add(Separator(), Text(s.t("by_path"), bold=True))
-    _totals(s, ((path, data.by_path.get(path, Total())) for path in PaymentPath))
+    _totals(s, ((f"path.{p}", data.by_path.get(p, Total())) for p in PaymentPath))
     s.add(Separator(), Text(s.t("by_mode"), bold=True))
-    _totals(s, ((mode, data.by_mode.get(mode, Total())) for mode in SaleMode))
+    _totals(s, ((f"mode.{m}", data.by_mode.get(m, Total())) for m in SaleMode))
     sales = sum((t for p, t in data.by_path.items() if p is not PaymentPath.REFUND), Total())
     refunds = data.by_path.get(PaymentPath.REFUND, Total())
     s.add(Separator())
