@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum, StrEnum
+from functools import cache
 
 from PIL import Image
 
@@ -155,6 +156,7 @@ class Document:
         return render_png(self)
 
 
+@cache
 def char_width(char: str) -> int:
     """Columns a character takes: 2 for East Asian wide/fullwidth, else 1."""
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
@@ -162,7 +164,7 @@ def char_width(char: str) -> int:
 
 def text_width(text: str) -> int:
     """Columns a string takes at normal size."""
-    return sum(char_width(c) for c in text)
+    return len(text) if text.isascii() else sum(char_width(c) for c in text)
 
 
 def check_text(text: str) -> str:

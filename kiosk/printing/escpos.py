@@ -28,6 +28,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.exceptions import Error as EscposError
 from escpos.magicencode import Encoder
 from escpos.printer import Dummy
+from PIL import Image
 
 from kiosk.printing.document import (
     Barcode,
@@ -42,7 +43,7 @@ from kiosk.printing.document import (
     layout,
 )
 from kiosk.printing.errors import PrintDataError, PrinterConfigError
-from kiosk.printing.preview import line_image, qr_image
+from kiosk.printing.preview import LINE_PITCH, line_image, qr_image
 
 FS_KANJI_ON = b"\x1c\x26"  # FS &
 FS_KANJI_OFF = b"\x1c\x2e"  # FS .
@@ -123,6 +124,8 @@ def _is_kanji(char: str) -> bool:
 
 def text_runs(text: str, profile: PrinterProfile) -> list[tuple[RunKind, str]] | None:
     """Split a line into code-page and Chinese runs, or None if it must be rasterised."""
+    if text.isascii():
+        return [("codepage", text)]
     runs: list[tuple[RunKind, str]] = []
     for char in text:
         if char_width(char) == 1 and _single_byte(profile.escpos_profile, profile.code_pages, char):
@@ -143,7 +146,11 @@ class _Writer:
 
     def __init__(self, profile: PrinterProfile) -> None:
         self.profile = profile
-        self.p = Dummy(profile=_capabilities_of(profile))
+        # One Encoder per profile: python-escpos builds its code-page maps lazily per Encoder,
+        # and a fresh one per document would rebuild them every time.
+        encoder = _encoder(profile.escpos_profile, profile.code_pages)
+        self.p = Dummy(profile=_capabilities_of(profile), magic_encode_args={"encoder": encoder})
+        self._raster: list[Image.Image] = []
 
     def run(self, doc: Document) -> bytes:
         p = self.p
@@ -151,10 +158,13 @@ class _Writer:
         p._raw(FS_KANJI_OFF)  # Chinese printers may power up in Chinese mode: start known
         for item in layout(doc):
             self._item(item)
+        self._flush_raster()
         return p.output
 
     def _item(self, item: Line | QrCode | Barcode | Logo | Feed | Cut) -> None:
         p = self.p
+        if not isinstance(item, Line):
+            self._flush_raster()
         match item:
             case Line():
                 self._line(item)
@@ -186,9 +196,9 @@ class _Writer:
         p = self.p
         runs = text_runs(line.text, self.profile)
         if runs is None:
-            p.set(align="left")
-            self._image(line_image(line, self.profile.width.dots))
+            self._raster.append(line_image(line, self.profile.width.dots, pitch=LINE_PITCH))
             return
+        self._flush_raster()
         p.set(
             align=line.align.value,
             bold=line.bold,
@@ -203,8 +213,22 @@ class _Writer:
                 p.text(run)
         p.text("\n")
 
-    def _image(self, image: object) -> None:
+    def _image(self, image: Image.Image) -> None:
         self.p.image(image, impl="bitImageRaster")
+
+    def _flush_raster(self) -> None:
+        """Send consecutive rasterised lines as one GS v 0 image: one header and one feed
+        stop on the printer instead of one per line."""
+        if not self._raster:
+            return
+        block = Image.new("1", (self.profile.width.dots, sum(s.height for s in self._raster)), 255)
+        y = 0
+        for strip in self._raster:
+            block.paste(strip, (0, y))
+            y += strip.height
+        self._raster.clear()
+        self.p.set(align="left")
+        self._image(block)
 
 
 def render_escpos(doc: Document, profile: PrinterProfile) -> bytes:

@@ -29,7 +29,6 @@ from kiosk.printing.document import (
     QrCode,
     char_width,
     layout,
-    text_width,
 )
 from kiosk.printing.errors import PrintDataError, UnprintableTextError
 from kiosk.printing.fonts import font_covers, pil_font
@@ -39,24 +38,28 @@ LINE_PITCH = 30
 _WHITE, _BLACK = 255, 0
 
 
-@lru_cache(maxsize=4096)
-def _glyph(char: str, bold: bool) -> Image.Image:
-    """One character in its cell (12 or 24 dots wide, 24 high), black on white."""
+@lru_cache(maxsize=8192)
+def _glyph_rows(char: str, bold: bool) -> tuple[bytes, ...]:
+    """One character in its cell (12 or 24 dots wide, 24 high) as rows of 0/255 bytes."""
     wide = char_width(char) == 2
     cell = Image.new("L", (CELL_WIDTH * (2 if wide else 1), CELL_HEIGHT), _WHITE)
     if char != " ":
-        # Latin at 20 px keeps its advance within the 12-dot half-width cell.
+        # Latin at 20 px: the Mono face then advances 12 dots, the half-width cell.
         font = pil_font(24 if wide else 20)
         draw = ImageDraw.Draw(cell)
-        draw.text((0, 0 if wide else 2), char, font=font, fill=_BLACK)
-        if bold:
-            draw.text((1, 0 if wide else 2), char, font=font, fill=_BLACK)
-    return cell.point(lambda v: _BLACK if v < 128 else _WHITE).convert("1")
+        for dx in (0, 1) if bold else (0,):
+            draw.text((dx, 0 if wide else 2), char, font=font, fill=_BLACK)
+    data = cell.point(lambda v: _BLACK if v < 128 else _WHITE).tobytes()
+    return tuple(data[y * cell.width : (y + 1) * cell.width] for y in range(CELL_HEIGHT))
 
 
-def line_image(line: Line, dots: int) -> Image.Image:
+def line_image(line: Line, dots: int, *, pitch: int = CELL_HEIGHT) -> Image.Image:
     """A laid-out line as a full-width 1-bit strip, aligned as the printer would align it.
 
+    Characters sit on the printer's grid (12 dots, 24 for a wide character); the strip is
+    built row by row from cached glyph rows, far cheaper than pasting glyph images.
+    ``pitch`` is the strip height per line at normal size (the line spacing, when the strip
+    stands for a printed text line).
     Raises UnprintableTextError when the CJK font has no glyph for a character.
     """
     if not font_covers(line.text.replace(" ", "")):
@@ -64,14 +67,12 @@ def line_image(line: Line, dots: int) -> Image.Image:
         raise UnprintableTextError(
             f"no glyph for U+{ord(missing):04X} in the CJK font", char=f"U+{ord(missing):04X}"
         )
+    glyphs = [_glyph_rows(c, line.bold) for c in line.text] or [_glyph_rows(" ", False)]
+    width = sum(len(g[0]) for g in glyphs)
+    gap = bytes([_WHITE]) * width * (pitch - CELL_HEIGHT)
+    data = b"".join(b"".join(row) for row in zip(*glyphs, strict=True)) + gap
+    strip = Image.frombytes("L", (width, pitch), data).convert("1")
     sw, sh = line.size.width, line.size.height
-    text_dots = text_width(line.text) * CELL_WIDTH
-    strip = Image.new("1", (text_dots or 1, CELL_HEIGHT), _WHITE)
-    x = 0
-    for char in line.text:
-        glyph = _glyph(char, line.bold)
-        strip.paste(glyph, (x, 0))
-        x += glyph.width
     if (sw, sh) != (1, 1):
         strip = strip.resize((strip.width * sw, strip.height * sh), Image.Resampling.NEAREST)
     return _placed(strip, dots, line.align)
@@ -121,9 +122,7 @@ def render_image(doc: Document) -> Image.Image:
     for item in layout(doc):
         match item:
             case Line():
-                strip = line_image(item, dots)
-                pad = Image.new("1", (dots, LINE_PITCH * item.size.height - strip.height), _WHITE)
-                strips += [strip, pad]
+                strips.append(line_image(item, dots, pitch=LINE_PITCH))
             case QrCode(data, module):
                 strips.append(_placed(qr_image(data, module), dots, Align.CENTER))
             case Barcode(data, height):

@@ -71,13 +71,14 @@ def test_exact_bytes(block, profile, expected):
     assert render_escpos(Document(PaperWidth.MM58, (block,)), profile) == expected
 
 
-def test_chinese_line_without_chinese_font_is_a_raster_image():
-    """With no Chinese font a Chinese line goes as one full-width GS v 0 image, no FS &."""
-    doc = Document(PaperWidth.MM58, (Text("合计 ¥12.50"), Text("Total")))
+def test_chinese_lines_without_chinese_font_are_one_raster_image():
+    """With no Chinese font, consecutive Chinese lines go as one full-width GS v 0 image
+    (30-dot line pitch each), no FS &; a Latin line after them stays text."""
+    doc = Document(PaperWidth.MM58, (Text("合计 ¥12.50"), Text("找零 ¥0.50"), Text("Total")))
     stream = decode(render_escpos(doc, PrinterProfile(width=PaperWidth.MM58, chinese_font=False)))
     assert "FS &" not in stream.names()
     (image,) = [c for c in stream.commands if c.name == "GS v 0"]
-    assert image.params == bytes([0, 48, 0, 24, 0])  # 48 bytes = 384 dots wide, 24 dots high
+    assert image.params == bytes([0, 48, 0, 60, 0])  # 48 bytes = 384 dots wide, 2 × 30 high
     assert any(image.data)  # something is drawn
     assert stream.lines == ["Total"]
 
