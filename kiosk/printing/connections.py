@@ -106,10 +106,13 @@ def _is_timeout(exc: OSError) -> bool:
 class EscposLink:
     """A python-escpos connection object used as a :class:`Link`."""
 
-    def __init__(self, device: Escpos, url: PrinterUrl, describe: str) -> None:
+    def __init__(
+        self, device: Escpos, url: PrinterUrl, describe: str, *, write_timeout: float = 20.0
+    ) -> None:
         self._escpos = device
         self._url = url
         self._describe = describe
+        self._write_timeout = write_timeout
         self.readable = url.readable
 
     def _unreachable(self, exc: BaseException) -> PrinterUnreachableError:
@@ -126,6 +129,13 @@ class EscposLink:
 
     def write(self, data: bytes) -> None:
         try:
+            # A printer busy printing stops reading; a job may take seconds to go out, much
+            # longer than a status reply may take (read() sets that shorter timeout).
+            match self._url.scheme:
+                case "tcp":
+                    self._escpos.device.settimeout(self._write_timeout)  # type: ignore[union-attr]
+                case "serial":
+                    self._escpos.device.write_timeout = self._write_timeout  # type: ignore[union-attr]
             self._escpos._raw(data)
         except (EscposError, OSError) as exc:
             raise self._unreachable(exc) from exc
@@ -160,8 +170,9 @@ class EscposLink:
             raise self._unreachable(exc) from exc
 
 
-def open_link(url: PrinterUrl, *, timeout: float = 3.0) -> EscposLink:
-    """Open a python-escpos connection for ``url`` (not ``preview``).
+def open_link(url: PrinterUrl, *, timeout: float = 3.0, write_timeout: float = 20.0) -> EscposLink:
+    """Open a python-escpos connection for ``url`` (not ``preview``); ``timeout`` bounds
+    connecting, ``write_timeout`` sending a job.
 
     Raises PrinterUnreachableError when the device cannot be opened, PrinterConfigError
     when the driver library (pyusb, pyserial, pycups) is not installed.
@@ -203,4 +214,4 @@ def open_link(url: PrinterUrl, *, timeout: float = 3.0) -> EscposLink:
             code="printer.driver_missing",
             scheme=url.scheme,
         )
-    return EscposLink(cls(**kwargs), url, name).open()
+    return EscposLink(cls(**kwargs), url, name, write_timeout=write_timeout).open()

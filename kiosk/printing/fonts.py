@@ -37,9 +37,14 @@ class FontFile:
 def cjk_font_file() -> FontFile:
     """Find the CJK TrueType font; raise PrinterConfigError when none is installed."""
     override = os.environ.get("KIOSK_CJK_FONT")
+    candidates: list[tuple[str, int]]
     if override:
-        path, _, index = override.partition("#")
-        candidates = [(path, int(index or 0))]
+        path, _, face = override.partition("#")
+        if not (face or "0").isdigit():
+            raise PrinterConfigError(
+                f"KIOSK_CJK_FONT={override!r}: expected PATH or PATH#INDEX", code="printer.font"
+            )
+        candidates = [(path, int(face or 0))]
     else:
         shipped = sorted(_ASSETS.glob("*.tt[fc]")) if _ASSETS.is_dir() else []
         candidates = [(str(p), 0) for p in shipped] + list(_SYSTEM_FONTS)

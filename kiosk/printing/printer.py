@@ -66,6 +66,12 @@ def _drawer_pulse() -> bytes:
     return dummy.output
 
 
+def _no_status() -> PrinterNotReadyError:
+    return PrinterNotReadyError(
+        "this printer connection cannot report status", code="printer.no_status"
+    )
+
+
 class Printer:
     """A real printer reached through ``connect`` (a fresh :class:`Link` per operation)."""
 
@@ -76,14 +82,18 @@ class Printer:
         *,
         status_timeout: float = 1.0,
         job_timeout: float = 20.0,
+        readable: bool = True,
     ) -> None:
         self._connect = connect
+        self.readable = readable  # False for file and CUPS links, which cannot report status
         self.profile = profile
         self.status_timeout = status_timeout
         self.job_timeout = job_timeout
 
     def status(self) -> PrinterStatus:
         """Read the printer's status; raises PrinterNotReadyError if it cannot be read."""
+        if not self.readable:  # do not even open it: opening a device file truncates it
+            raise _no_status()
         link = self._connect()
         try:
             return self._status(link)
@@ -127,9 +137,7 @@ class Printer:
 
     def _status(self, link: Link) -> PrinterStatus:
         if not link.readable:
-            raise PrinterNotReadyError(
-                "this printer connection cannot report status", code="printer.no_status"
-            )
+            raise _no_status()
         return query_status(link, timeout=self.status_timeout)
 
     def _send(self, link: Link, data: bytes, kind: str) -> PrintResult:
@@ -205,8 +213,9 @@ def open_printer(
     if parsed.scheme == "preview":
         return PreviewPrinter(profile)
     return Printer(
-        lambda: open_link(parsed, timeout=max(status_timeout, 1.0)),
+        lambda: open_link(parsed, timeout=max(status_timeout, 1.0), write_timeout=job_timeout),
         profile,
         status_timeout=status_timeout,
         job_timeout=job_timeout,
+        readable=parsed.readable,
     )

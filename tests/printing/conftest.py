@@ -148,6 +148,7 @@ def emulator_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
     try:
         yield emu
     finally:
+        emu.api.close()
         proc.terminate()
         try:
             proc.wait(timeout=10)

@@ -274,3 +274,15 @@ def test_plain_python_packages_import_no_ui_db_or_card_code():
     subprocess.run(
         [sys.executable, "-c", code], check=True, cwd=root, env={"PYTHONPATH": str(root)}
     )
+
+
+def test_print_test_on_a_file_printer_says_status_is_unavailable(tmp_path: Path, capsys):
+    """`kiosk print-test` on file:// prints both samples and says status cannot be read."""
+    from kiosk import cli
+
+    out = tmp_path / "lp0"
+    assert cli.main(["print-test", "--printer", f"file://{out}", "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert "status not available" in text and text.count("sent, not confirmed") == 2
+    # file:// opens the device per job, so a plain file keeps the last job: the ticket
+    assert out.read_bytes().count(b"\x1dV\x00") == 1 and b"\x1d(k" in out.read_bytes()
