@@ -55,18 +55,23 @@ RunKind = Literal["codepage", "kanji"]
 class PrinterProfile:
     """What one printer model can do; set per printer in the configuration.
 
-    ``chinese_font``: the printer has a GB2312/GBK font (most sold in China); without one,
-    Chinese lines are rasterised. ``escpos_profile``: the python-escpos capability profile
-    (cutter, image and QR support). ``code_pages``: the single-byte code pages the printer
-    really has (PC437 and PC850 are on nearly every ESC/POS printer, Chinese ones included;
-    python-escpos's default profile lists many a cheap printer lacks). ``qr_native``: the
-    printer draws QR codes itself (``GS ( k``); otherwise they go as images. ``cutter``: it
-    has an autocutter. ``confirm_jobs``: it answers ``GS r 1`` in order after the job, which
-    tells that the job went through.
+    - ``chinese_font``: the printer has a Chinese font (most sold in China); without one,
+      Chinese lines are rasterised.
+    - ``chinese_charset``: what that font holds, GBK (two-byte GB18030) or only GB2312
+      (older, cheaper models); lines with other characters are rasterised.
+    - ``escpos_profile``: the python-escpos capability profile (cutter, image, QR support).
+    - ``code_pages``: the single-byte code pages the printer really has. PC437 and PC850 are
+      on nearly every ESC/POS printer, Chinese ones included; python-escpos's default profile
+      lists many that a cheap printer lacks.
+    - ``qr_native``: the printer draws QR codes itself (``GS ( k``); else they go as images.
+    - ``cutter``: it has an autocutter.
+    - ``confirm_jobs``: it answers ``GS r 1`` in order after the job, which tells that the
+      job went through.
     """
 
     width: PaperWidth = PaperWidth.MM80
     chinese_font: bool = True
+    chinese_charset: Literal["gbk", "gb2312"] = "gbk"
     escpos_profile: str = "default"
     code_pages: tuple[str, ...] = ("CP437", "CP850")
     qr_native: bool = True
@@ -103,21 +108,33 @@ def _capabilities_of(profile: PrinterProfile) -> Profile:
 
 
 @cache
-def _encoder(escpos_profile: str, code_pages: tuple[str, ...]) -> Encoder:
+def _shared_encoder(escpos_profile: str, code_pages: tuple[str, ...]) -> Encoder:
     return Encoder(_capabilities(escpos_profile, code_pages, 0).get_code_pages())
+
+
+def _encoder(profile: PrinterProfile) -> Encoder:
+    """A fresh python-escpos Encoder (its code-page preference starts clean, so the same
+    document always gives the same bytes) reusing the shared code-page maps, which python-
+    escpos would otherwise rebuild for every document."""
+    shared = _shared_encoder(profile.escpos_profile, profile.code_pages)
+    encoder = Encoder(shared.codepages)
+    encoder.available_characters = shared.available_characters
+    return encoder
 
 
 @cache
 def _single_byte(escpos_profile: str, code_pages: tuple[str, ...], char: str) -> bool:
-    encoder = _encoder(escpos_profile, code_pages)
-    return char.isascii() or encoder.find_suitable_encoding(char) is not None
+    encoder = _shared_encoder(escpos_profile, code_pages)
+    return any(encoder.can_encode(page, char) for page in encoder.codepages)
 
 
-def _is_kanji(char: str) -> bool:
+@cache
+def _is_kanji(char: str, charset: str) -> bool:
+    """Wide, and inside the printer's Chinese font: GBK (two-byte GB18030) or GB2312."""
     if char_width(char) != 2:
         return False
     try:
-        return len(char.encode("gb18030")) == 2
+        return len(char.encode(charset)) == 2
     except UnicodeEncodeError:
         return False
 
@@ -130,7 +147,7 @@ def text_runs(text: str, profile: PrinterProfile) -> list[tuple[RunKind, str]] |
     for char in text:
         if char_width(char) == 1 and _single_byte(profile.escpos_profile, profile.code_pages, char):
             kind: RunKind = "codepage"
-        elif profile.chinese_font and _is_kanji(char):
+        elif profile.chinese_font and _is_kanji(char, profile.chinese_charset):
             kind = "kanji"
         else:
             return None
@@ -146,10 +163,9 @@ class _Writer:
 
     def __init__(self, profile: PrinterProfile) -> None:
         self.profile = profile
-        # One Encoder per profile: python-escpos builds its code-page maps lazily per Encoder,
-        # and a fresh one per document would rebuild them every time.
-        encoder = _encoder(profile.escpos_profile, profile.code_pages)
-        self.p = Dummy(profile=_capabilities_of(profile), magic_encode_args={"encoder": encoder})
+        self.p = Dummy(
+            profile=_capabilities_of(profile), magic_encode_args={"encoder": _encoder(profile)}
+        )
         self._raster: list[Image.Image] = []
 
     def run(self, doc: Document) -> bytes:

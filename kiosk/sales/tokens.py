@@ -157,6 +157,10 @@ def _body(token: str) -> bytes | TokenStatus:
         return TokenStatus.MALFORMED
     if len(raw) < _HEADER.size + 1 + TAG_SIZE + 2 or raw[0] != VERSION:
         return TokenStatus.MALFORMED
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != text.rstrip("="):
+        # The last character's unused low bits must be zero (RFC 4648 section 3.5): without
+        # this check, several strings would decode to the same ticket.
+        return TokenStatus.ALTERED
     body, crc = raw[:-2], int.from_bytes(raw[-2:], "big")
     if binascii.crc_hqx(body, 0) != crc:
         return TokenStatus.ALTERED

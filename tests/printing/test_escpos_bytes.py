@@ -83,6 +83,25 @@ def test_chinese_lines_without_chinese_font_are_one_raster_image():
     assert stream.lines == ["Total"]
 
 
+def test_same_document_gives_the_same_bytes_whatever_came_before():
+    """Code-page choice does not leak between documents: '¥' is PC437 even after a
+    document that needed PC850 ('×')."""
+    yen = Document(PaperWidth.MM58, (Text("¥5"),))
+    first = render_escpos(yen, PrinterProfile())
+    render_escpos(Document(PaperWidth.MM58, (Text("2×3"),)), PrinterProfile())
+    assert render_escpos(yen, PrinterProfile()) == first
+
+
+@pytest.mark.parametrize(("charset", "kanji"), [("gbk", True), ("gb2312", False)])
+def test_gbk_only_character_on_a_gb2312_printer_is_rasterised(charset, kanji):
+    """'喆' is in GBK but not GB2312: Chinese mode on a GBK printer, an image on a GB2312 one."""
+    doc = Document(PaperWidth.MM80, (Text("张喆"),))
+    stream = decode(render_escpos(doc, PrinterProfile(chinese_charset=charset)))
+    assert ("FS &" in stream.names()) is kanji
+    assert stream.images == (0 if kanji else 1)
+    assert (stream.lines == ["张喆"]) is kanji
+
+
 def _receipt_stream(width: PaperWidth) -> tuple[bytes, list[str]]:
     data = render_escpos(all_slips(width, Lang.ZH)["receipt"], PrinterProfile(width=width))
     return data, decode(data).lines

@@ -127,6 +127,18 @@ def test_signed_token_with_bad_fields_is_malformed():
     assert verify_token(_recrc(bytes(body)), KEYS, now=DURING).status is TokenStatus.MALFORMED
 
 
+def test_unused_bits_of_the_last_character_are_checked():
+    """A last character differing only in base32's unused low bits decodes to the same bytes;
+    it is still refused (ALTERED), so one ticket has exactly one token."""
+    unused = (8 * len(_raw(TOKEN))) % 5 and 5 - (8 * len(_raw(TOKEN))) % 5
+    assert unused, "this token length leaves no unused bits; pick another product code"
+    last = B32.index(TOKEN[-1])
+    twin = TOKEN[:-1] + B32[last ^ 1]  # flip the lowest (unused) bit
+    assert _raw(twin) == _raw(TOKEN)
+    assert verify_token(twin, KEYS, now=DURING).status is TokenStatus.ALTERED
+    assert verify_token(TOKEN + "======", KEYS, now=DURING).status is TokenStatus.VALID
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_any_altered_character_is_refused(data):
