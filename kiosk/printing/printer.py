@@ -155,7 +155,9 @@ class Printer:
             raise problem
         if self.profile.confirm_jobs:
             raise PrintJobTimeoutError(
-                f"printer did not confirm the {kind} within {self.job_timeout:g} s", stage="during"
+                f"printer did not confirm the {kind} within {self.job_timeout:g} s"
+                " (a printer that ignores GS r needs confirm_jobs = false)",
+                stage="during",
             )
         return PrintResult(kind, len(data), confirmed=False, status=after)
 

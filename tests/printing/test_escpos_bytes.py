@@ -148,10 +148,13 @@ def test_no_full_pan_in_any_slip(width: PaperWidth):
 def test_every_slip_is_valid_escpos(width: PaperWidth, lang: Lang):
     """Every layout renders to a stream the decoder reads to the end, ending with a cut."""
     for name, doc in all_slips(width, lang).items():
-        stream = decode(render_escpos(doc, PrinterProfile(width=width)))
-        assert stream.names()[-1] == "GS V", name
-        expected_qr = [b.data for b in doc.blocks if isinstance(b, QrCode)]
-        assert qr_payloads(stream) == expected_qr, name
+        for chinese_font in (True, False):
+            profile = PrinterProfile(width=width, chinese_font=chinese_font)
+            stream = decode(render_escpos(doc, profile))
+            assert stream.names()[-1] == "GS V", name
+            expected_qr = [b.data for b in doc.blocks if isinstance(b, QrCode)]
+            assert qr_payloads(stream) == expected_qr, name
+            assert ("FS &" in stream.names()) is chinese_font, name
 
 
 def test_line_that_must_be_rasterised_is_drawn_not_replaced():
@@ -167,6 +170,26 @@ def test_line_that_must_be_rasterised_is_drawn_not_replaced():
         assert stream.images == 1 and "?" not in stream.text
     with pytest.raises(UnprintableTextError):
         render_escpos(Document(PaperWidth.MM80, (Text("smile \U0001f600"),)), PrinterProfile())
+
+
+BARCODES = [("ascii", "ORDER-42", None), ("non-ascii", "票42", "printer.render")]
+
+
+@pytest.mark.parametrize(("data", "error"), [b[1:] for b in BARCODES], ids=[b[0] for b in BARCODES])
+def test_barcode_errors_from_python_escpos_are_mapped(data, error):
+    """A CODE128 value python-escpos refuses becomes PrintDataError; a good one is GS k B."""
+    from kiosk.printing.document import Barcode
+
+    doc = Document(PaperWidth.MM80, (Barcode(data),))
+    if error is None:
+        (cmd,) = [
+            c for c in decode(render_escpos(doc, PrinterProfile())).commands if c.name == "GS k"
+        ]
+        assert cmd.params[0] == 73 and cmd.data == b"{B" + data.encode()  # m=73: CODE128
+        return
+    with pytest.raises(PrintDataError) as info:
+        render_escpos(doc, PrinterProfile())
+    assert info.value.code == error and info.value.__cause__ is not None
 
 
 def test_control_characters_are_refused():
