@@ -41,6 +41,11 @@ class Lang(StrEnum):
     ZH = "zh"
     EN = "en"
 
+    @classmethod
+    def of(cls, language: str) -> Lang:
+        """The slip language for a UI language tag (``zh_CN``, ``zh-Hans``, ``en_US`` ...)."""
+        return cls.ZH if language.lower().startswith("zh") else cls.EN
+
 
 _LABELS: dict[str, tuple[str, str]] = {
     "receipt": ("购物小票", "RECEIPT"),
@@ -161,6 +166,7 @@ class TicketData:
     valid_until: datetime
     price_fen: int
     token: str
+    note: str = ""  # what the holder must show at the gate (student card, ID ...)
 
 
 @dataclass(frozen=True)
@@ -285,6 +291,8 @@ def ticket(data: TicketData, width: PaperWidth, lang: Lang) -> Document:
     s = _Slip(lang)
     s.header(data.header, "ticket")
     s.add(Separator(), Text(data.product_name, Align.CENTER, bold=True, size=Size.DOUBLE))
+    if data.note:
+        s.add(Text(data.note, Align.CENTER))
     s.row("ticket_no", f"{data.ticket_id:012d}")
     s.row("price", format_fen(data.price_fen))
     s.add(Text(f"{s.t('valid')}: {_when(data.valid_from)} - {_when(data.valid_until)}"))

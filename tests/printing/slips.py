@@ -72,7 +72,16 @@ def all_slips(width: PaperWidth, lang: Lang) -> dict[str, Document]:
     builders: dict[str, Callable[[], Document]] = {
         "receipt": lambda: receipt(RECEIPT, width, lang),
         "ticket": lambda: ticket(
-            TicketData(HEADER, "成人票 Adult", 17, T, T.replace(hour=18), 6_000, "ABCDEFGH234567"),
+            TicketData(
+                HEADER,
+                "学生票 Student",
+                17,
+                T,
+                T.replace(hour=18),
+                3_000,
+                "ABCDEFGH234567",
+                note="凭学生证入园 Student card required",
+            ),
             width,
             lang,
         ),

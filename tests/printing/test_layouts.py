@@ -175,3 +175,18 @@ def test_text_preview_aligns_centre_and_right():
     doc = Document(PaperWidth.MM58, (Text("中文", Align.CENTER), Text("ab", Align.RIGHT)))
     centre, right = doc.preview_text().splitlines()
     assert centre == " " * 14 + "中文" and right == " " * 30 + "ab"
+
+
+def test_ticket_prints_the_gate_note_and_the_token_as_qr():
+    """A ticket shows the product, its note and the token (as a QR block, not as text)."""
+    doc = all_slips(PaperWidth.MM58, Lang.ZH)["ticket"]
+    text = doc.preview_text()
+    assert "学生票 Student" in text and "凭学生证入园" in text and "[QR ABCDEFGH234567]" in text
+
+
+@pytest.mark.parametrize(
+    ("tag", "lang"), [("zh_CN", Lang.ZH), ("zh-Hans", Lang.ZH), ("en_US", Lang.EN), ("", Lang.EN)]
+)
+def test_language_tags_map_to_slip_languages(tag, lang):
+    """UI language tags choose the slip language."""
+    assert Lang.of(tag) is lang
