@@ -253,8 +253,9 @@ def layout(doc: Document) -> Iterator[LaidOut]:
 
 
 def aligned(line: Line, columns: int) -> str:
-    """The line padded with spaces to its alignment (as the text preview shows it)."""
-    room = columns // line.size.width - text_width(line.text)
+    """The line padded with spaces to its alignment, as the text preview shows it: plain
+    text cannot enlarge characters, so an enlarged line is aligned at its normal width."""
+    room = columns - text_width(line.text)
     match line.align:
         case Align.CENTER:
             return " " * (room // 2) + line.text

@@ -74,8 +74,7 @@ def test_receipt_prints_and_renders(emulator: Emulator, width: PaperWidth, chine
 def test_ticket_qr_decodes_to_a_token_the_gate_accepts_once(
     emulator: Emulator, width: PaperWidth, tmp_path, capsys
 ):
-    """The QR on the rendered ticket decodes to a token `kiosk gate verify` accepts, then
-    refuses as used."""
+    """The ticket QR decodes to a token `kiosk gate verify` accepts once, then calls used."""
     printer = _printer(emulator, width)
     device = DEVICES[width]
     before = len(emulator.receipt_ids(device))
@@ -148,8 +147,7 @@ class _FaultOnWrite:
     ("fault", "error"), [("paper-out", PaperOutError), ("cover-open", CoverOpenError)]
 )
 def test_fault_mid_job_raises_and_the_job_reprints(emulator: Emulator, fault, error):
-    """A fault while the job is sent raises a typed error (stage "during"); once cleared,
-    printing the same document again is confirmed and the receipt is complete."""
+    """A fault while sending raises its typed error; once cleared, the reprint is confirmed."""
     url = parse_printer_url(emulator.url("p80"))
     faulty = Printer(
         lambda: _FaultOnWrite(open_link(url), emulator, fault),

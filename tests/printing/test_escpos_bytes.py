@@ -72,8 +72,7 @@ def test_exact_bytes(block, profile, expected):
 
 
 def test_chinese_lines_without_chinese_font_are_one_raster_image():
-    """With no Chinese font, consecutive Chinese lines go as one full-width GS v 0 image
-    (30-dot line pitch each), no FS &; a Latin line after them stays text."""
+    """Without a Chinese font, adjacent Chinese lines go as one GS v 0 image; Latin stays text."""
     doc = Document(PaperWidth.MM58, (Text("合计 ¥12.50"), Text("找零 ¥0.50"), Text("Total")))
     stream = decode(render_escpos(doc, PrinterProfile(width=PaperWidth.MM58, chinese_font=False)))
     assert "FS &" not in stream.names()
@@ -84,8 +83,7 @@ def test_chinese_lines_without_chinese_font_are_one_raster_image():
 
 
 def test_same_document_gives_the_same_bytes_whatever_came_before():
-    """Code-page choice does not leak between documents: '¥' is PC437 even after a
-    document that needed PC850 ('×')."""
+    """Code-page choice does not leak between documents: '¥' stays PC437 after a PC850 '×'."""
     yen = Document(PaperWidth.MM58, (Text("¥5"),))
     first = render_escpos(yen, PrinterProfile())
     render_escpos(Document(PaperWidth.MM58, (Text("2×3"),)), PrinterProfile())
@@ -158,8 +156,7 @@ def test_every_slip_is_valid_escpos(width: PaperWidth, lang: Lang):
 
 
 def test_line_that_must_be_rasterised_is_drawn_not_replaced():
-    """An emoji or a rare ideograph outside GBK never becomes '?': the line is an image, or
-    the printer refuses it with a typed error when even the font lacks the glyph."""
+    """A character outside GBK is drawn as an image or refused with a typed error, never '?'."""
     rare = "\U00020000"  # CJK Extension B: GB18030 four-byte code, not in printer fonts
     doc = Document(PaperWidth.MM80, (Text(f"Name {rare}"),))
     try:

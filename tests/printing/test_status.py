@@ -224,8 +224,7 @@ def test_missing_driver_library_is_a_config_error(url):
 
 
 def test_file_printer_writes_the_job_but_reports_no_status(tmp_path: Path):
-    """A file:// printer gets the exact job bytes; it cannot report status, so unattended
-    readiness is refused rather than assumed."""
+    """A file:// printer gets the exact job bytes; readiness is refused as it has no status."""
     out = tmp_path / "lp0"
     doc = Document(PaperWidth.MM58, (Text("票"), Cut()))
     printer = open_printer(f"file://{out}", PrinterProfile(width=PaperWidth.MM58))
@@ -259,8 +258,7 @@ def test_preview_printer_keeps_the_last_documents():
 
 
 def test_plain_python_packages_import_no_ui_db_or_card_code():
-    """kiosk.printing and kiosk.sales.tokens import no Qt, SQLAlchemy, httpx or payment code,
-    and tokens import no device or imaging library at all."""
+    """Printing imports no Qt, SQLAlchemy, httpx or payment code; tokens no device library."""
     code = (
         "import sys, kiosk.sales.tokens as t;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('escpos', 'PIL', 'reportlab')];"

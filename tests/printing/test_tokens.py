@@ -60,8 +60,7 @@ def test_valid_token_round_trips():
 
 
 def test_token_is_short_and_qr_alphanumeric():
-    """The longest token (12-char product, 48-bit id) is at most 80 characters, all in the
-    QR alphanumeric set."""
+    """The longest token (12-char product, 48-bit id) is at most 80 QR-alphanumeric characters."""
     longest = issue_token(Ticket(2**48 - 1, "ABCDEFGHIJKL", START, END), KEY)
     assert len(longest) <= 80
     assert set(longest) <= QR_ALPHANUMERIC
@@ -128,8 +127,7 @@ def test_signed_token_with_bad_fields_is_malformed():
 
 
 def test_unused_bits_of_the_last_character_are_checked():
-    """A last character differing only in base32's unused low bits decodes to the same bytes;
-    it is still refused (ALTERED), so one ticket has exactly one token."""
+    """A twin token differing only in base32's unused last bits is refused as ALTERED."""
     unused = (8 * len(_raw(TOKEN))) % 5 and 5 - (8 * len(_raw(TOKEN))) % 5
     assert unused, "this token length leaves no unused bits; pick another product code"
     last = B32.index(TOKEN[-1])
@@ -142,8 +140,7 @@ def test_unused_bits_of_the_last_character_are_checked():
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_any_altered_character_is_refused(data):
-    """Replacing any one character of a token with another base32 character never yields a
-    valid ticket (and is almost always caught as ALTERED by the CRC)."""
+    """Replacing any one character with another base32 character never yields a valid ticket."""
     i = data.draw(st.integers(0, len(TOKEN) - 1), label="position")
     c = data.draw(st.sampled_from([x for x in B32 if x != TOKEN[i]]), label="char")
     altered = TOKEN[:i] + c + TOKEN[i + 1 :]
@@ -239,8 +236,7 @@ def test_bad_key_file_is_a_config_error(tmp_path, text):
 
 
 def test_gate_verify_command(tmp_path, capsys):
-    """`kiosk gate verify` exits 0 for a valid token, then 1 (used), and 1 for forged or
-    expired tokens, with keys from --key-file."""
+    """`kiosk gate verify` exits 0 for a valid token and 1 for used, forged and expired ones."""
     keys = tmp_path / "keys"
     keys.write_text(f"# gate keys\n7 {KEY.secret.hex()}\n")
     used = tmp_path / "used"
