@@ -9,10 +9,12 @@ import pytest
 from PIL import Image
 
 from kiosk.printing.document import (
+    Barcode,
     Columns,
     Document,
     Line,
     PaperWidth,
+    QrCode,
     Text,
     layout,
     pad_columns,
@@ -190,3 +192,19 @@ def test_ticket_prints_the_gate_note_and_the_token_as_qr():
 def test_language_tags_map_to_slip_languages(tag, lang):
     """UI language tags choose the slip language."""
     assert Lang.of(tag) is lang
+
+
+CODES = [
+    ("qr", QrCode("AEAQCAYTCNMB6IIFAAAQEAIBZKQWUXZPRK4Q"), "QRCode"),
+    ("code128", Barcode("ORDER-42"), "Code128"),
+]
+
+
+@pytest.mark.parametrize(("block", "symbology"), [c[1:] for c in CODES], ids=[c[0] for c in CODES])
+def test_codes_in_the_png_preview_scan(block, symbology):
+    """QR codes and barcodes in the PNG preview decode back to their data with zxing-cpp."""
+    import zxingcpp
+
+    doc = Document(PaperWidth.MM58, (Text("扫码 Scan"), block))
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(doc.preview_png())))
+    assert found.text == block.data and found.format.name == symbology
