@@ -242,6 +242,8 @@ def layout(doc: Document) -> Iterator[LaidOut]:
                 for part in pad_columns(check_text(left), check_text(right), columns):
                     yield Line(part, Align.LEFT, bold)
             case Separator(char):
+                if len(char) != 1:
+                    raise PrintDataError("a separator is one character", code="printer.separator")
                 yield Line(check_text(char) * (columns // text_width(char)))
             case Logo(image) if image.width > doc.width.dots:
                 raise PrintDataError(

@@ -15,6 +15,7 @@ from kiosk.printing.document import (
     Line,
     PaperWidth,
     QrCode,
+    Separator,
     Text,
     layout,
     pad_columns,
@@ -65,6 +66,21 @@ def test_columns_put_the_amount_at_the_right_edge():
     assert text_width(row) == 32 and row.startswith("成人票") and row.endswith("¥60.00")
     rows = pad_columns("A very long item name that cannot fit on one line", "¥1.00", 20)
     assert all(text_width(r) <= 20 for r in rows) and rows[-1].endswith("¥1.00")
+
+
+@pytest.mark.parametrize(
+    ("char", "line"), [("-", "-" * 32), ("＝", "＝" * 16)], ids=["dash", "wide"]
+)
+def test_separator_fills_the_width(char, line):
+    """A separator repeats its character across the paper, wide ones half as often."""
+    (item,) = layout(Document(PaperWidth.MM58, (Separator(char),)))
+    assert item == Line(line)
+
+
+def test_empty_separator_is_refused():
+    """A separator of zero or several characters is a PrintDataError, not a crash."""
+    with pytest.raises(PrintDataError):
+        list(layout(Document(PaperWidth.MM58, (Separator(""),))))
 
 
 def test_amount_wider_than_the_paper_is_refused():
