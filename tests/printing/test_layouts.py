@@ -6,6 +6,8 @@ import dataclasses
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from kiosk.printing.document import (
@@ -224,3 +226,15 @@ def test_codes_in_the_png_preview_scan(block, symbology):
     doc = Document(PaperWidth.MM58, (Text("扫码 Scan"), block))
     (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(doc.preview_png())))
     assert found.text == block.data and found.format.name == symbology
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(st.sampled_from([*"ab Z9 ¥.-", "中", "票", "，"]), max_size=80),
+    columns=st.integers(2, 48),
+)
+def test_wrap_never_overflows_and_loses_nothing(text, columns):
+    """Wrapped lines fit the columns and keep every non-space character, in order."""
+    lines = wrap(text, columns)
+    assert all(text_width(line) <= columns for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
