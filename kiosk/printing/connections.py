@@ -4,6 +4,7 @@ URLs (one per printer in the configuration)::
 
     tcp://192.168.1.50:9100            Network (raw TCP "JetDirect" port; 9100 when omitted)
     usb://0416:5011                    Usb, vendor:product in hex
+    usb://0416:5011?in_ep=0x81&out_ep=0x03   ... with the model's endpoints (default 82/01)
     serial:///dev/ttyUSB0?baudrate=9600 Serial (pyserial)
     file:///dev/usb/lp0                File (write-only: no status can be read)
     cups://receipt                     CUPS raw queue (write-only)
@@ -43,6 +44,8 @@ class PrinterUrl:
     path: str = ""
     baudrate: int = 9600
     queue: str = ""
+    in_ep: int = 0x82
+    out_ep: int = 0x01
 
     @property
     def readable(self) -> bool:
@@ -70,7 +73,14 @@ def parse_printer_url(url: str) -> PrinterUrl:
                 m = re.fullmatch(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{4})", parts.netloc)
                 if not m:
                     raise _bad(url, "expected usb://VID:PID in hex")
-                return PrinterUrl("usb", vendor=int(m[1], 16), product=int(m[2], 16))
+                query = parse_qs(parts.query)
+                return PrinterUrl(
+                    "usb",
+                    vendor=int(m[1], 16),
+                    product=int(m[2], 16),
+                    in_ep=int(query.get("in_ep", ["0x82"])[0], 0),
+                    out_ep=int(query.get("out_ep", ["0x01"])[0], 0),
+                )
             case "serial" | "file":
                 if not parts.path:
                     raise _bad(url, "no device path")
@@ -189,7 +199,13 @@ def open_link(url: PrinterUrl, *, timeout: float = 3.0, write_timeout: float = 2
         case "usb":
             cls, kwargs, name = (
                 escpos_printer.Usb,
-                {"idVendor": url.vendor, "idProduct": url.product, "timeout": int(timeout * 1000)},
+                {
+                    "idVendor": url.vendor,
+                    "idProduct": url.product,
+                    "timeout": int(write_timeout * 1000),
+                    "in_ep": url.in_ep,
+                    "out_ep": url.out_ep,
+                },
                 f"usb://{url.vendor:04x}:{url.product:04x}",
             )
         case "serial":

@@ -168,6 +168,11 @@ URLS = [
     ("tcp-default-port", "tcp://printer.local", PrinterUrl("tcp", host="printer.local")),
     ("usb", "usb://0416:5011", PrinterUrl("usb", vendor=0x0416, product=0x5011)),
     (
+        "usb-endpoints",
+        "usb://0416:5011?in_ep=0x81&out_ep=3",
+        PrinterUrl("usb", vendor=0x0416, product=0x5011, in_ep=0x81, out_ep=0x03),
+    ),
+    (
         "serial",
         "serial:///dev/ttyUSB0?baudrate=19200",
         PrinterUrl("serial", path="/dev/ttyUSB0", baudrate=19200),
@@ -185,6 +190,7 @@ def test_printer_urls(url, parsed):
 
 
 BAD_URLS = [
+    "usb://0416:5011?in_ep=eighty",
     "http://printer",
     "tcp://",
     "tcp://host:notaport",
