@@ -164,7 +164,8 @@ class EscposLink:
                     return bytes(device.read(self._escpos.in_ep, 16, int(timeout * 1000)))
                 case "serial":
                     device.timeout = timeout
-                    return bytes(device.read(16))
+                    first = device.read(1)  # read(16) would wait out the timeout for 16 bytes
+                    return bytes(first + device.read(device.in_waiting)) if first else b""
         except OSError as exc:
             if _is_timeout(exc):
                 return b""
