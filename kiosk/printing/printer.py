@@ -17,6 +17,7 @@ read as the answer to this one.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -73,7 +74,11 @@ def _no_status() -> PrinterNotReadyError:
 
 
 class Printer:
-    """A real printer reached through ``connect`` (a fresh :class:`Link` per operation)."""
+    """A real printer reached through ``connect`` (a fresh :class:`Link` per operation).
+
+    Operations are serialised by a lock: a USB or serial device takes one opener at a time,
+    and a status request must not interleave with a job on the wire.
+    """
 
     def __init__(
         self,
@@ -89,17 +94,19 @@ class Printer:
         self.profile = profile
         self.status_timeout = status_timeout
         self.job_timeout = job_timeout
+        self._lock = threading.Lock()
 
     def status(self) -> PrinterStatus:
         """Read the printer's status; raises PrinterNotReadyError if it cannot be read."""
         if not self.readable:  # do not even open it: opening a device file truncates it
             raise _no_status()
-        link = self._connect()
-        try:
-            return self._status(link)
-        finally:
-            with contextlib.suppress(PrinterError):
-                link.close()
+        with self._lock:
+            link = self._connect()
+            try:
+                return self._status(link)
+            finally:
+                with contextlib.suppress(PrinterError):
+                    link.close()
 
     def ready_for_sale(self) -> PrinterStatus:
         """What unattended mode calls before taking a card: the status, or the fault raised."""
@@ -114,26 +121,28 @@ class Printer:
         PrintDataError (bad document) is raised before anything is sent.
         """
         data = render_escpos(doc, self.profile)
-        link = self._connect()
-        try:
-            result = self._send(link, data, doc.kind)
-        except BaseException:
-            with contextlib.suppress(PrinterError):
-                link.close()
-            raise
-        link.close()  # for CUPS this submits the job, so its failure must be seen
-        return result
+        with self._lock:
+            link = self._connect()
+            try:
+                result = self._send(link, data, doc.kind)
+            except BaseException:
+                with contextlib.suppress(PrinterError):
+                    link.close()
+                raise
+            link.close()  # for CUPS this submits the job, so its failure must be seen
+            return result
 
     def kick_drawer(self) -> None:
         """Pulse the cash drawer (market POS); refused while the printer holds data."""
-        link = self._connect()
-        try:
-            if link.readable and (problem := self._status(link).problem()):
-                raise problem
-            link.write(_drawer_pulse())
-        finally:
-            with contextlib.suppress(PrinterError):
-                link.close()
+        with self._lock:
+            link = self._connect()
+            try:
+                if link.readable and (problem := self._status(link).problem()):
+                    raise problem
+                link.write(_drawer_pulse())
+            finally:
+                with contextlib.suppress(PrinterError):
+                    link.close()
 
     def _status(self, link: Link) -> PrinterStatus:
         if not link.readable:

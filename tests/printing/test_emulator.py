@@ -204,3 +204,21 @@ def test_print_test_command_fails_with_the_fault_code(emulator: Emulator, capsys
     emulator.fault("p80", "paper-out")
     assert cli.main(["print-test", "--printer", emulator.url("p80"), "--timeout", "1"]) == 2
     assert "printer.paper_out" in capsys.readouterr().err
+
+
+def test_concurrent_callers_do_not_interleave(emulator: Emulator):
+    """Jobs and status checks from several threads on one Printer each complete intact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    printer = _printer(emulator, PaperWidth.MM80)
+    doc = sample_receipt(PaperWidth.MM80, Lang.EN, NOW)
+    before = len(emulator.receipt_ids("p80"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = [pool.submit(printer.print_document, doc) for _ in range(3)]
+        checks = [pool.submit(printer.ready_for_sale) for _ in range(3)]
+        assert all(job.result().confirmed for job in jobs)
+        assert all(check.result().ready for check in checks)
+    ids = emulator.wait_for_receipts("p80", before + 3)
+    for receipt_id in ids[:3]:
+        text = emulator.receipt("p80", receipt_id).text
+        assert text.count("TOTAL") == 1 and "¥135.00" in text
