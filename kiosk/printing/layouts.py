@@ -2,10 +2,10 @@
 refund/void slip and shift-close slip, on 58 or 80 mm paper, in Chinese or English.
 
 Each layout takes a frozen data class the checkout fills from the journal; amounts are
-integer fen printed with :func:`kiosk.money.format_fen`. Receipt contents follow EMV Book 4,
-section 11.4 (transaction receipt data) as PBOC 3.0 part 6 adopts it: masked PAN, AID,
-application label, cryptogram and ATC, and for an electronic-cash purchase (PBOC 3.0
-part 13) the words "electronic cash" and the balance left when the card returned it.
+integer fen printed with :func:`kiosk.money.format_fen`. Receipt contents are the chip data
+acquirers ask for on EMV receipts (EMV 4.3 Book 4, cardholder and attendant interface): masked
+PAN, AID, application label, cryptogram type and value, ATC; for an electronic-cash purchase
+(PBOC 3.0 part 13) the words "electronic cash" and the balance left when the card gave it.
 A ``reprint`` flag marks every copy printed again after a failed job.
 """
 

@@ -15,7 +15,8 @@ from enum import StrEnum
 from kiosk.money import check_fen
 from kiosk.printing.errors import PanNotMaskedError, PrintDataError
 
-#: PCI DSS 3.4 / DESIGN.md: at most the first 6 and last 4 digits, 13-19 characters in all.
+#: PCI DSS requirement 3.3 / DESIGN.md: at most the first 6 and last 4 digits shown, 13-19
+#: characters in all.
 _MASKED_PAN = re.compile(r"\d{6}[*xX]{3,9}\d{4}")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 
@@ -61,7 +62,7 @@ def check_masked_pan(pan: str) -> str:
 
 @dataclass(frozen=True)
 class CardPayment:
-    """The card facts printed on a receipt (EMV Book 4, 11.4 "receipt data")."""
+    """The card facts printed on a receipt; tags per EMV 4.3 Book 3, Annex A."""
 
     masked_pan: str
     aid: str  # 4F/84, hex
