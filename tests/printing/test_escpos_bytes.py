@@ -225,3 +225,20 @@ def test_no_character_silently_becomes_a_question_mark(text: str, chinese_font: 
     text_lines = [ln.text.replace(" ", "") for ln in lines]
     # every line is either printed as text, character for character, or as one image
     assert stream.images + sum(1 for t in text_lines if t in printed) >= len(text_lines)
+
+
+def test_logo_is_a_centred_raster_image():
+    """A logo goes as GS v 0 of its own size between ESC a 1 (centre) and ESC a 0."""
+    from PIL import Image, ImageDraw
+
+    from kiosk.printing.document import Logo
+
+    logo = Image.new("1", (100, 40), 1)
+    ImageDraw.Draw(logo).rectangle((10, 10, 90, 30), fill=0)
+    stream = decode(render_escpos(Document(PaperWidth.MM58, (Logo(logo),)), PrinterProfile()))
+    names = stream.names()
+    i = names.index("GS v 0")
+    assert names[i - 1] == "ESC a" and stream.commands[i - 1].params == b"\x01"
+    assert stream.commands[i].params == bytes([0, 13, 0, 40, 0])  # ceil(100/8) bytes × 40 rows
+    assert stream.commands[i + 1].name == "ESC a" and stream.commands[i + 1].params == b"\x00"
+    assert sum(bin(b).count("1") for b in stream.commands[i].data) == 81 * 21  # inked dots
