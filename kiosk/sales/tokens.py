@@ -197,8 +197,10 @@ def verify_token(token: str, keys: Mapping[int, bytes], *, now: datetime) -> Tok
 
     Checks in order: readable and version 1 (else MALFORMED), CRC (ALTERED), key id known
     (WRONG_KEY), tag (FORGED), window (NOT_YET_VALID / EXPIRED). Does not consult the
-    used-ticket registry: :func:`admit` does.
+    used-ticket registry: :func:`admit` does. A naive ``now`` raises TicketError.
     """
+    if now.tzinfo is None:
+        raise TicketError("verify_token needs a timezone-aware 'now'", code="ticket.naive_time")
     check = _authenticate(token, keys)
     ticket = check.ticket
     if ticket is None:

@@ -258,3 +258,10 @@ def test_gate_verify_reports_a_missing_key_file(tmp_path, capsys):
     """A key file that does not exist is a one-line error with exit 2."""
     assert cli.main(["gate", "verify", "X", "--key-file", str(tmp_path / "none")]) == 2
     assert "config.ticket_keys" in capsys.readouterr().err
+
+
+def test_naive_now_is_refused():
+    """Verifying at a naive time is a typed error, never a comparison crash."""
+    with pytest.raises(TicketError) as info:
+        verify_token(TOKEN, KEYS, now=datetime(2026, 11, 27, 9))
+    assert info.value.code == "ticket.naive_time"
