@@ -85,11 +85,18 @@ class Summary:
 
 
 def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
-    """Count the records inside ``period``; raise PrintDataError for a negative amount."""
+    """Count the records inside ``period``; raise PrintDataError for a negative amount or
+    for times that cannot be compared with the period (naive against aware)."""
     s = Summary()
     for r in records:
-        if r.time not in period:
-            continue
+        try:
+            if r.time not in period:
+                continue
+        except TypeError as exc:  # comparing naive with aware datetimes
+            raise PrintDataError(
+                "record times and the period must both be timezone-aware (or both naive)",
+                code="printer.report_time",
+            ) from exc
         if r.amount_fen < 0:
             raise PrintDataError(
                 "record amounts are positive fen; refunds use the REFUND path",

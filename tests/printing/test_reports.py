@@ -165,6 +165,16 @@ def test_negative_amount_is_refused(tmp_path):
         build_report(bad, kind=ReportKind.SHIFT, period=PERIOD, out_path=tmp_path / "r.pdf")
 
 
+def test_naive_record_time_against_an_aware_period_is_refused():
+    """Mixing naive and aware times is a typed error, not a TypeError from a comparison."""
+    bad = [
+        TransactionRecord(datetime(2026, 11, 27, 9), SaleMode.TICKET, PaymentPath.ONLINE, "x", 1)
+    ]
+    with pytest.raises(PrintDataError) as info:
+        summarize(bad, PERIOD)
+    assert info.value.code == "printer.report_time"
+
+
 def test_missing_font_is_a_config_error(monkeypatch, tmp_path):
     """Without a CJK TrueType font the report fails with printer.font_missing."""
     monkeypatch.setenv("KIOSK_CJK_FONT", str(tmp_path / "none.ttf"))
