@@ -84,7 +84,7 @@ def main() -> None:
         kanji = PrinterProfile(width=width)
         raster = PrinterProfile(width=width, chinese_font=False)
         ours = median_ms(lambda d=doc, p=kanji: render_escpos(d, p), 500)
-        rastered = median_ms(lambda d=doc, p=raster: render_escpos(d, p), 50)
+        rastered = median_ms(lambda d=doc, p=raster: render_escpos(d, p), 200)
         base = median_ms(lambda d=doc: baseline(d), 500)
         print(
             f"receipt {width.value} mm -> ESC/POS: {ours:.3f} ms median "

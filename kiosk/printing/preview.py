@@ -68,21 +68,29 @@ def line_image(line: Line, dots: int, *, pitch: int = CELL_HEIGHT) -> Image.Imag
             f"no glyph for U+{ord(missing):04X} in the CJK font", char=f"U+{ord(missing):04X}"
         )
     glyphs = [_glyph_rows(c, line.bold) for c in line.text] or [_glyph_rows(" ", False)]
-    width = sum(len(g[0]) for g in glyphs)
-    gap = bytes([_WHITE]) * width * (pitch - CELL_HEIGHT)
-    data = b"".join(b"".join(row) for row in zip(*glyphs, strict=True)) + gap
-    strip = Image.frombytes("L", (width, pitch), data).convert("1")
     sw, sh = line.size.width, line.size.height
-    if (sw, sh) != (1, 1):
-        strip = strip.resize((strip.width * sw, strip.height * sh), Image.Resampling.NEAREST)
+    width = sum(len(g[0]) for g in glyphs)
+    if (sw, sh) == (1, 1):  # the common case: pad each row to full width, no second image
+        left = _left(width, dots, line.align)
+        pre, post = b"\xff" * left, b"\xff" * (dots - left - width)
+        rows = [pre + b"".join(row) + post for row in zip(*glyphs, strict=True)]
+        data = b"".join(rows) + b"\xff" * dots * (pitch - CELL_HEIGHT)
+        return Image.frombytes("L", (dots, pitch), data).convert("1", dither=Image.Dither.NONE)
+    data = b"".join(b"".join(row) for row in zip(*glyphs, strict=True))
+    data += b"\xff" * width * (pitch - CELL_HEIGHT)
+    strip = Image.frombytes("L", (width, pitch), data).convert("1", dither=Image.Dither.NONE)
+    strip = strip.resize((width * sw, pitch * sh), Image.Resampling.NEAREST)
     return _placed(strip, dots, line.align)
+
+
+def _left(width: int, dots: int, align: Align) -> int:
+    room = max(dots - width, 0)
+    return {Align.LEFT: 0, Align.CENTER: room // 2, Align.RIGHT: room}[align]
 
 
 def _placed(image: Image.Image, dots: int, align: Align) -> Image.Image:
     full = Image.new("1", (dots, image.height), _WHITE)
-    room = max(dots - image.width, 0)
-    left = {Align.LEFT: 0, Align.CENTER: room // 2, Align.RIGHT: room}[align]
-    full.paste(image, (left, 0))
+    full.paste(image, (_left(image.width, dots, align), 0))
     return full
 
 

@@ -242,3 +242,21 @@ def test_logo_is_a_centred_raster_image():
     assert stream.commands[i].params == bytes([0, 13, 0, 40, 0])  # ceil(100/8) bytes × 40 rows
     assert stream.commands[i + 1].name == "ESC a" and stream.commands[i + 1].params == b"\x00"
     assert sum(bin(b).count("1") for b in stream.commands[i].data) == 81 * 21  # inked dots
+
+
+def test_raster_bytes_layout_and_split():
+    """GS v 0 rows are MSB-left with 1 = black, and blocks over 960 rows are split."""
+    from PIL import Image
+
+    from kiosk.printing.escpos import RASTER_ROWS, raster_bytes
+
+    strip = Image.new("1", (16, 600), 1)
+    strip.putpixel((0, 0), 0)  # top-left dot black
+    strip.putpixel((15, 599), 0)  # bottom-right dot black
+    stream = decode(raster_bytes([strip, strip]))
+    first, second = stream.commands
+    assert first.params == bytes([0, 2, 0]) + RASTER_ROWS.to_bytes(2, "little")
+    assert second.params == bytes([0, 2, 0]) + (1200 - RASTER_ROWS).to_bytes(2, "little")
+    assert first.data[:2] == b"\x80\x00"  # leftmost dot is the most significant bit
+    assert second.data[-2:] == b"\x00\x01"
+    assert sum(bin(b).count("1") for b in first.data + second.data) == 4
