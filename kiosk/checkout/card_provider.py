@@ -83,9 +83,16 @@ def _kernel() -> RunTransaction:
 
 @dataclass
 class TrackedHost:
-    """An ``AuthorizationHost`` that remembers failing: down for ``retry_s`` after a HostError.
+    """An ``AuthorizationHost`` that remembers failing, and owns the reversals.
 
-    ``clock`` is monotonic seconds (an argument so the tests need not sleep).
+    A HostError marks the host down for ``retry_s`` (``clock``: monotonic seconds, an
+    argument so tests need not sleep). Reversals (DESIGN, acquirer host: "reversal when no
+    answer comes") are queued and sent in order before the next request, so a host that
+    is down delays them but loses none: a request whose answer timed out, and one the
+    host approved but the card then declined (:meth:`reverse_approval`). The issuer
+    matches them by STAN, so sending one twice is harmless. The queue holds requests, and
+    so PANs, in memory only: a restart loses it (reconciliation with the acquirer's
+    report catches what is left).
     """
 
     host: AuthorizationHost
@@ -93,6 +100,13 @@ class TrackedHost:
     clock: Callable[[], float] = time.monotonic
     down_until: float = field(default=0.0, init=False)
     last_error: str = field(default="", init=False)
+    pending: list[tuple[AuthorizationRequest, str]] = field(
+        default_factory=list, init=False, repr=False
+    )
+    #: The last request answered and its answer (for :meth:`reverse_approval`).
+    last: tuple[AuthorizationRequest, AuthorizationResponse] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def up(self) -> bool:
@@ -102,20 +116,40 @@ class TrackedHost:
         self.down_until, self.last_error = self.clock() + self.retry_s, exc.code
 
     def authorize(self, request: AuthorizationRequest) -> AuthorizationResponse:
+        """Send queued reversals, then ask; a timed-out request is queued for reversal."""
+        self.send_reversals()
         try:
             response = self.host.authorize(request)
         except HostError as exc:
             self._failed(exc)
+            if exc.code == "host.timeout":
+                self.pending.append((request, "host.timeout"))
             raise
         self.down_until, self.last_error = 0.0, ""
+        self.last = (request, response)
         return response
 
     def reverse(self, request: AuthorizationRequest, *, reason: str) -> None:
-        try:
-            self.host.reverse(request, reason=reason)
-        except HostError as exc:
-            self._failed(exc)
-            raise
+        """Queue a reversal and try to send it now; never raises (it stays queued)."""
+        self.pending.append((request, reason))
+        self.send_reversals()
+
+    def reverse_approval(self, reason: str) -> None:
+        """Reverse the last authorisation if the host approved it (the card did not)."""
+        if self.last is not None and self.last[1].approved:
+            self.reverse(self.last[0], reason=reason)
+        self.last = None
+
+    def send_reversals(self) -> None:
+        """Send queued reversals in order; at a HostError keep the rest for later."""
+        while self.pending:
+            request, reason = self.pending[0]
+            try:
+                self.host.reverse(request, reason=reason)
+            except HostError as exc:
+                self._failed(exc)
+                return
+            self.pending.pop(0)
 
 
 # --- result mapping ------------------------------------------------
@@ -227,6 +261,10 @@ class CardPaymentProvider:
     def pay(self, request: PaymentRequest, hooks: PaymentHooks) -> PaymentOutcome:
         """Wait for a card, run the kernel, map its result (see the module docstring)."""
         hooks.progress("card.waiting")
+        if self.host is not None:
+            self.host.last = None
+            if self.host.up:
+                self.host.send_reversals()
         card = self._wait(request)
         if isinstance(card, PaymentOutcome):
             return card
@@ -249,6 +287,8 @@ class CardPaymentProvider:
             )
         finally:
             self.reader.disconnect()
+        if self.host is not None and result.outcome is KernelOutcome.DECLINED:
+            self.host.reverse_approval("card.declined_after_approval")
         return outcome_from_result(result)
 
     def _wait(self, request: PaymentRequest) -> CardPresence | PaymentOutcome:

@@ -119,6 +119,19 @@ def test_online_sale_through_issuer(store: JournalStore, capk: CaKeyStore) -> No
     assert (entry.state, entry.amount_fen) == (LedgerState.APPROVED, 45_600)
 
 
+def test_card_declining_after_approval_is_reversed(store: JournalStore, capk: CaKeyStore) -> None:
+    """The host approves with an ARPC the card rejects: declined, and the approval reversed."""
+    host = IssuerSimulator()
+    host.fault = HostFault.BAD_ARPC
+    result, _ = _sale(store, load_card("credit"), 45_600, capk, host=host)
+    assert result.state is PaymentState.DECLINED
+    [entry] = host.ledger
+    assert (entry.state, entry.reversal_reason) == (
+        LedgerState.REVERSED,
+        "card.declined_after_approval",
+    )
+
+
 def _poor(host: IssuerSimulator) -> IssuerSimulator:
     host.set_balance(PANS["credit"], "01", 100)
     return host

@@ -20,8 +20,9 @@ issuer authentication and the 2nd GENERATE AC can be exercised without a network
   again gets the same answer, a reversal given twice restores the account once.
 
 Faults for tests: :class:`HostFault` makes :meth:`IssuerSimulator.authorize` raise
-``HostError`` with ``host.timeout``, ``host.malformed`` or ``host.unreachable``, or answer
-``00`` with an ARPC that does not verify (the card must then decline).
+``HostError`` with ``host.timeout`` (after booking: the answer was lost),
+``host.malformed`` or ``host.unreachable``, or answer ``00`` with an ARPC that does not
+verify (the card must then decline).
 
 Cards are kept by a SHA-256 of PAN and PSN, never by PAN: the ledger can be printed.
 """
@@ -186,15 +187,19 @@ class IssuerSimulator:
     # --- AuthorizationHost -------------------------------------------------------------
 
     def authorize(self, request: AuthorizationRequest) -> AuthorizationResponse:
-        """Decide on ``request`` (see the module docstring); raise HostError for a fault."""
-        self._raise_fault()
+        """Decide on ``request`` (see the module docstring); raise HostError for a fault.
+
+        A timeout is an answer lost on the way back: the issuer has booked the request (so
+        a reversal has something to undo), the terminal hears nothing.
+        """
+        if self.fault is not HostFault.TIMEOUT:
+            self._raise_fault()
         with self._lock:
             booked = self._ledger.get(request.stan)
-            if booked is not None:
-                return booked.response  # a repeated STAN is the same request: same answer
-            response, entry = self._decide(request)
-            self._ledger[request.stan] = entry
-            return response
+            if booked is None:
+                booked = self._ledger[request.stan] = self._decide(request)[1]
+        self._raise_fault()
+        return booked.response  # a repeated STAN is the same request: same answer
 
     def reverse(self, request: AuthorizationRequest, *, reason: str) -> None:
         """Undo the authorisation with ``request.stan``; harmless to repeat or if unknown."""

@@ -133,9 +133,7 @@ def test_bad_arpc_fault_makes_card_decline(debit: PlainTerminal, host: IssuerSim
     assert cid == AAC
 
 
-@pytest.mark.parametrize(
-    "fault", [HostFault.TIMEOUT, HostFault.MALFORMED, HostFault.UNREACHABLE], ids=lambda f: f.value
-)
+@pytest.mark.parametrize("fault", [HostFault.MALFORMED, HostFault.UNREACHABLE], ids=str)
 def test_faults_raise_host_error(debit: PlainTerminal, host: IssuerSimulator, fault) -> None:
     """Each transport fault is a HostError with its stable code; nothing is booked."""
     debit.generate_ac(ARQC)
@@ -146,6 +144,20 @@ def test_faults_raise_host_error(debit: PlainTerminal, host: IssuerSimulator, fa
     with pytest.raises(HostError):
         host.reverse(debit.request(), reason="timeout")
     assert host.ledger == []
+
+
+def test_timeout_books_then_reversal_undoes(debit: PlainTerminal, host: IssuerSimulator) -> None:
+    """A timeout loses the answer after booking; the reversal that follows restores funds."""
+    debit.generate_ac(ARQC)
+    host.fault = HostFault.TIMEOUT
+    with pytest.raises(HostError) as info:
+        host.authorize(debit.request(stan=7))
+    assert info.value.code == "host.timeout"
+    assert host.balance(debit.pan, debit.psn) == 1_000_000 - 30_000
+    host.fault = HostFault.NONE
+    host.reverse(debit.request(stan=7), reason="host.timeout")
+    assert host.balance(debit.pan, debit.psn) == 1_000_000
+    assert [e.state for e in host.ledger] == [LedgerState.REVERSED]
 
 
 def test_same_stan_same_answer_and_reversal_idempotent(
