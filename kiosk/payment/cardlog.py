@@ -35,6 +35,7 @@ from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.tags import Tag
 
 __all__ = [
+    "CardIdentity",
     "CardLog",
     "CardLogError",
     "EcBalance",

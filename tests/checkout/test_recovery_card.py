@@ -27,8 +27,9 @@ from kiosk.payment.cardlog import mask_pan, pan_token, read_card_log
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import CardRemovedError
-from kiosk.payment.reader import CardPresence
+from kiosk.payment.reader import CardPresence, Interface
 from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.tags import Tag
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import TC, PlainTerminal
 
@@ -63,6 +64,27 @@ class CardWorkProvider:
             self.reader.remove()
             raise CardRemovedError("the card was pulled")
         return PaymentOutcome(Outcome.APPROVED, atc=term.atc, response_code="Y1")
+
+
+@dataclass
+class TapProvider:
+    """A qPBOC tap: commit (no PAN known yet), GPO (the card decides and debits), pulled."""
+
+    reader: SimReader
+    debit: bool = True
+
+    def pay(self, request, hooks) -> PaymentOutcome:
+        self.reader.wait_for_card(0)
+        local = request.now.astimezone().replace(tzinfo=None)
+        term = PlainTerminal(self.reader, request.amount_fen, when=local)
+        # TTQ: qPBOC, no online cryptogram required, so the card may approve offline.
+        term.values[Tag.TTQ] = bytes.fromhex("26000000")
+        hooks.before_card_commit(CardIdentity(aid="A000000333010101", interface="contactless"))
+        if self.debit:
+            term.select("A000000333010101")
+            term.gpo()
+        self.reader.remove()
+        raise CardRemovedError("the card left the field")
 
 
 def _present(card: VirtualCard) -> tuple[SimReader, CardPresence]:
@@ -120,6 +142,41 @@ def test_card_log_settles_uncertain_payment(
     reader, presence = _present(card)
     assert resolve_with_card(store, reader, presence, token_key=KEY) == []
     assert len(store.entries()) == len(events)
+
+
+def _tap(store: JournalStore, card: VirtualCard, *, debit: bool) -> int:
+    reader = SimReader(card, interface=Interface.CONTACTLESS)
+    result = Checkout(store, TapProvider(reader, debit), None, unattended=False).pay(
+        DRAFT, actor="kiosk"
+    )
+    assert result.state is PaymentState.UNCERTAIN
+    return result.payment_id
+
+
+def test_torn_tap_found_in_card_log(store: JournalStore) -> None:
+    """A qPBOC tap torn after GPO has no token; the card's log entry approves it and names it."""
+    card = load_card("qpboc-debit-ec")
+    pid = _tap(store, card, debit=True)
+    reader = SimReader(card, interface=Interface.CONTACTLESS)
+    [res] = resolve_with_card(store, reader, reader.wait_for_card(0), token_key=KEY)
+    assert (res.payment_id, res.state, res.reason) == (
+        pid,
+        PaymentState.APPROVED,
+        "recovery.card_log",
+    )
+    with store.read() as s:
+        payment = s.get(Payment, pid)
+        assert payment is not None
+        assert payment.pan_masked == "621234******0043" and len(payment.pan_token) == 64
+
+
+def test_torn_tap_not_in_this_card_stays_uncertain(store: JournalStore) -> None:
+    """A tokenless tap that this card's log does not show may be another card's: untouched."""
+    card = load_card("qpboc-debit-ec")
+    pid = _tap(store, card, debit=False)
+    reader = SimReader(card, interface=Interface.CONTACTLESS)
+    assert resolve_with_card(store, reader, reader.wait_for_card(0), token_key=KEY) == []
+    assert [p.id for p in uncertain_payments(store)] == [pid]
 
 
 def test_other_card_leaves_payment_uncertain(store: JournalStore) -> None:
