@@ -212,3 +212,38 @@ def test_card_removed_after_every_apdu(tmp_path: Path, capk: CaKeyStore) -> None
             assert uncertain_payments(store) == []
         assert verify_journal(store).ok
         store.dispose()
+
+
+def test_tap_removed_after_every_apdu(tmp_path: Path, capk: CaKeyStore) -> None:
+    """qPBOC: card leaves the field after each APDU N: aborted before the GPO commit point,
+    else uncertain or finished; the card's log then settles it as its balance says."""
+    store = JournalStore(f"sqlite:///{tmp_path / 'full.db'}", "TEST0001")
+    card = load_card("qpboc-debit-ec")
+    full, reader = _sale(store, card, 990, capk, interface=Interface.CONTACTLESS)
+    assert full.state is PaymentState.APPROVED
+    commands = [e.command for e in reader.trace.entries]
+    total = len(commands)
+    gpo = next(i for i, c in enumerate(commands, 1) if c.startswith("80A8"))
+    store.dispose()
+    for n in range(1, total):
+        store = JournalStore(f"sqlite:///{tmp_path / f'n{n}.db'}", "TEST0001")
+        card = load_card("qpboc-debit-ec")
+        result, _ = _sale(store, card, 990, capk, interface=Interface.CONTACTLESS, remove_after=n)
+        debited = n >= gpo
+        assert _balance(card) == 30_000 - 990 * debited, f"removed after APDU {n}"
+        if n < gpo - 1:
+            assert result.state is PaymentState.ABORTED, f"removed after APDU {n}"
+        elif result.state is PaymentState.UNCERTAIN:
+            presented = SimReader(card, interface=Interface.CONTACTLESS)
+            resolutions = resolve_with_card(
+                store, presented, presented.wait_for_card(0), token_key=CONFIG.pan_token_key
+            )
+            states = [r.state for r in resolutions]
+            if debited:
+                assert states == [PaymentState.APPROVED], f"removed after APDU {n}"
+            else:  # no PAN was known and no entry matches: another card may have been tapped
+                assert [p.id for p in uncertain_payments(store)] == [result.payment_id]
+        else:
+            assert result.state is PaymentState.APPROVED and debited, f"removed after APDU {n}"
+        assert verify_journal(store).ok
+        store.dispose()
