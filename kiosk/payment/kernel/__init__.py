@@ -1,5 +1,6 @@
 """The terminal kernel: one module per EMV/PBOC phase, and ``run_transaction`` ordering them."""
 
+from kiosk.payment.kernel.run import run_transaction
 from kiosk.payment.kernel.types import (
     AidEntry,
     CardCommit,
@@ -22,4 +23,5 @@ __all__ = [
     "TerminalConfig",
     "TransactionParams",
     "TransactionResult",
+    "run_transaction",
 ]

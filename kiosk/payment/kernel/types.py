@@ -75,9 +75,14 @@ class TerminalConfig:
     currency_code: str = "0156"  # 5F2A
     currency_exponent: int = 2  # 5F36
     terminal_type: int = 0x25  # 9F35: unattended, offline with online capability, merchant
-    terminal_capabilities: str = "E0E8C8"  # 9F33
+    #: 9F33: IC with contact; CVMs: no CVM only (this product has no PIN pad; an attended
+    #: terminal adds signature, ``20``, through ``attended``); SDA, DDA (EMV Book 4 Annex A2).
+    terminal_capabilities: str = "E008C0"
     additional_capabilities: str = "F000F0A001"  # 9F40
-    ttq: str = "36800000"  # 9F66 qPBOC terminal transaction qualifiers
+    #: 9F66 qPBOC terminal transaction qualifiers (JR/T 0025.12): qPBOC and contact chip
+    #: supported. The per-transaction bits (byte 2 b8 "online cryptogram required", byte 1
+    #: b4 "offline only") are set by the kernel from the amount and the online policy.
+    ttq: str = "30000000"
     aids: tuple[AidEntry, ...] = tuple(AidEntry(a) for a in UNIONPAY_AIDS)
     ec_terminal_limit_fen: int = 100_000  # 9F7B
     floor_limit_fen: int = 50_000  # 9F1B
@@ -95,6 +100,11 @@ class TerminalConfig:
     #: later without the PAN being stored.
     pan_token_key: bytes = field(default=b"demo-terminal-token-key", repr=False)
     support_sm: bool = True  # DF69 SM algorithms
+    #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
+    #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
+    revocation_list: frozenset[str] = frozenset()
+    #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
+    default_ddol: str = "9F3704"
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,9 @@ class TransactionParams:
     force_online: bool = False
     #: Total of offline approvals not yet uploaded (for the terminal's own offline ceiling).
     offline_total_fen: int = 0
+    #: Whether the configured host can be reached now (the caller's link monitor). With a
+    #: host given but unreachable the kernel completes as "unable to go online".
+    host_reachable: bool = True
 
 
 @dataclass(frozen=True)
