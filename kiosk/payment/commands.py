@@ -110,6 +110,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --tap/--remove-after: present the card again after each removal",
     )
     parser.set_defaults(func=run)
+    # --- kiosk pay (the terminal kernel's headless transaction) ---
+    from kiosk.payment.kernel.pay_command import register_pay
+
+    register_pay(subparsers)
 
 
 def _card(args: argparse.Namespace) -> VirtualCard:
