@@ -14,7 +14,6 @@ import pytest
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.keys import load_issuer
-from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.crypto import (
     CipherSuite,
     cryptogram_data,
@@ -48,7 +47,7 @@ def capk() -> CaKeyStore:
 def seeded_rng(seed: int = 7) -> Callable[[int], bytes]:
     """A reproducible random source (random selection, 9F37)."""
     source = random.Random(seed)
-    return lambda n: source.randbytes(n)
+    return source.randbytes
 
 
 def never_random(n: int) -> bytes:
@@ -133,9 +132,3 @@ def transact(
         rng=rng,
     )
     return result, reader
-
-
-@pytest.fixture
-def card() -> Callable[[str], VirtualCard]:
-    """``card(name)``: a fresh simulated card (state starts from the profile)."""
-    return lambda name: load_card(name)

@@ -12,7 +12,12 @@ from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.reader import Interface
 from tests.payment.kernel.conftest import Hooks, transact
 
-A, O, D, E = Outcome.APPROVED_OFFLINE, Outcome.ONLINE_REQUEST, Outcome.DECLINED, Outcome.END_APPLICATION
+A, ON, D, E = (
+    Outcome.APPROVED_OFFLINE,
+    Outcome.ONLINE_REQUEST,
+    Outcome.DECLINED,
+    Outcome.END_APPLICATION,
+)
 CL = Interface.CONTACTLESS
 
 # profile: (interface, outcome with no host, reason, TVR, ODA "method:result", balance before/after,
@@ -23,13 +28,13 @@ PROFILES = {
     "pure-ec": (None, A, "", "0000000000", "dda:passed", (20000, 19000), A, ""),
     "multi-app": (None, A, "", "0000000000", "dda:passed", (50000, 49000), A, ""),
     "qpboc-debit-ec": (CL, A, "", "0000000000", "fdda:passed", (30000, 29000), A, ""),
-    "credit": (None, O, "", "0008006000", "dda:passed", (None, None), D, "card.declined"),
-    "broken-expired": (None, O, "", "0840000000", "dda:failed", (50000, None), D, "card.expired"),
+    "credit": (None, ON, "", "0008006000", "dda:passed", (None, None), D, "card.declined"),
+    "broken-expired": (None, ON, "", "0840000000", "dda:failed", (50000, None), D, "card.expired"),
     "broken-issuer-cert": (
-        None, O, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
+        None, ON, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
     ),
     "broken-sda-data": (
-        None, O, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
+        None, ON, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
     ),
     "broken-missing-tag": (
         None, E, "card.data_missing", "2000000000", "none:not_performed", (None, None),
