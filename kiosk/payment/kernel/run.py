@@ -70,9 +70,13 @@ _DECLINE_REASONS: tuple[tuple[Tvr, str], ...] = (
 
 
 def _decline_reason(ctx: TransactionContext) -> str:
+    """The first telling TVR bit; else, when a host exists but cannot be reached now,
+    ``host.unavailable`` (the offline decision declined); else ``card.declined``."""
     for bits, reason in _DECLINE_REASONS:
         if ctx.terminal.tvr & bits:
             return reason
+    if ctx.host_configured and not ctx.online_capable:
+        return "host.unavailable"
     return "card.declined"
 
 

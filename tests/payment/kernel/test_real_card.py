@@ -132,5 +132,5 @@ def test_replay_through_pcscd(card_sim: CardSim, capk: CaKeyStore) -> None:
     """The same session through pcscd + vpcd, the card served by ``kiosk card-sim --trace``."""
     card_sim("--trace", str(TRACE))
     host = RecordedIssuer()
-    result = _run(PcscReader(SLOT), capk, host)
+    result = _run(PcscReader(SLOT, interface=Interface.CONTACT), capk, host)
     _check(result, host)
