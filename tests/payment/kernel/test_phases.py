@@ -25,6 +25,10 @@ from kiosk.payment.reader_sim import SimReader
 from tests.payment.kernel.conftest import WHEN, never_random
 
 PAN = bytes.fromhex("6212340000000019")
+SNA, FLOOR = Tvr.SERVICE_NOT_ALLOWED, Tvr.FLOOR_LIMIT_EXCEEDED
+LOW, UP = Tvr.LOWER_OFFLINE_LIMIT_EXCEEDED, Tvr.UPPER_OFFLINE_LIMIT_EXCEEDED
+NO_PAD = Tvr.CVM_NOT_SUCCESSFUL | Tvr.PIN_PAD_NOT_PRESENT
+AUTO = OnlinePolicy.AUTO
 
 
 def make_ctx(
@@ -65,7 +69,7 @@ RESTRICTIONS = [
     ("not-yet-effective", {0x5F25: "261128", 0x5F24: "301231"}, Tvr.NOT_YET_EFFECTIVE),
     ("bad-expiry-bcd", {0x5F24: "30AB31"}, Tvr.EXPIRED),
     ("atm-only", GOOD_DATES | {0x9F07: "0200"}, Tvr.SERVICE_NOT_ALLOWED),
-    ("international-no-goods", GOOD_DATES | {0x9F07: "C301", 0x5F28: "0840"}, Tvr.SERVICE_NOT_ALLOWED),
+    ("international-no-goods", GOOD_DATES | {0x9F07: "C301", 0x5F28: "0840"}, SNA),
     ("international-goods", GOOD_DATES | {0x9F07: "1100", 0x5F28: "0840"}, Tvr(0)),
     ("domestic-services-only", GOOD_DATES | {0x9F07: "0900", 0x5F28: "0156"}, Tvr(0)),
 ]  # fmt: skip
@@ -90,7 +94,7 @@ CVM = [
     ("skip-signature-unattended", "5E031F00", False, "1F0002", Tvr(0)),
     ("signature-attended", "5E031F00", True, "5E0300", Tvr(0)),
     ("online-pin-if-supported-skipped", "42031F00", False, "1F0002", Tvr(0)),
-    ("online-pin-always-no-pad", "0200", False, "020001", Tvr.CVM_NOT_SUCCESSFUL | Tvr.PIN_PAD_NOT_PRESENT),
+    ("online-pin-always-no-pad", "0200", False, "020001", NO_PAD),
     ("online-pin-then-no-cvm", "42001F00", False, "1F0002", Tvr.PIN_PAD_NOT_PRESENT),
     ("fail-cvm", "0000", False, "000001", Tvr.CVM_NOT_SUCCESSFUL),
     ("unrecognised", "2A00", False, "2A0001", Tvr.CVM_NOT_SUCCESSFUL | Tvr.UNRECOGNISED_CVM),
@@ -146,9 +150,9 @@ VELOCITY = [
     # id, ATC, last online ATC, 9F14, 9F23, TVR
     ("within-limits", "0005", "0003", "05", "0A", Tvr(0)),
     ("lower-exceeded", "0009", "0003", "05", "0A", Tvr.LOWER_OFFLINE_LIMIT_EXCEEDED),
-    ("both-exceeded", "0020", "0003", "05", "0A", Tvr.LOWER_OFFLINE_LIMIT_EXCEEDED | Tvr.UPPER_OFFLINE_LIMIT_EXCEEDED),
+    ("both-exceeded", "0020", "0003", "05", "0A", LOW | UP),
     ("new-card", "0001", "0000", "05", "0A", Tvr.NEW_CARD),
-    ("no-last-online-atc", "0005", None, "05", "0A", Tvr.LOWER_OFFLINE_LIMIT_EXCEEDED | Tvr.UPPER_OFFLINE_LIMIT_EXCEEDED),
+    ("no-last-online-atc", "0005", None, "05", "0A", LOW | UP),
 ]  # fmt: skip
 
 
@@ -204,9 +208,9 @@ IAC = {0x9F0D: "D8609CA800", 0x9F0E: "0010000000", 0x9F0F: "D8689CF800"}
 TAA = [
     # id, TVR, online capable, policy, IACs, expected
     ("clean-offline-tc", Tvr(0), True, OnlinePolicy.AUTO, IAC, AcType.TC),
-    ("service-not-allowed-denied", Tvr.SERVICE_NOT_ALLOWED, True, OnlinePolicy.AUTO, IAC, AcType.AAC),
+    ("service-not-allowed-denied", SNA, True, AUTO, IAC, AcType.AAC),
     ("floor-limit-online", Tvr.FLOOR_LIMIT_EXCEEDED, True, OnlinePolicy.AUTO, IAC, AcType.ARQC),
-    ("floor-limit-offline-default", Tvr.FLOOR_LIMIT_EXCEEDED, False, OnlinePolicy.AUTO, IAC, AcType.AAC),
+    ("floor-limit-offline-default", FLOOR, False, AUTO, IAC, AcType.AAC),
     ("new-card-offline-ok", Tvr.NEW_CARD, False, OnlinePolicy.AUTO, IAC, AcType.TC),
     ("forced-online", Tvr(0), True, OnlinePolicy.ALWAYS, IAC, AcType.ARQC),
     ("no-iac-online-means-all", Tvr.NEW_CARD, True, OnlinePolicy.AUTO, {}, AcType.ARQC),
