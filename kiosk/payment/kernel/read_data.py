@@ -9,6 +9,7 @@ PAN, from 5A or Track 2). The static data to authenticate is kept for ODA (§10.
 from __future__ import annotations
 
 from kiosk.payment.kernel.context import Termination, TransactionContext, Tvr
+from kiosk.payment.kernel.pan import pan_digits
 from kiosk.payment.kernel.types import Outcome
 from kiosk.payment.procedures import read_afl_records
 from kiosk.payment.tags import Tag
@@ -42,3 +43,5 @@ def read_application_data(
     if missing:
         ctx.set_tvr(Tvr.ICC_DATA_MISSING)
         raise Termination(Outcome.END_APPLICATION, "card.data_missing")
+    if not pan_digits(ctx.card.values):
+        raise Termination(Outcome.END_APPLICATION, "card.pan_invalid")  # Book 3 §7.5 format

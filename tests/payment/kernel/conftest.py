@@ -69,6 +69,17 @@ class Hooks:
         self.stages.append(stage)
 
 
+def _check_arqc(request: AuthorizationRequest) -> tuple[bool, bytes, CipherSuite]:
+    """Recompute the ARQC from field 55 with the issuer master key; (valid, key, suite)."""
+    icc = request.icc_data
+    iad = icc[0x9F10]
+    suite = CipherSuite.SM4 if iad[7:8] == b"\x04" else CipherSuite.TDES
+    master = derive_icc_master_key(load_issuer().imk_ac, request.pan, request.psn, suite=suite)
+    key = derive_session_key(master, icc[0x9F36], suite=suite)
+    data = cryptogram_data(icc, aip=icc[0x82], atc=icc[0x9F36], iad=iad)
+    return generate_ac(key, data, suite=suite) == icc[0x9F26], key, suite
+
+
 @dataclass
 class IssuerHost:
     """An issuer that verifies the ARQC with the card simulator's issuer master key and
@@ -85,13 +96,11 @@ class IssuerHost:
         self.requests.append(request)
         if not self.reachable:
             raise HostError("no answer", code="host.timeout")
+        try:
+            valid, key, suite = _check_arqc(request)
+        except (KeyError, ValueError) as exc:  # an issuer refuses what it cannot parse
+            raise HostError("malformed request", code="host.malformed") from exc
         icc = request.icc_data
-        iad = icc[0x9F10]
-        suite = CipherSuite.SM4 if iad[7:8] == b"\x04" else CipherSuite.TDES
-        master = derive_icc_master_key(load_issuer().imk_ac, request.pan, request.psn, suite=suite)
-        key = derive_session_key(master, icc[0x9F36], suite=suite)
-        data = cryptogram_data(icc, aip=icc[0x82], atc=icc[0x9F36], iad=iad)
-        valid = generate_ac(key, data, suite=suite) == icc[0x9F26]
         self.arqc_valid.append(valid)
         code = "00" if self.approve and valid else "05"
         arpc = generate_arpc(key, icc[0x9F26], code.encode(), suite=suite)
