@@ -128,13 +128,21 @@ def _ec_balance_check(ctx: TransactionContext, requested: AcType) -> AcType:
     return requested
 
 
+def _balance_after(ctx: TransactionContext) -> int | None:
+    """GET DATA 9F79 after the TC; the approval stands if the card is gone by then."""
+    try:
+        return fen_of(ctx.channel.get_data(Tag.EC_BALANCE))
+    except ReaderError:
+        return None
+
+
 def _after_first_ac(
     ctx: TransactionContext, given: AcType, host: AuthorizationHost | None
 ) -> tuple[Outcome, str]:
     if given is AcType.TC:
         ctx.terminal.arc = b"Y1"
         if ctx.electronic_cash:
-            ctx.terminal.ec_balance_after = fen_of(ctx.channel.get_data(Tag.EC_BALANCE))
+            ctx.terminal.ec_balance_after = _balance_after(ctx)
         return Outcome.APPROVED_OFFLINE, ""
     if given is AcType.AAC:
         ctx.terminal.arc = b"Z1"
