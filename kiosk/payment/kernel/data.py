@@ -12,7 +12,14 @@ from kiosk.payment.dol import build_dol_data
 from kiosk.payment.kernel.context import TransactionContext
 from kiosk.payment.tags import Tag
 
-__all__ = ["bcd", "dol_data", "fen_of", "terminal_capabilities", "terminal_value"]
+__all__ = [
+    "bcd",
+    "dol_data",
+    "fen_of",
+    "terminal_capabilities",
+    "terminal_value",
+    "terminal_values",
+]
 
 
 def bcd(value: int, size: int = 6) -> bytes:
@@ -38,8 +45,8 @@ def _ascii(text: str) -> bytes:
     return text.encode("ascii", "replace")
 
 
-def terminal_value(ctx: TransactionContext, tag: int) -> bytes | None:
-    """The value of ``tag`` as the terminal knows it now, or None."""
+def terminal_values(ctx: TransactionContext) -> dict[int, bytes]:
+    """The terminal-sourced values as they stand now, by tag."""
     cfg, params, term = ctx.config, ctx.params, ctx.terminal
     values: dict[int, bytes] = {
         Tag.AMOUNT_AUTHORISED: bcd(params.amount_fen),
@@ -73,10 +80,20 @@ def terminal_value(ctx: TransactionContext, tag: int) -> bytes | None:
     }
     if term.arc:
         values[Tag.AUTHORISATION_RESPONSE_CODE] = term.arc
+    return values
+
+
+def _lookup(ctx: TransactionContext, values: dict[int, bytes], tag: int) -> bytes | None:
     value = values.get(tag)
     if value is None:
-        value = term.extra.get(tag)
+        value = ctx.terminal.extra.get(tag)
     return value if value is not None else ctx.card.values.get(tag)
+
+
+def terminal_value(ctx: TransactionContext, tag: int) -> bytes | None:
+    """The value of ``tag`` as the terminal knows it now (then values set during the
+    transaction, then the card's own data), or None."""
+    return _lookup(ctx, terminal_values(ctx), tag)
 
 
 def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
@@ -84,4 +101,5 @@ def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
 
     Raises ``TlvError`` (a ``CardError``) when the card's DOL is malformed.
     """
-    return build_dol_data(dol, lambda tag: terminal_value(ctx, tag))
+    values = terminal_values(ctx)
+    return build_dol_data(dol, lambda tag: _lookup(ctx, values, tag))

@@ -10,7 +10,7 @@ Track 2 (57), Track 1/2 discretionary data (9F1F, 56, 9F6B) or PIN data.
 from __future__ import annotations
 
 from kiosk.payment.kernel.context import TransactionContext
-from kiosk.payment.kernel.data import terminal_value
+from kiosk.payment.kernel.data import terminal_values
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
 from kiosk.payment.kernel.types import OdaResult, Outcome, TransactionResult
 from kiosk.payment.tags import Tag
@@ -26,7 +26,7 @@ FIELD55_TAGS: tuple[int, ...] = (
 FORBIDDEN_TAGS = frozenset({0x5A, 0x57, 0x56, 0x9F6B, 0x9F1F, 0x9F20, 0x99})
 
 
-def _value(ctx: TransactionContext, tag: int) -> bytes | None:
+def _value(ctx: TransactionContext, terminal: dict[int, bytes], tag: int) -> bytes | None:
     """Card-produced values first (cryptogram, AIP, ATC …), then the terminal's."""
     if tag == Tag.DF_NAME:
         return ctx.card.aid or None
@@ -39,14 +39,15 @@ def _value(ctx: TransactionContext, tag: int) -> bytes | None:
         return ctx.card.values.get(tag)
     if tag == Tag.TTQ and not ctx.terminal.ttq:
         return None
-    return terminal_value(ctx, tag)
+    return terminal.get(tag, ctx.terminal.extra.get(tag))
 
 
 def field55(ctx: TransactionContext) -> dict[int, bytes]:
     """Tag -> value for ISO 8583 field 55 (present values only)."""
     out: dict[int, bytes] = {}
+    terminal = terminal_values(ctx)
     for tag in FIELD55_TAGS:
-        value = _value(ctx, tag)
+        value = _value(ctx, terminal, tag)
         if value is not None and tag not in FORBIDDEN_TAGS:
             out[tag] = value
     return out
