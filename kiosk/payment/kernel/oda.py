@@ -6,13 +6,14 @@ the revocation list and certificate expiry, runs INTERNAL AUTHENTICATE for DDA, 
 every failure into TVR bits (Book 3 §10.3): 'ICC data missing' when an object is absent,
 'SDA failed' / 'DDA failed' for the method tried. Nothing here raises for card data.
 
-SM2-based ODA (PBOC cards announcing DF69 = 01 with an SM2 CA key) is not implemented:
-the CA key store holds RSA keys only, so such a card is authenticated with its RSA
-certificates when it has them, and fails ODA otherwise.
+A card announcing the SM algorithms (FCI DF69 = 01, terminal ``support_sm``) whose CA
+key index names an SM2 CA key of the configuration is authenticated with SM2
+(:mod:`.sm2_oda`, method ``sm``); otherwise with RSA through the CA key store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from kiosk.payment import tlv
@@ -31,6 +32,13 @@ from kiosk.payment.dol import parse_dol
 from kiosk.payment.errors import CardError
 from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.data import dol_data, terminal_capabilities
+from kiosk.payment.kernel.sm2_oda import (
+    Sm2Key,
+    recover_icc_key_sm2,
+    recover_issuer_key_sm2,
+    verify_dynamic_sm2,
+    verify_static_sm2,
+)
 from kiosk.payment.tags import Tag
 
 __all__ = ["offline_data_authentication", "verify_fdda"]
@@ -39,7 +47,6 @@ _T = TypeVar("_T")
 
 #: What fDDA signs of the terminal's data, before 9F69 (JR/T 0025.12).
 FDDA_TERMINAL_DOL = bytes.fromhex("9F37049F02065F2A02")
-_FAILED_BIT = {"sda": Tvr.SDA_FAILED, "dda": Tvr.DDA_FAILED, "fdda": Tvr.DDA_FAILED}
 
 
 class _Failed(Exception):  # noqa: N818 - internal: one ODA step failed, reason attached
@@ -157,16 +164,22 @@ def _internal_authenticate(ctx: TransactionContext, ddol: bytes) -> bytes:
     return signed
 
 
-def _dda(ctx: TransactionContext, capk: CaKeyStore) -> None:
-    """Book 2 §6.5: recover the ICC key, sign the DDOL data, verify it."""
-    icc = _icc_key(ctx, _issuer_key(ctx, capk))
+def _ddol(ctx: TransactionContext) -> bytes:
+    """The card's DDOL or the terminal's default; it must ask for 9F37 (Book 2 §6.5.1)."""
     ddol = ctx.card.values.get(Tag.DDOL) or bytes.fromhex(ctx.config.default_ddol)
     try:
         entries = parse_dol(ddol)
     except CardError as exc:
         raise _Failed("ddol:malformed") from exc
     if all(e.tag != Tag.UNPREDICTABLE_NUMBER for e in entries):
-        raise _Failed("ddol:no_unpredictable_number")  # Book 3 §10.3 / Book 2 §6.5.1
+        raise _Failed("ddol:no_unpredictable_number")
+    return ddol
+
+
+def _dda(ctx: TransactionContext, capk: CaKeyStore) -> None:
+    """Book 2 §6.5: recover the ICC key, sign the DDOL data, verify it."""
+    icc = _icc_key(ctx, _issuer_key(ctx, capk))
+    ddol = _ddol(ctx)
     signed = _internal_authenticate(ctx, ddol)
     result = _ok(
         verify_dynamic_signature(signed, icc_key=icc.key, terminal_data=dol_data(ctx, ddol))
@@ -174,30 +187,84 @@ def _dda(ctx: TransactionContext, capk: CaKeyStore) -> None:
     ctx.card.values[Tag.ICC_DYNAMIC_NUMBER] = result.icc_dynamic_number
 
 
-def _run(ctx: TransactionContext, method: str, capk: CaKeyStore) -> None:
-    """Run ``method``; record the outcome in ``ctx.oda`` and the TVR/TSI."""
+def _run(ctx: TransactionContext, method: str, check: Callable[[], None], failed_bit: Tvr) -> None:
+    """Run ``check``; record the outcome in ``ctx.oda`` and the TVR/TSI."""
     ctx.oda.method = method
     ctx.set_tsi(Tsi.ODA_PERFORMED)
     try:
-        {"sda": _sda, "dda": _dda, "fdda": _fdda}[method](ctx, capk)
+        check()
     except _Failed as failure:
         ctx.oda.result, ctx.oda.failure = "failed", failure.reason
-        ctx.set_tvr(_FAILED_BIT[method] | (Tvr.ICC_DATA_MISSING if failure.missing else Tvr(0)))
+        ctx.set_tvr(failed_bit | (Tvr.ICC_DATA_MISSING if failure.missing else Tvr(0)))
         return
     ctx.oda.result = "passed"
 
 
+def _sm2_ca_key(ctx: TransactionContext) -> Sm2Key | None:
+    """The configured SM2 CA key the card names, when the card and terminal do SM."""
+    if ctx.card.fci.get(Tag.SM_ALGORITHM_SUPPORT) != b"\x01" or not ctx.config.support_sm:
+        return None
+    index = ctx.card.values.get(Tag.CA_PUBLIC_KEY_INDEX)
+    if index is None or len(index) != 1:
+        return None
+    name = f"{ctx.card.aid[:5].hex()}/{index.hex()}".upper()
+    keys = {key_name.upper(): point for key_name, point in ctx.config.sm2_ca_keys}
+    return Sm2Key(bytes.fromhex(keys[name])) if name in keys else None
+
+
+def _sm2(ctx: TransactionContext, ca_key: Sm2Key, *, dynamic: bool) -> None:
+    """SM2 ODA: issuer certificate, then signed static data or ICC certificate + DDA."""
+    today, pan = ctx.params.when.date(), _pan(ctx)
+    issuer = _ok(
+        recover_issuer_key_sm2(
+            _need(ctx, Tag.ISSUER_PK_CERTIFICATE), ca_key=ca_key, pan=pan, today=today
+        )
+    )
+    if not dynamic:
+        dac = _ok(
+            verify_static_sm2(
+                _need(ctx, Tag.SIGNED_STATIC_DATA),
+                issuer_key=issuer.key,
+                static_data=_static_data(ctx),
+            )
+        )
+        ctx.card.values[Tag.DATA_AUTHENTICATION_CODE] = dac
+        return
+    icc = _ok(
+        recover_icc_key_sm2(
+            _need(ctx, Tag.ICC_PK_CERTIFICATE),
+            issuer_key=issuer.key,
+            static_data=_static_data(ctx),
+            pan=pan,
+            today=today,
+        )
+    )
+    ddol = _ddol(ctx)
+    signed = _internal_authenticate(ctx, ddol)
+    number = _ok(verify_dynamic_sm2(signed, icc_key=icc.key, terminal_data=dol_data(ctx, ddol)))
+    ctx.card.values[Tag.ICC_DYNAMIC_NUMBER] = number
+
+
 def offline_data_authentication(ctx: TransactionContext, capk: CaKeyStore) -> None:
     """Contact ODA (Book 3 §10.3): DDA when card (AIP b6) and terminal (9F33 byte 3 b7)
-    support it, else SDA (AIP b7, 9F33 byte 3 b8), else TVR 'ODA not performed'."""
+    support it, else SDA (AIP b7, 9F33 byte 3 b8), else TVR 'ODA not performed'. SM2
+    instead of RSA for an SM card whose CA key is SM2 (method ``sm``)."""
     caps = terminal_capabilities(ctx)
-    if ctx.card.aip_has(1, 0x20) and caps[2] & 0x40:
-        _run(ctx, "dda", capk)
-    elif ctx.card.aip_has(1, 0x40) and caps[2] & 0x80:
-        ctx.set_tvr(Tvr.SDA_SELECTED)
-        _run(ctx, "sda", capk)
-    else:
+    dynamic = ctx.card.aip_has(1, 0x20) and bool(caps[2] & 0x40)
+    static = ctx.card.aip_has(1, 0x40) and bool(caps[2] & 0x80)
+    if not (dynamic or static):
         ctx.set_tvr(Tvr.ODA_NOT_PERFORMED)
+        return
+    bit = Tvr.DDA_FAILED if dynamic else Tvr.SDA_FAILED
+    if not dynamic:
+        ctx.set_tvr(Tvr.SDA_SELECTED)
+    sm2_key = _sm2_ca_key(ctx)
+    if sm2_key is not None:
+        _run(ctx, "sm", lambda: _sm2(ctx, sm2_key, dynamic=dynamic), bit)
+    elif dynamic:
+        _run(ctx, "dda", lambda: _dda(ctx, capk), bit)
+    else:
+        _run(ctx, "sda", lambda: _sda(ctx, capk), bit)
 
 
 def _fdda(ctx: TransactionContext, capk: CaKeyStore) -> None:
@@ -211,4 +278,4 @@ def _fdda(ctx: TransactionContext, capk: CaKeyStore) -> None:
 
 def verify_fdda(ctx: TransactionContext, capk: CaKeyStore) -> None:
     """Verify fDDA after the card has left the field (no APDU is sent)."""
-    _run(ctx, "fdda", capk)
+    _run(ctx, "fdda", lambda: _fdda(ctx, capk), Tvr.DDA_FAILED)

@@ -103,6 +103,9 @@ class TerminalConfig:
     #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
     #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
     revocation_list: frozenset[str] = frozenset()
+    #: SM2 CA public keys (PBOC SM profile) as ``{"A000000333/xx": "x‖y hex, 64 bytes"}``;
+    #: the CA key store holds RSA keys only. Used when the card's FCI says DF69 = 01.
+    sm2_ca_keys: tuple[tuple[str, str], ...] = ()
     #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
     default_ddol: str = "9F3704"
 
