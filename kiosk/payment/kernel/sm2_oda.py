@@ -100,7 +100,7 @@ def recover_issuer_key_sm2(
 ) -> Sm2Certified | OdaFailure:
     """Check the issuer certificate under the CA key: signature, issuer id vs PAN, expiry."""
     step = OdaStep.ISSUER_CERTIFICATE
-    checked = _certified_key(step, certificate, ca_key, fmt=_ISSUER_FORMAT, head=11)
+    checked = _certified_key(step, certificate, ca_key, fmt=_ISSUER_FORMAT, head=10)
     if isinstance(checked, OdaFailure):
         return checked
     fields, key = checked
@@ -123,7 +123,7 @@ def recover_icc_key_sm2(
     """Check the ICC certificate under the issuer key, covering the static data."""
     step = OdaStep.ICC_CERTIFICATE
     checked = _certified_key(
-        step, certificate, issuer_key, fmt=_ICC_FORMAT, head=17, extra=static_data
+        step, certificate, issuer_key, fmt=_ICC_FORMAT, head=16, extra=static_data
     )
     if isinstance(checked, OdaFailure):
         return checked
