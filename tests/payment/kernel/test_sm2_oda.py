@@ -16,7 +16,7 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.scripted import ScriptedCard
 from kiosk.payment.crypto_oda import OdaFailure, OdaStep
 from kiosk.payment.kernel import TerminalConfig
-from kiosk.payment.kernel.context import Tsi, Tvr
+from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.oda import offline_data_authentication
 from kiosk.payment.kernel.sm2_oda import (
     Sm2Key,
@@ -153,7 +153,7 @@ def test_not_a_curve_point_fails_cleanly() -> None:
     assert not Sm2Key(b"\x01" * 64).verify(b"\x02" * 64, b"data")
 
 
-def _sm_context(*, sm_card: bool) -> tuple[object, ScriptedCard]:
+def _sm_context(*, sm_card: bool) -> tuple[TransactionContext, ScriptedCard]:
     card = ScriptedCard(
         [
             (
@@ -179,15 +179,15 @@ def _sm_context(*, sm_card: bool) -> tuple[object, ScriptedCard]:
 def test_sm_card_through_the_oda_phase(capk: CaKeyStore) -> None:
     """DF69 = 01 and an SM2 CA key: SM2 DDA with INTERNAL AUTHENTICATE passes."""
     ctx, card = _sm_context(sm_card=True)
-    offline_data_authentication(ctx, capk)  # type: ignore[arg-type]
-    assert (ctx.oda.method, ctx.oda.result) == ("sm", "passed")  # type: ignore[attr-defined]
-    assert Tsi.ODA_PERFORMED in ctx.terminal.tsi  # type: ignore[attr-defined]
+    offline_data_authentication(ctx, capk)
+    assert (ctx.oda.method, ctx.oda.result) == ("sm", "passed")
+    assert Tsi.ODA_PERFORMED in ctx.terminal.tsi
     card.assert_done()
 
 
 def test_card_without_df69_uses_rsa(capk: CaKeyStore) -> None:
     """Without DF69 the same card is authenticated with RSA, which it cannot do: DDA failed."""
     ctx, _ = _sm_context(sm_card=False)
-    offline_data_authentication(ctx, capk)  # type: ignore[arg-type]
-    assert (ctx.oda.method, ctx.oda.result) == ("dda", "failed")  # type: ignore[attr-defined]
-    assert Tvr.DDA_FAILED in ctx.terminal.tvr  # type: ignore[attr-defined]
+    offline_data_authentication(ctx, capk)
+    assert (ctx.oda.method, ctx.oda.result) == ("dda", "failed")
+    assert Tvr.DDA_FAILED in ctx.terminal.tvr
