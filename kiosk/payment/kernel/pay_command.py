@@ -161,9 +161,7 @@ def run_pay(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False, sort_keys=True))
     else:
-        print(
-            f"{result.outcome.value} {result.reason} {result.aid} {result.pan_masked} "
-            f"amount={result.amount_fen} tvr={result.tvr} tsi={result.tsi} "
-            f"apdus={result.apdu_count}".replace("  ", " ")
-        )
+        words = [result.outcome.value, result.reason, result.aid, result.pan_masked]
+        words += [f"amount={result.amount_fen}", f"tvr={result.tvr}", f"tsi={result.tsi}"]
+        print(" ".join(w for w in [*words, f"apdus={result.apdu_count}"] if w))
     return 0 if result.outcome in APPROVED else 1

@@ -19,6 +19,7 @@ from kiosk.payment.kernel.data import fen_of
 from kiosk.payment.kernel.initiate import get_processing_options, store_gpo_answer
 from kiosk.payment.kernel.oda import verify_fdda
 from kiosk.payment.kernel.online import request_authorization
+from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.read_data import MANDATORY_QPBOC, read_application_data
 from kiosk.payment.kernel.restrictions import processing_restrictions
 from kiosk.payment.kernel.types import KernelHooks, OnlinePolicy, Outcome
@@ -89,6 +90,9 @@ def _offline_approval(ctx: TransactionContext, capk: CaKeyStore) -> tuple[Outcom
     processing_restrictions(ctx)
     if ctx.terminal.tvr & (Tvr.EXPIRED | Tvr.NOT_YET_EFFECTIVE):
         return Outcome.DECLINED, "card.expired"
+    if pan_token(ctx.config.pan_token_key, ctx.card.values) in ctx.config.exception_file:
+        ctx.set_tvr(Tvr.CARD_ON_EXCEPTION_FILE)
+        return Outcome.DECLINED, "card.exception_file"
     verify_fdda(ctx, capk)
     if ctx.oda.result != "passed":
         ctq = ctx.card.values.get(Tag.CTQ, b"\x00")

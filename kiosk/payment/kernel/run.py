@@ -147,9 +147,10 @@ def _after_first_ac(
     if given is AcType.AAC:
         ctx.terminal.arc = b"Z1"
         return Outcome.DECLINED, ctx.decline_reason or _decline_reason(ctx)
-    if host is None:
-        return Outcome.ONLINE_REQUEST, ""
-    response = online_processing(ctx, host) if ctx.online_capable else None
+    if host is None and ctx.online_capable:
+        return Outcome.ONLINE_REQUEST, ""  # no host here: the caller goes online
+    can_ask = host is not None and ctx.online_capable
+    response = online_processing(ctx, host) if host is not None and can_ask else None
     final = completion(ctx, response)
     if final is AcType.TC:
         return (Outcome.APPROVED_ONLINE if response else Outcome.APPROVED_OFFLINE), ""

@@ -39,7 +39,7 @@ class Outcome(enum.StrEnum):
     APPROVED_ONLINE = "approved_online"
     DECLINED = "declined"  # AAC, or the host said no; nothing charged
     ONLINE_REQUEST = "online_request"  # needs the host and none was given (caller goes online)
-    TRY_AGAIN = "try_again"  # card removed too early, communication error before commit
+    TRY_AGAIN = "try_again"  # card removed or reader fault; after the commit: uncertain
     USE_OTHER_INTERFACE = "use_other_interface"  # e.g. qPBOC card says 6984 / switch to contact
     END_APPLICATION = "end_application"  # no usable application, card blocked, data error
 
@@ -154,7 +154,7 @@ class KernelHooks(Protocol):
 
 @dataclass(frozen=True)
 class OdaResult:
-    method: str = "none"  # none | sda | dda | cda | fdda | sm
+    method: str = "none"  # none | sda | dda | fdda | sm (SM2)
     result: str = "not_performed"  # not_performed | passed | failed
     failure: str = ""  # the failing step and reason
 
@@ -186,5 +186,6 @@ class TransactionResult:
     #: Tag (hex) -> value (hex) of the data for ISO 8583 field 55; never 5A, 57, 9F6B or keys.
     data: dict[str, str] = field(default_factory=dict)
     apdu_count: int = 0
-    #: True once the card was asked to approve: from then on, failing means *uncertain*.
+    #: True once the card was asked to approve (GENERATE AC / qPBOC GPO sent): a committed
+    #: ``TRY_AGAIN`` or ``END_APPLICATION`` is *uncertain* (the card may have approved).
     committed: bool = False

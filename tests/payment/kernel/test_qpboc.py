@@ -13,6 +13,7 @@ from kiosk.payment.errors import CardError
 from kiosk.payment.kernel import Outcome, TerminalConfig
 from kiosk.payment.kernel.action import AcType
 from kiosk.payment.kernel.context import Tvr
+from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.qpboc import cryptogram_type_from_iad, ttq_for
 from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.reader import Interface
@@ -133,3 +134,12 @@ def test_online_approval(capk: CaKeyStore) -> None:
     result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, amount=60000, host=host)
     assert (result.outcome, result.cid) == (Outcome.APPROVED_ONLINE, "80")
     assert host.arqc_valid == [True]
+
+
+def test_exception_file_declines_offline_approval(capk: CaKeyStore) -> None:
+    """A card on the exception file is declined even though it approved in GPO."""
+    token = pan_token(TerminalConfig().pan_token_key, {0x5A: bytes.fromhex("6212340000000043")})
+    config = TerminalConfig(exception_file=frozenset({token}))
+    result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, config=config)
+    assert (result.outcome, result.reason) == (Outcome.DECLINED, "card.exception_file")
+    assert Tvr.CARD_ON_EXCEPTION_FILE in Tvr.from_hex(result.tvr)
