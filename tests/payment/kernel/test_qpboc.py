@@ -138,7 +138,8 @@ def test_online_approval(capk: CaKeyStore) -> None:
 
 def test_exception_file_declines_offline_approval(capk: CaKeyStore) -> None:
     """A card on the exception file is declined even though it approved in GPO."""
-    token = pan_token(TerminalConfig().pan_token_key, {0x5A: bytes.fromhex("6212340000000043")})
+    card_data = {0x5A: bytes.fromhex("6212340000000043"), 0x5F34: b"\x01"}
+    token = pan_token(TerminalConfig().pan_token_key, card_data)
     config = TerminalConfig(exception_file=frozenset({token}))
     result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, config=config)
     assert (result.outcome, result.reason) == (Outcome.DECLINED, "card.exception_file")
