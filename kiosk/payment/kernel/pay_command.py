@@ -90,6 +90,7 @@ def terminal_config(settings: Settings, online: str | None) -> TerminalConfig:
         attended=not settings.terminal.unattended,
         ec_terminal_limit_fen=pay.ec_terminal_limit_fen,
         floor_limit_fen=pay.floor_limit_fen,
+        max_offline_total_fen=pay.max_offline_total_fen,
     )
 
 

@@ -22,6 +22,7 @@ from kiosk.payment.kernel.online import request_authorization
 from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.read_data import MANDATORY_QPBOC, read_application_data
 from kiosk.payment.kernel.restrictions import processing_restrictions
+from kiosk.payment.kernel.risk import offline_ceiling_reached
 from kiosk.payment.kernel.types import KernelHooks, OnlinePolicy, Outcome
 from kiosk.payment.tags import Tag
 
@@ -45,7 +46,7 @@ def ttq_for(ctx: TransactionContext) -> bytes:
     if ctx.config.online is OnlinePolicy.NEVER:
         ttq[0] |= _TTQ_OFFLINE_ONLY
     forced = ctx.params.force_online or ctx.config.online is OnlinePolicy.ALWAYS
-    over_floor = ctx.params.amount_fen > ctx.config.floor_limit_fen
+    over_floor = ctx.params.amount_fen > ctx.config.floor_limit_fen or offline_ceiling_reached(ctx)
     ttq[1] &= ~_TTQ_ONLINE_REQUIRED & 0xFF
     if ctx.online_capable and (forced or over_floor):
         ttq[1] |= _TTQ_ONLINE_REQUIRED

@@ -18,7 +18,7 @@ from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.tags import Tag
 
-__all__ = ["TransactionHistory", "terminal_risk_management"]
+__all__ = ["TransactionHistory", "offline_ceiling_reached", "terminal_risk_management"]
 
 
 class TransactionHistory(Protocol):
@@ -74,6 +74,13 @@ def _velocity(ctx: TransactionContext) -> None:
         ctx.set_tvr(Tvr.NEW_CARD)
 
 
+def offline_ceiling_reached(ctx: TransactionContext) -> bool:
+    """The terminal's own ceiling on offline approvals not yet uploaded would be passed:
+    treated as the floor limit exceeded (Book 3 §10.6.1 leaves the limit to the terminal)."""
+    total = ctx.params.offline_total_fen + ctx.params.amount_fen
+    return total > ctx.config.max_offline_total_fen
+
+
 def terminal_risk_management(
     ctx: TransactionContext, history: TransactionHistory | None = None
 ) -> None:
@@ -85,6 +92,8 @@ def terminal_risk_management(
     amount = ctx.params.amount_fen
     if history is not None and token:
         amount += history.recent_amount_fen(token)
+    if offline_ceiling_reached(ctx):
+        ctx.set_tvr(Tvr.FLOOR_LIMIT_EXCEEDED)
     if ctx.electronic_cash:
         if amount >= ctx.config.ec_terminal_limit_fen:
             ctx.set_tvr(Tvr.FLOOR_LIMIT_EXCEEDED)

@@ -86,6 +86,9 @@ class TerminalConfig:
     aids: tuple[AidEntry, ...] = tuple(AidEntry(a) for a in UNIONPAY_AIDS)
     ec_terminal_limit_fen: int = 100_000  # 9F7B
     floor_limit_fen: int = 50_000  # 9F1B
+    #: Most the terminal holds in offline approvals not yet uploaded: above it (with
+    #: ``TransactionParams.offline_total_fen``) nothing more is approved offline.
+    max_offline_total_fen: int = 2_000_000
     cvm_required_limit_fen: int = 30_000  # above it an attended terminal asks for a CVM
     contactless_limit_fen: int = 100_000  # above it: use contact
     #: Random selection (EMV Book 3 §10.6.2): target %, max target %, threshold.
@@ -103,8 +106,8 @@ class TerminalConfig:
     #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
     #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
     revocation_list: frozenset[str] = frozenset()
-    #: SM2 CA public keys (PBOC SM profile) as ``{"A000000333/xx": "x‖y hex, 64 bytes"}``;
-    #: the CA key store holds RSA keys only. Used when the card's FCI says DF69 = 01.
+    #: SM2 CA public keys (PBOC SM profile) as pairs ``("A000000333/xx", x‖y hex of 64
+    #: bytes)``; the CA key store holds RSA keys only. Used when the FCI says DF69 = 01.
     sm2_ca_keys: tuple[tuple[str, str], ...] = ()
     #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
     default_ddol: str = "9F3704"

@@ -246,3 +246,14 @@ def test_dates_follow_the_clock_argument() -> None:
     ctx.params = dataclasses.replace(ctx.params, when=dt.datetime(2027, 1, 1))
     processing_restrictions(ctx)
     assert ctx.terminal.tvr == Tvr.EXPIRED
+
+
+@pytest.mark.parametrize(
+    ("pending", "exceeded"), [(1_990_000, False), (1_999_001, True)], ids=["under", "over"]
+)
+def test_offline_ceiling(pending: int, exceeded: bool) -> None:
+    """Offline approvals not yet uploaded plus this amount above the ceiling (¥20000.00):
+    the terminal treats it as the floor limit exceeded."""
+    ctx = make_ctx({}, amount=1000, offline_total_fen=pending)
+    terminal_risk_management(ctx)
+    assert (Tvr.FLOOR_LIMIT_EXCEEDED in ctx.terminal.tvr) is exceeded
