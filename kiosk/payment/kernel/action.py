@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import enum
 
-from kiosk.errors import ConfigError
 from kiosk.payment import tlv
 from kiosk.payment.errors import CardError
+from kiosk.payment.kernel.config_check import check_hex
 from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.data import dol_data
-from kiosk.payment.kernel.types import OnlinePolicy, TerminalConfig
+from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.procedures import expect_ok
 from kiosk.payment.tags import Tag
 
 __all__ = [
     "AcType",
     "card_action_analysis",
-    "check_action_codes",
     "cryptogram_type",
     "generate_ac",
     "terminal_action_analysis",
@@ -46,20 +45,7 @@ def cryptogram_type(cid: int) -> AcType:
 
 def _action_code(text: str, name: str) -> int:
     """A TAC from the configuration; a bad one is the operator's error (``ConfigError``)."""
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 5:
-        raise ConfigError(f"{name} must be 5 bytes of hex, got {text!r}", code="config.tac")
-    return int.from_bytes(value, "big")
-
-
-def check_action_codes(config: TerminalConfig) -> None:
-    """Every configured TAC must be 5 bytes of hex (``ConfigError`` ``config.tac``)."""
-    for entry in config.aids:
-        for name in ("tac_default", "tac_denial", "tac_online"):
-            _action_code(getattr(entry, name), f"{entry.aid} {name}")
+    return int.from_bytes(check_hex(text, name, (5,), code="config.tac"), "big")
 
 
 def _issuer_code(ctx: TransactionContext, tag: Tag, absent: int) -> int:

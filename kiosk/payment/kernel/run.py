@@ -23,9 +23,9 @@ from kiosk.payment.host.base import AuthorizationHost
 from kiosk.payment.kernel.action import (
     AcType,
     card_action_analysis,
-    check_action_codes,
     terminal_action_analysis,
 )
+from kiosk.payment.kernel.config_check import check_config
 from kiosk.payment.kernel.context import CardData, Termination, TransactionContext, Tvr
 from kiosk.payment.kernel.cvm import cardholder_verification
 from kiosk.payment.kernel.data import fen_of
@@ -216,7 +216,7 @@ def _check_inputs(
             "no CA public key store: offline data authentication is impossible",
             code="config.capk_missing",
         )
-    check_action_codes(config)
+    check_config(config)
     if params.amount_fen < 0 or params.other_amount_fen < 0:
         raise UsageError("amounts are non-negative fen", amount=params.amount_fen)
     un = params.unpredictable_number

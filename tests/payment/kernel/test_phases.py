@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from kiosk.errors import ConfigError
 from kiosk.payment.cardsim.scripted import ScriptedCard
-from kiosk.payment.kernel import AidEntry, TerminalConfig, TransactionParams
+from kiosk.payment.kernel import TerminalConfig, TransactionParams
 from kiosk.payment.kernel.action import AcType, terminal_action_analysis
 from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.cvm import cardholder_verification
@@ -229,15 +228,6 @@ def test_terminal_action_analysis(
     ctx.online_capable = capable
     ctx.terminal.tvr = tvr
     assert terminal_action_analysis(ctx) is expected
-
-
-def test_bad_tac_is_a_config_error() -> None:
-    """A malformed TAC is the operator's error, reported as ConfigError before the card."""
-    config = TerminalConfig(aids=(AidEntry("A000000333010101", tac_online="D84004F8"),))
-    ctx = make_ctx({}, config=config)
-    with pytest.raises(ConfigError) as info:
-        terminal_action_analysis(ctx)
-    assert info.value.code == "config.tac"
 
 
 def test_dates_follow_the_clock_argument() -> None:

@@ -9,7 +9,13 @@ from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.keys import load_issuer
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.kernel import Outcome, TerminalConfig, TransactionParams, run_transaction
+from kiosk.payment.kernel import (
+    AidEntry,
+    Outcome,
+    TerminalConfig,
+    TransactionParams,
+    run_transaction,
+)
 from kiosk.payment.kernel.context import Tvr
 from kiosk.payment.reader_sim import SimReader
 from tests.payment.kernel.cards import Rewriting, patch
@@ -71,3 +77,26 @@ def test_unpredictable_number_must_be_four_bytes(capk: CaKeyStore) -> None:
     params = TransactionParams(1, WHEN, unpredictable_number=b"\x01\x02\x03")
     with pytest.raises(UsageError):
         run_transaction(reader, presence, params, TerminalConfig(), capk=capk)
+
+
+@pytest.mark.parametrize(
+    ("config", "code"),
+    [
+        (TerminalConfig(country_code="01X6"), "config.terminal"),
+        (TerminalConfig(terminal_capabilities="E008"), "config.terminal"),
+        (TerminalConfig(ttq=""), "config.terminal"),
+        (TerminalConfig(aids=()), "config.terminal"),
+        (TerminalConfig(aids=(AidEntry("A000000333010101", tac_online="D84004F8"),)), "config.tac"),
+        (TerminalConfig(aids=(AidEntry("A0000003"),)), "config.terminal"),
+        (TerminalConfig(sm2_ca_keys=(("A000000333/F8", "00" * 63),)), "config.terminal"),
+    ],
+    ids=["country", "capabilities", "ttq", "no-aids", "tac", "short-aid", "sm2-key"],
+)
+def test_bad_terminal_config(config: TerminalConfig, code: str, capk: CaKeyStore) -> None:
+    """A malformed configuration value is a ConfigError naming it, before any APDU."""
+    reader = SimReader(load_card("debit-ec"))
+    presence = reader.wait_for_card(1)
+    with pytest.raises(ConfigError) as info:
+        run_transaction(reader, presence, TransactionParams(1, WHEN), config, capk=capk)
+    assert info.value.code == code
+    assert reader.trace.entries == []
