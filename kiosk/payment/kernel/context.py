@@ -193,12 +193,17 @@ class OdaState:
 class TransactionContext:
     """Everything one transaction knows; the phases take it and update it in place."""
 
+    #: Kept between transactions; read by every phase, written by none.
     config: TerminalConfig
+    #: This transaction (amount, clock ``when``, 9F37 override); read-only for the phases.
     params: TransactionParams
+    #: Contact or contactless, from the card's presence. Read by selection (PSE or PPSE).
     interface: Interface
-    #: The card link: counts APDUs. Written by ``run_transaction``.
+    #: The card link: counts APDUs. Written by ``run_transaction``; used by every phase
+    #: that talks to the card.
     channel: CardChannel
-    #: Random bytes source (EMV Book 3 §10.6.2 random selection, 9F37).
+    #: Random bytes source (EMV Book 3 §10.6.2 random selection, 9F37). Read by risk
+    #: management and ``run_transaction``.
     rng: Callable[[int], bytes]
     card: CardData = field(default_factory=CardData)
     terminal: TerminalData = field(default_factory=TerminalData)

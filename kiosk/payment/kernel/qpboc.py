@@ -31,9 +31,10 @@ __all__ = ["cryptogram_type_from_iad", "qpboc_gpo", "qpboc_outcome", "ttq_for"]
 # TTQ (JR/T 0025.12): byte 1 b4 offline only, b3 online PIN, b2 signature; byte 2 b8
 # online cryptogram required.
 _TTQ_OFFLINE_ONLY, _TTQ_ONLINE_PIN, _TTQ_SIGNATURE, _TTQ_ONLINE_REQUIRED = 0x08, 0x04, 0x02, 0x80
-# CTQ byte 1: b8 online PIN required, b6 go online if ODA fails, b5 switch interface if
-# ODA fails.
-_CTQ_ONLINE_PIN, _CTQ_ONLINE_IF_ODA_FAILS, _CTQ_SWITCH_IF_ODA_FAILS = 0x80, 0x20, 0x10
+# CTQ byte 1: b8 online PIN required, b7 signature required, b6 go online if ODA fails,
+# b5 switch interface if ODA fails.
+_CTQ_ONLINE_PIN, _CTQ_SIGNATURE = 0x80, 0x40
+_CTQ_ONLINE_IF_ODA_FAILS, _CTQ_SWITCH_IF_ODA_FAILS = 0x20, 0x10
 _IAD_TYPES = {0b00: AcType.AAC, 0b01: AcType.TC, 0b10: AcType.ARQC}
 
 
@@ -117,6 +118,9 @@ def qpboc_outcome(
         read_application_data(ctx, MANDATORY_QPBOC)
     if hooks is not None:
         hooks.progress("card.remove")
+    ctq = ctx.card.values.get(Tag.CTQ, b"\x00")
+    if ctq[0] & _CTQ_SIGNATURE and ctx.config.attended:
+        ctx.terminal.cvm_results = b"\x1e\x00\x00"  # the cashier checks the signature
     available = fen_of(ctx.card.values.get(Tag.AVAILABLE_OFFLINE_AMOUNT))
     kind = AcType(ctx.card.cryptogram[Tag.CID][0])
     if kind is AcType.TC:
