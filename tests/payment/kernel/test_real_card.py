@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.replay import ReplayCard
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
@@ -128,6 +130,7 @@ def test_recorded_oda_values_match_reference(capk: CaKeyStore) -> None:
     assert ctx.oda.result == "passed"
 
 
+@pytest.mark.pcsc
 def test_replay_through_pcscd(card_sim: CardSim, capk: CaKeyStore) -> None:
     """The same session through pcscd + vpcd, the card served by ``kiosk card-sim --trace``."""
     card_sim("--trace", str(TRACE))
