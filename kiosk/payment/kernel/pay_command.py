@@ -86,6 +86,7 @@ def terminal_config(settings: Settings, online: str | None) -> TerminalConfig:
     return TerminalConfig(
         terminal_id=settings.terminal.id,
         merchant_id=settings.terminal.merchant_id,
+        merchant_name_location=settings.terminal.merchant_name,
         online=OnlinePolicy(online or pay.online.value),
         attended=not settings.terminal.unattended,
         ec_terminal_limit_fen=pay.ec_terminal_limit_fen,
