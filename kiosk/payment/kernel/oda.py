@@ -95,6 +95,8 @@ def _static_data(ctx: TransactionContext) -> bytes:
 def _issuer_key(ctx: TransactionContext, capk: CaKeyStore) -> IssuerKey:
     """CA key lookup, issuer certificate recovery, revocation (Book 2 §5.3)."""
     index = _need(ctx, Tag.CA_PUBLIC_KEY_INDEX)
+    if len(index) != 1:
+        raise _Failed("ca_key:index_length")
     certificate = _need(ctx, Tag.ISSUER_PK_CERTIFICATE)
     exponent = _need(ctx, Tag.ISSUER_PK_EXPONENT)
     rid = ctx.card.aid[:5]

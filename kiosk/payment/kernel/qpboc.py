@@ -38,6 +38,11 @@ _CTQ_ONLINE_IF_ODA_FAILS, _CTQ_SWITCH_IF_ODA_FAILS = 0x20, 0x10
 _IAD_TYPES = {0b00: AcType.AAC, 0b01: AcType.TC, 0b10: AcType.ARQC}
 
 
+def _ctq(ctx: TransactionContext) -> bytes:
+    """The CTQ, at least one byte (absent or empty: no requirement)."""
+    return ctx.card.values.get(Tag.CTQ) or b"\x00"
+
+
 def ttq_for(ctx: TransactionContext) -> bytes:
     """The configured TTQ with this transaction's bits set (JR/T 0025.12 reader rules)."""
     ttq = bytearray(bytes.fromhex(ctx.config.ttq).ljust(4, b"\x00")[:4])
@@ -97,7 +102,7 @@ def _offline_approval(ctx: TransactionContext, capk: CaKeyStore) -> tuple[Outcom
         return Outcome.DECLINED, "card.exception_file"
     verify_fdda(ctx, capk)
     if ctx.oda.result != "passed":
-        ctq = ctx.card.values.get(Tag.CTQ, b"\x00")
+        ctq = _ctq(ctx)
         if ctq[0] & _CTQ_ONLINE_IF_ODA_FAILS and ctx.online_capable:
             return Outcome.ONLINE_REQUEST, "card.oda_failed"
         if ctq[0] & _CTQ_SWITCH_IF_ODA_FAILS:
@@ -118,7 +123,7 @@ def qpboc_outcome(
         read_application_data(ctx, MANDATORY_QPBOC)
     if hooks is not None:
         hooks.progress("card.remove")
-    ctq = ctx.card.values.get(Tag.CTQ, b"\x00")
+    ctq = _ctq(ctx)
     if ctq[0] & _CTQ_SIGNATURE and ctx.config.attended:
         ctx.terminal.cvm_results = b"\x1e\x00\x00"  # the cashier checks the signature
     available = fen_of(ctx.card.values.get(Tag.AVAILABLE_OFFLINE_AMOUNT))
@@ -136,7 +141,7 @@ def qpboc_outcome(
 
 def _online(ctx: TransactionContext, host: AuthorizationHost | None) -> tuple[Outcome, str]:
     """An ARQC: the host decides (no second GENERATE AC on qPBOC)."""
-    ctq = ctx.card.values.get(Tag.CTQ, b"\x00")
+    ctq = _ctq(ctx)
     if ctq[0] & _CTQ_ONLINE_PIN and not ctx.terminal.ttq[0] & _TTQ_ONLINE_PIN:
         return Outcome.USE_OTHER_INTERFACE, "cvm.online_pin_required"
     if host is None:

@@ -1,5 +1,6 @@
-"""Fuzz: one card response mutated (truncated, wrong tag, wrong length, bad status word,
-random byte) at any point of a transaction — the kernel returns a result, never raises."""
+"""Fuzz: one card response mutated (truncated, wrong tag, wrong length, a value cut short,
+bad status word, random byte) at any point of a transaction — the kernel returns a
+result, never raises."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.payment import tlv
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.errors import TlvError
 from kiosk.payment.kernel import Outcome, TransactionResult
 from kiosk.payment.reader import Interface
 from tests.payment.kernel.conftest import IssuerHost, transact
@@ -44,7 +47,34 @@ def _flip(answer: bytes, pos: int, byte: int) -> bytes:
     return answer[:at] + bytes([answer[at] ^ (byte or 1)]) + answer[at + 1 :]
 
 
+def _shorten_value(answer: bytes, pos: int, byte: int) -> bytes:
+    """Well-formed TLV, but one primitive object's value cut short (down to empty)."""
+    try:
+        items = tlv.decode(answer[:-2])
+    except TlvError:
+        return answer
+    primitives = [t for t in items.walk() if not t.constructed]
+    if not primitives:
+        return answer
+    target = primitives[pos % len(primitives)]
+    short = target.value[: byte % (len(target.value) + 1)]
+
+    def rebuild(level: tlv.TlvList) -> bytes:
+        out = b""
+        for item in level:
+            if item is target:
+                out += tlv.encode(item.tag, short)
+            elif item.constructed:
+                out += tlv.encode(item.tag, rebuild(item.children))
+            else:
+                out += item.encode()
+        return out
+
+    return rebuild(items) + answer[-2:]
+
+
 MUTATIONS: dict[str, Mutation] = {
+    "shorten_value": _shorten_value,
     "truncate": _truncate,
     "wrong_tag": _wrong_tag,
     "wrong_length": _wrong_length,
