@@ -138,8 +138,6 @@ def result_json(result: TransactionResult) -> dict[str, Any]:
 
 def run_pay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    if args.state_dir is not None and args.reader is not None:
-        args.state_dir = None  # a real card keeps its own state
     config = terminal_config(settings, args.online)
     capk = CaKeyStore.load(allow_test_keys=settings.payment.allow_test_keys)
     host = _issuer_simulator() if config.online is OnlinePolicy.ALWAYS else None
