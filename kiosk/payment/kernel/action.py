@@ -21,6 +21,7 @@ from kiosk.payment.tags import Tag
 __all__ = [
     "AcType",
     "card_action_analysis",
+    "check_cryptogram_fields",
     "cryptogram_type",
     "generate_ac",
     "terminal_action_analysis",
@@ -100,10 +101,17 @@ def _parse_ac_answer(data: bytes) -> dict[int, bytes]:
     if items[0].tag != Tag.RESPONSE_FORMAT_2:
         raise CardError("GENERATE AC answer is neither 80 nor 77", code="card.template")
     out = {int(t.tag): t.value for t in items[0].children if not t.constructed}
-    for tag, size in ((Tag.CID, 1), (Tag.ATC, 2), (Tag.APPLICATION_CRYPTOGRAM, 8)):
-        if len(out.get(tag, b"")) != size:
-            raise CardError(f"GENERATE AC answer lacks {tag.name}", code="card.gen_ac")
+    check_cryptogram_fields(out, cid=True)
     return out
+
+
+def check_cryptogram_fields(values: dict[int, bytes], *, cid: bool) -> None:
+    """9F36 must be 2 bytes, 9F26 8, 9F27 (when required) 1 (Book 3 Annex A1);
+    else ``CardError`` ``card.gen_ac``."""
+    sizes = [(Tag.ATC, 2), (Tag.APPLICATION_CRYPTOGRAM, 8)] + ([(Tag.CID, 1)] if cid else [])
+    for tag, size in sizes:
+        if len(values.get(tag, b"")) != size:
+            raise CardError(f"the cryptogram answer lacks a valid {tag.name}", code="card.gen_ac")
 
 
 def generate_ac(ctx: TransactionContext, requested: AcType, cdol_tag: Tag) -> AcType:

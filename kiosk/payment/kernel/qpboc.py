@@ -13,7 +13,7 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.dol import parse_dol
 from kiosk.payment.errors import CardError
 from kiosk.payment.host.base import AuthorizationHost
-from kiosk.payment.kernel.action import AcType, cryptogram_type
+from kiosk.payment.kernel.action import AcType, check_cryptogram_fields, cryptogram_type
 from kiosk.payment.kernel.context import Termination, TransactionContext, Tvr
 from kiosk.payment.kernel.data import fen_of
 from kiosk.payment.kernel.initiate import get_processing_options, store_gpo_answer
@@ -80,9 +80,7 @@ def qpboc_gpo(ctx: TransactionContext) -> bool:
     iad = values.get(Tag.ISSUER_APPLICATION_DATA, b"")
     cid = values.get(Tag.CID)
     kind = cryptogram_type(cid[0]) if cid else cryptogram_type_from_iad(iad)
-    for tag in (Tag.ATC, Tag.APPLICATION_CRYPTOGRAM):
-        if tag not in values:
-            raise CardError(f"qPBOC GPO answer without {tag.name}", code="card.gpo")
+    check_cryptogram_fields(values, cid=False)
     ctx.card.cryptogram = {
         Tag.CID: bytes([kind]),
         Tag.ATC: values[Tag.ATC],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kiosk.payment import tlv
 from kiosk.payment.cardsim.base import VirtualCard
 
 Rule = Callable[[bytes, bytes], bytes | None]
@@ -53,6 +54,30 @@ def patch(prefix: str, old: str, new: str) -> Rule:
     """Replace bytes ``old`` by ``new`` in answers to commands starting with ``prefix``."""
     head, before, after = bytes.fromhex(prefix), bytes.fromhex(old), bytes.fromhex(new)
     return lambda apdu, answer: answer.replace(before, after) if apdu.startswith(head) else None
+
+
+def set_value(prefix: str, tag: int, value: bytes) -> Rule:
+    """Give ``tag`` the value ``value`` in answers to commands starting with ``prefix``,
+    keeping the TLV well formed (templates re-encoded around it)."""
+    head = bytes.fromhex(prefix)
+
+    def rebuild(level: tlv.TlvList) -> bytes:
+        out = b""
+        for item in level:
+            if item.tag == tag:
+                out += tlv.encode(tag, value)
+            elif item.constructed:
+                out += tlv.encode(item.tag, rebuild(item.children))
+            else:
+                out += item.encode()
+        return out
+
+    def rule(apdu: bytes, answer: bytes) -> bytes | None:
+        if not apdu.startswith(head) or answer[-2:] != b"\x90\x00":
+            return None
+        return rebuild(tlv.decode(answer[:-2])) + answer[-2:]
+
+    return rule
 
 
 @dataclass

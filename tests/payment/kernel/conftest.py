@@ -98,12 +98,11 @@ class IssuerHost:
             raise HostError("no answer", code="host.timeout")
         try:
             valid, key, suite = _check_arqc(request)
+            code = "00" if self.approve and valid else "05"
+            arpc = generate_arpc(key, request.icc_data[0x9F26], code.encode(), suite=suite)
         except (KeyError, ValueError) as exc:  # an issuer refuses what it cannot parse
             raise HostError("malformed request", code="host.malformed") from exc
-        icc = request.icc_data
         self.arqc_valid.append(valid)
-        code = "00" if self.approve and valid else "05"
-        arpc = generate_arpc(key, icc[0x9F26], code.encode(), suite=suite)
         return AuthorizationResponse(
             response_code=code,
             issuer_authentication_data=arpc + code.encode(),

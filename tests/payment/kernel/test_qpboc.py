@@ -17,7 +17,7 @@ from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.qpboc import cryptogram_type_from_iad, ttq_for
 from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.reader import Interface
-from tests.payment.kernel.cards import ByHeader, Rewriting, refuse
+from tests.payment.kernel.cards import ByHeader, Rewriting, refuse, set_value
 from tests.payment.kernel.conftest import DATA, Hooks, IssuerHost, transact
 from tests.payment.kernel.test_phases import make_ctx
 
@@ -144,3 +144,11 @@ def test_exception_file_declines_offline_approval(capk: CaKeyStore) -> None:
     result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, config=config)
     assert (result.outcome, result.reason) == (Outcome.DECLINED, "card.exception_file")
     assert Tvr.CARD_ON_EXCEPTION_FILE in Tvr.from_hex(result.tvr)
+
+
+def test_gpo_answer_with_empty_cryptogram_ends(capk: CaKeyStore) -> None:
+    """A qPBOC GPO answer whose 9F26 is empty is not an approval (found by the fuzz test)."""
+    card = Rewriting(load_card("qpboc-debit-ec"), [set_value("80A8", 0x9F26, b"")])
+    result, _ = transact(card, capk, interface=CL)
+    assert (result.outcome, result.reason) == (Outcome.END_APPLICATION, "card.gen_ac")
+    assert result.cryptogram == ""
