@@ -139,6 +139,9 @@ def _balance_after(ctx: TransactionContext) -> int | None:
 def _after_first_ac(
     ctx: TransactionContext, given: AcType, host: AuthorizationHost | None
 ) -> tuple[Outcome, str]:
+    """The card's first answer decides: TC approved (Y1), AAC declined (Z1), ARQC goes
+    online — to the caller when no host is given, else through the host and the second
+    GENERATE AC (Y3/Z3 when the host cannot be reached)."""
     if given is AcType.TC:
         ctx.terminal.arc = b"Y1"
         if ctx.electronic_cash:
@@ -149,8 +152,9 @@ def _after_first_ac(
         return Outcome.DECLINED, ctx.decline_reason or _decline_reason(ctx)
     if host is None and ctx.online_capable:
         return Outcome.ONLINE_REQUEST, ""  # no host here: the caller goes online
-    can_ask = host is not None and ctx.online_capable
-    response = online_processing(ctx, host) if host is not None and can_ask else None
+    response = None
+    if host is not None and ctx.online_capable:
+        response = online_processing(ctx, host)
     final = completion(ctx, response)
     if final is AcType.TC:
         return (Outcome.APPROVED_ONLINE if response else Outcome.APPROVED_OFFLINE), ""
