@@ -1,5 +1,7 @@
 """``kiosk pay``: one headless transaction, for diagnostics and certification scripts.
 
+(The argument parser is in :mod:`kiosk.payment.commands`; this module runs the command.)
+
     kiosk pay --amount FEN [--reader NAME | --sim PROFILE] [--contact | --contactless]
               [--online auto|never|always] [--unpredictable-number HEX]
               [--state-dir DIR] [--json]
@@ -19,7 +21,6 @@ import dataclasses
 import datetime as dt
 import importlib
 import json
-from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings, load_settings
@@ -35,49 +36,11 @@ from kiosk.payment.kernel.types import (
 )
 from kiosk.payment.reader import Interface, Reader
 
-__all__ = ["register_pay"]
+__all__ = ["result_json", "run_pay", "terminal_config"]
 
 #: How long ``--reader`` waits for a card.
 CARD_WAIT_S = 30.0
 APPROVED = frozenset({Outcome.APPROVED_OFFLINE, Outcome.APPROVED_ONLINE})
-
-
-def _fen(text: str) -> int:
-    if not text.isdigit() or int(text) > 999_999_999_999:
-        raise argparse.ArgumentTypeError(f"expected an amount in fen, got {text!r}")
-    return int(text)
-
-
-def _un(text: str) -> bytes:
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        value = b""
-    if len(value) != 4:
-        raise argparse.ArgumentTypeError(f"expected 4 bytes of hex (8 digits), got {text!r}")
-    return value
-
-
-def register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "pay",
-        help="run one card transaction headless (simulated card or PC/SC reader)",
-        description="Take a card through one purchase and print the result.",
-    )
-    parser.add_argument("--amount", metavar="FEN", type=_fen, required=True)
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--reader", metavar="NAME", help="PC/SC reader name")
-    where.add_argument("--sim", metavar="PROFILE", help="in-process simulated card")
-    how = parser.add_mutually_exclusive_group()
-    how.add_argument("--contact", action="store_true", help="contact EMV/PBOC")
-    how.add_argument("--contactless", action="store_true", help="qPBOC")
-    parser.add_argument(
-        "--online", choices=[p.value for p in OnlinePolicy], help="override the online policy"
-    )
-    parser.add_argument("--unpredictable-number", metavar="HEX", type=_un, help="fix 9F37")
-    parser.add_argument("--state-dir", metavar="DIR", type=Path, help="simulated card state")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(func=run_pay)
 
 
 def terminal_config(settings: Settings, online: str | None) -> TerminalConfig:
