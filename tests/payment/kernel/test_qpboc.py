@@ -152,3 +152,14 @@ def test_gpo_answer_with_empty_cryptogram_ends(capk: CaKeyStore) -> None:
     result, _ = transact(card, capk, interface=CL)
     assert (result.outcome, result.reason) == (Outcome.END_APPLICATION, "card.gen_ac")
     assert result.cryptogram == ""
+
+
+def test_offline_only_reader_gets_a_decline(capk: CaKeyStore) -> None:
+    """An offline-only reader (TTQ byte 1 b4) and an amount over the card's balance: the
+    card declines in GPO with an AAC, typed in its IAD."""
+    config = TerminalConfig(online=OnlinePolicy.NEVER)
+    result, _ = transact(
+        load_card("qpboc-debit-ec"), capk, interface=CL, amount=40000, config=config
+    )
+    assert (result.outcome, result.reason, result.cid) == (Outcome.DECLINED, "card.declined", "00")
+    assert result.data["9F66"][:2] == "38"
