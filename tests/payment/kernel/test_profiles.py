@@ -73,6 +73,12 @@ def test_profile_without_host(name: str, capk: CaKeyStore) -> None:
     assert (result.ec_balance_before_fen, result.ec_balance_after_fen) == balances
     assert result.committed == bool(hooks.commits) == (outcome is not E)
     assert len(hooks.commits) <= 1
+    assert not set(result.data) & {"5A", "57", "56", "9F6B", "9F1F", "9F20"}
+    card_pan = load_card(name).profile.pan  # type: ignore[attr-defined]
+    assert card_pan not in repr(result)
+    if result.committed:
+        assert result.pan_masked == card_pan[:6] + "******" + card_pan[-4:]
+        assert len(result.pan_token) == 64
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
