@@ -52,6 +52,19 @@ def test_ec_purchase_debits_the_simulated_card(card_sim: CardSim, tmp_path: Path
     assert "6212340000000019" not in json.dumps(first)
 
 
+def test_qpboc_purchase_through_pcscd(card_sim: CardSim, tmp_path: Path) -> None:
+    """A qPBOC offline purchase through pcscd: 8 APDUs, fDDA passed, 9F5D down by the amount."""
+    card_sim("--profile", "qpboc-debit-ec", "--state-dir", str(tmp_path))
+    out = kiosk_pay("--reader", SLOT, "--contactless", "--amount", "300")
+    assert (out["outcome"], out["interface"], out["apdu_count"]) == (
+        "approved_offline",
+        "contactless",
+        8,
+    )
+    assert out["oda"] == {"method": "fdda", "result": "passed", "failure": ""}
+    assert (out["ec_balance_before"], out["ec_balance_after"]) == (30000, 29700)
+
+
 @pytest.mark.slow
 def test_card_removed_after_n_apdus_through_pcscd(
     card_sim: CardSim, capk: CaKeyStore, tmp_path: Path
