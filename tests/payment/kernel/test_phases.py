@@ -10,10 +10,11 @@ from collections.abc import Callable
 import pytest
 
 from kiosk.payment.cardsim.scripted import ScriptedCard
-from kiosk.payment.kernel import TerminalConfig, TransactionParams
+from kiosk.payment.kernel import AidEntry, TerminalConfig, TransactionParams
 from kiosk.payment.kernel.action import AcType, terminal_action_analysis
 from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.cvm import cardholder_verification
+from kiosk.payment.kernel.online import completion
 from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.restrictions import processing_restrictions
 from kiosk.payment.kernel.risk import terminal_risk_management
@@ -247,3 +248,24 @@ def test_offline_ceiling(pending: int, exceeded: bool) -> None:
     ctx = make_ctx({}, amount=1000, offline_total_fen=pending)
     terminal_risk_management(ctx)
     assert (Tvr.FLOOR_LIMIT_EXCEEDED in ctx.terminal.tvr) is exceeded
+
+
+@pytest.mark.parametrize(
+    ("tvr", "arc", "p1", "cid"),
+    [(Tvr(0), "Y3", "40", "40"), (FLOOR, "Z3", "00", "00")],
+    ids=["default-codes-pass-y3", "default-codes-deny-z3"],
+)
+def test_completion_unable_to_go_online(tvr: Tvr, arc: str, p1: str, cid: str) -> None:
+    """No host answer: the default action codes choose TC (Y3) or AAC (Z3) for the second
+    GENERATE AC, whose CDOL2 data carries that response code (Book 3 §10.11)."""
+    answer = f"800B{cid}0002" + "1122334455667788" + "9000"
+    card = ScriptedCard([(f"80AE{p1}0002{arc.encode().hex().upper()}00", answer)])
+    ctx = make_ctx({0x8D: "8A02", 0x9F0D: "0000000000", 0x9F0F: "FFFFFFFFFF"}, card=card)
+    ctx.config = dataclasses.replace(
+        ctx.config, aids=(AidEntry("A000000333010101", tac_default="0000008000"),)
+    )
+    ctx.card.terminal_aid = ctx.config.aids[0]
+    ctx.terminal.tvr = tvr
+    final = completion(ctx, None)
+    assert (final, ctx.terminal.arc.decode()) == (AcType(int(cid, 16)), arc)
+    card.assert_done()
