@@ -10,11 +10,12 @@ from collections.abc import Callable
 import pytest
 
 from kiosk.payment.cardsim.scripted import ScriptedCard
+from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.kernel import AidEntry, TerminalConfig, TransactionParams
 from kiosk.payment.kernel.action import AcType, terminal_action_analysis
 from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
 from kiosk.payment.kernel.cvm import cardholder_verification
-from kiosk.payment.kernel.online import completion
+from kiosk.payment.kernel.online import completion, online_processing
 from kiosk.payment.kernel.pan import pan_token
 from kiosk.payment.kernel.restrictions import processing_restrictions
 from kiosk.payment.kernel.risk import terminal_risk_management
@@ -268,4 +269,41 @@ def test_completion_unable_to_go_online(tvr: Tvr, arc: str, p1: str, cid: str) -
     ctx.terminal.tvr = tvr
     final = completion(ctx, None)
     assert (final, ctx.terminal.arc.decode()) == (AcType(int(cid, 16)), arc)
+    card.assert_done()
+
+
+class FixedAnswerHost:
+    """A host whose answer is given: approval with issuer authentication data 91."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def authorize(self, request: AuthorizationRequest) -> AuthorizationResponse:
+        return AuthorizationResponse("00", self.data)
+
+    def reverse(self, request: AuthorizationRequest, *, reason: str) -> None:
+        raise AssertionError("no reversal expected")
+
+
+ARPC = "1122334455667788" + "3030"
+ISSUER_AUTH = [
+    # id, CDOL2, the card's script: EXTERNAL AUTHENTICATE (if any) then 2nd GENERATE AC
+    ("external-authenticate", "8A02", [("008200000A" + ARPC, "9000"), ("80AE400002303000", None)]),
+    ("arpc-in-cdol2", "8A02910A", [("80AE40000C3030" + ARPC + "00", None)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cdol2", "script"), [c[1:] for c in ISSUER_AUTH], ids=[c[0] for c in ISSUER_AUTH]
+)
+def test_issuer_authentication_route(cdol2: str, script: list[tuple[str, str | None]]) -> None:
+    """The ARPC goes by EXTERNAL AUTHENTICATE, or inside the CDOL2 data when the card's
+    CDOL2 lists 91 (Book 3 §10.9); then the second GENERATE AC asks for a TC."""
+    answer = "800B40000211223344556677889000"
+    card = ScriptedCard([(c, r or answer) for c, r in script])
+    ctx = make_ctx({0x8D: cdol2}, card=card)
+    response = online_processing(ctx, FixedAnswerHost(bytes.fromhex(ARPC)))
+    assert completion(ctx, response) is AcType.TC
+    assert Tsi.ISSUER_AUTHENTICATION_PERFORMED in ctx.terminal.tsi
+    assert Tvr.ISSUER_AUTHENTICATION_FAILED not in ctx.terminal.tvr
     card.assert_done()
