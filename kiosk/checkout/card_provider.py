@@ -10,12 +10,14 @@
 after the commit point, uncertain.
 
 The host is tracked: a ``HostError`` marks it down for ``host_retry_s``; meanwhile the
-kernel runs without one, so that small amounts complete offline on electronic cash
-(DESIGN: online first when reachable; EC offline when the host is down).
+kernel is told it is unreachable (``TransactionParams.host_reachable``), so that it
+completes offline on electronic cash or as "unable to go online" (DESIGN: online first
+when reachable; EC offline when the host is down).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +36,10 @@ from kiosk.errors import ConfigError
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardTimeoutError, HostError, ReaderError
 from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, AuthorizationResponse
+from kiosk.payment.kernel import run_transaction
+from kiosk.payment.kernel.pay_command import terminal_config as pay_terminal_config
 from kiosk.payment.kernel.types import (
     CardCommit,
-    OnlinePolicy,
     TerminalConfig,
     TransactionParams,
     TransactionResult,
@@ -68,14 +71,6 @@ class RunTransaction(Protocol):
         host: AuthorizationHost | None = None,
         hooks: Any = None,
     ) -> TransactionResult: ...
-
-
-def _kernel() -> RunTransaction:
-    """The kernel's ``run_transaction``, imported when first needed."""
-    from kiosk.payment import kernel
-
-    run: RunTransaction = kernel.run_transaction  # type: ignore[attr-defined]
-    return run
 
 
 # --- host reachability ------------------------------------------------
@@ -233,8 +228,8 @@ class _Hooks:
 class CardPaymentProvider:
     """Checkout's :class:`~kiosk.checkout.provider.PaymentProvider` for a card reader.
 
-    ``run`` is the kernel's ``run_transaction`` (taken from ``kiosk.payment.kernel`` when
-    None). ``tz`` is the zone of the card's transaction date and time (9A/9F21): the
+    ``run`` replaces the kernel's ``run_transaction`` (tests of the wiring only). ``tz``
+    is the zone of the card's transaction date and time (9A/9F21): the
     machine's local zone by default, the same that recovery reads the card's log in.
     """
 
@@ -255,7 +250,7 @@ class CardPaymentProvider:
         self.reader, self.config, self.capk = reader, config, capk
         self.host = None if host is None else TrackedHost(host, host_retry_s, clock)
         self.card_timeout_s, self.poll_s, self._clock = card_timeout_s, poll_s, clock
-        self._run = run
+        self._run: RunTransaction = run or run_transaction
         self._tz = tz
 
     def pay(self, request: PaymentRequest, hooks: PaymentHooks) -> PaymentOutcome:
@@ -269,20 +264,19 @@ class CardPaymentProvider:
         if isinstance(card, PaymentOutcome):
             return card
         try:
-            run = self._run or _kernel()
             params = TransactionParams(
                 amount_fen=request.amount_fen,
                 when=request.now.astimezone(self._tz),
                 sequence_counter=request.payment_id,
+                host_reachable=self.host is None or self.host.up,
             )
-            host = self.host if self.host is not None and self.host.up else None
-            result = run(
+            result = self._run(
                 self.reader,
                 card,
                 params,
                 self.config,
                 capk=self.capk,
-                host=host,
+                host=self.host,
                 hooks=_Hooks(hooks),
             )
         finally:
@@ -314,17 +308,10 @@ class CardPaymentProvider:
 
 
 def terminal_config(settings: Settings) -> TerminalConfig:
-    """The kernel's terminal data from ``terminal.*`` and ``payment.*`` settings."""
-    p = settings.payment
-    return TerminalConfig(
-        terminal_id=settings.terminal.id,
-        merchant_id=settings.terminal.merchant_id,
-        merchant_name_location=settings.terminal.merchant_name,
-        ec_terminal_limit_fen=p.ec_terminal_limit_fen,
-        floor_limit_fen=p.floor_limit_fen,
-        online=OnlinePolicy(p.online.value),
-        attended=not settings.terminal.unattended,
-    )
+    """The kernel's terminal data from ``terminal.*`` and ``payment.*`` settings (as
+    ``kiosk pay`` builds it), with the merchant's name for 9F4E."""
+    config = pay_terminal_config(settings, None)
+    return dataclasses.replace(config, merchant_name_location=settings.terminal.merchant_name)
 
 
 def _host(settings: Settings) -> AuthorizationHost | None:

@@ -12,8 +12,11 @@ used by ``kiosk balance`` and by torn-transaction recovery:
   newest first until the card says 6A83 (Book 3 Annex D "transaction log"; JR/T 0025.5);
 - EC load log: the same with DF4D / DF4F; each record is P1 P2 of the load command,
   balance before, balance after (n12 each), then the DF4F data (JR/T 0025.13);
-- identity: GPO and the AFL's records for PAN and PSN, returned masked and as a keyed
-  token (the card's ATC moves, as in any balance inquiry; nothing is charged).
+- identity: GPO and the AFL's records for PAN and PSN, returned masked and as the
+  kernel's keyed token (:mod:`kiosk.payment.kernel.pan`; the card's ATC moves, as in any
+  balance inquiry; nothing is charged).
+
+The commands go through the kernel's :class:`~kiosk.payment.procedures.CardChannel`.
 
 Errors are :class:`CardLogError` (a ``CardError``) with codes ``card.log.*``; reader
 faults pass through as ``ReaderError``.
@@ -22,15 +25,14 @@ faults pass through as ``ReaderError``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kiosk.payment import tlv
-from kiosk.payment.apdu import Response
 from kiosk.payment.dol import build_dol_data, dol_length, parse_dol, split_dol_data
 from kiosk.payment.errors import CardError, TlvError
+from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
+from kiosk.payment.procedures import SW_RECORD_NOT_FOUND, CardChannel, parse_afl
 from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.tags import Tag
 
@@ -42,8 +44,6 @@ __all__ = [
     "LoadLogEntry",
     "LogEntry",
     "SelectedApplication",
-    "mask_pan",
-    "pan_token",
     "read_card_identity",
     "read_card_log",
     "read_ec_balance",
@@ -52,7 +52,6 @@ __all__ = [
 
 #: UnionPay applications, debit first (DESIGN primer).
 DEFAULT_AIDS = ("A000000333010101", "A000000333010102", "A000000333010103", "A000000333010106")
-_SW_OK, _SW_NOT_FOUND, _SW_RECORD_NOT_FOUND = 0x9000, 0x6A82, 0x6A83
 
 
 class CardLogError(CardError):
@@ -213,28 +212,15 @@ def parse_load_record(fmt: bytes, record: bytes, number: int) -> LoadLogEntry:
 # --- commands -------------------------------------------------------------------------------
 
 
-def _select(reader: Reader, aid: str) -> Response:
-    name = bytes.fromhex(aid)
-    return reader.transmit(bytes([0x00, 0xA4, 0x04, 0x00, len(name)]) + name + b"\x00")
-
-
 def _get_data(reader: Reader, tag: int) -> bytes | None:
     """GET DATA (Book 3 §6.5.7): the value of ``tag``, or None when the card has none."""
-    response = reader.transmit(bytes([0x80, 0xCA, tag >> 8, tag & 0xFF, 0x00]))
-    if not response.ok:
-        return None
-    try:
-        return tlv.decode(response.data).first(tag)
-    except TlvError as exc:
-        raise CardLogError(
-            f"GET DATA {tag:04X} answered malformed TLV", code="card.log.bad_data"
-        ) from exc
+    return CardChannel(reader).get_data(tag)
 
 
 def _read_record(reader: Reader, sfi: int, number: int) -> bytes | None:
     """READ RECORD (Book 3 §6.5.11); None at the end of the file (6A83)."""
-    response = reader.transmit(bytes([0x00, 0xB2, number, sfi << 3 | 0x04, 0x00]))
-    if response.sw == _SW_RECORD_NOT_FOUND:
+    response = CardChannel(reader).read_record(sfi, number)
+    if response.sw == SW_RECORD_NOT_FOUND:
         return None
     if not response.ok:
         raise CardLogError(
@@ -252,7 +238,7 @@ def select_application(reader: Reader, aids: Sequence[str] = DEFAULT_AIDS) -> Se
     CardLogError ``card.log.no_application`` when none answers.
     """
     for aid in aids:
-        response = _select(reader, aid)
+        response = CardChannel(reader).select(bytes.fromhex(aid))
         if not response.ok:
             continue
         try:
@@ -340,33 +326,10 @@ def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> Card
 # --- identity ---------------------------------------------------------------------------------
 
 
-def mask_pan(pan: str) -> str:
-    """First 6 and last 4 digits, the rest as ``*`` (DESIGN: card data)."""
-    return pan[:6] + "*" * (len(pan) - 10) + pan[-4:] if len(pan) > 10 else "*" * len(pan)
-
-
-def pan_token(pan: str, psn: str, key: bytes) -> str:
-    """The keyed token of a card: HMAC-SHA256(key, PAN digits || PSN two digits), hex.
-
-    The same function as the kernel's ``TransactionResult.pan_token`` (TerminalConfig
-    ``pan_token_key``), so that a card presented again matches its payment.
-    """
-    return hmac.new(key, f"{pan}{psn}".encode("ascii"), hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True)
 class CardIdentity:
     pan_masked: str
     pan_token: str
-
-
-def _pan_from(values: Mapping[int, bytes]) -> str | None:
-    if Tag.PAN in values:
-        return values[Tag.PAN].hex().upper().rstrip("F")
-    track2 = values.get(Tag.TRACK2_EQUIVALENT)
-    if track2:
-        return track2.hex().upper().split("D", 1)[0]
-    return None
 
 
 def read_card_identity(
@@ -404,21 +367,17 @@ def read_card_identity(
         )
     values = _gpo_values(response.data)
     afl = values.get(Tag.AFL, b"")
-    records = [
-        (afl[i] >> 3, number)
-        for i in range(0, len(afl) - 3, 4)
-        for number in range(afl[i + 1], afl[i + 2] + 1)
-    ]
+    records = (
+        [(e.sfi, n) for e in parse_afl(afl) for n in range(e.first, e.last + 1)] if afl else []
+    )
     for sfi, number in records:
-        if _pan_from(values) is not None and Tag.PAN_SEQUENCE_NUMBER in values:
+        if pan_digits(values) and Tag.PAN_SEQUENCE_NUMBER in values:
             break  # qPBOC gives both in GPO; contact cards in the first records
         record = _read_record(reader, sfi, number) or b""
         values = {**tlv.decode(record).to_dict(), **values}
-    pan = _pan_from(values)
-    if not pan or not pan.isdigit():
+    if not pan_digits(values):
         raise CardLogError("the card shows no PAN", code="card.log.no_pan")
-    psn = values.get(Tag.PAN_SEQUENCE_NUMBER, b"\x00").hex()
-    return CardIdentity(mask_pan(pan), pan_token(pan, psn, token_key))
+    return CardIdentity(mask_pan(pan_digits(values)), pan_token(token_key, values))
 
 
 def _gpo_values(data: bytes) -> dict[int, bytes]:

@@ -179,12 +179,12 @@ def test_tracked_host_goes_down_and_comes_back() -> None:
     assert tracked.last_error == ""
 
 
-def test_kernel_runs_without_host_while_down(store: JournalStore) -> None:
-    """While the host is down the kernel is given no host (so EC offline is used)."""
+def test_kernel_told_host_unreachable_while_down(store: JournalStore) -> None:
+    """While the host is down the kernel hears it is unreachable (so EC offline is used)."""
     seen = []
 
     def run(reader, card, params, config, *, capk, host=None, hooks=None):
-        seen.append(host)
+        seen.append((host, params.host_reachable))
         return dataclasses.replace(RESULT, amount_fen=params.amount_fen)
 
     now = [0.0]
@@ -201,7 +201,7 @@ def test_kernel_runs_without_host_while_down(store: JournalStore) -> None:
     assert provider.host is not None
     provider.host.down_until = 60.0
     checkout.pay(DRAFT, actor="kiosk")
-    assert seen[0] is provider.host and seen[1] is None
+    assert seen == [(provider.host, True), (provider.host, False)]
 
 
 def test_terminal_config_from_settings(tmp_path: Path) -> None:

@@ -23,10 +23,11 @@ from kiosk.config import Mode
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
-from kiosk.payment.cardlog import mask_pan, pan_token, read_card_log
+from kiosk.payment.cardlog import read_card_log
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import CardRemovedError
+from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import CardPresence, Interface
 from kiosk.payment.reader_sim import SimReader
 from kiosk.payment.tags import Tag
@@ -52,7 +53,7 @@ class CardWorkProvider:
         hooks.before_card_commit(
             CardIdentity(
                 pan_masked=mask_pan(term.pan),
-                pan_token=pan_token(term.pan, term.psn, KEY),
+                pan_token=pan_token(KEY, term.card),
                 aid="A000000333010101",
                 interface="contact",
             )

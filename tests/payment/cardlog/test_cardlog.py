@@ -13,8 +13,6 @@ import pytest
 from kiosk.payment.cardlog import (
     CardLogError,
     EcBalance,
-    mask_pan,
-    pan_token,
     parse_load_record,
     parse_log_record,
     read_card_identity,
@@ -24,6 +22,7 @@ from kiosk.payment.cardlog import (
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.host.issuer_sim import IssuerSimulator
+from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
 from tests.payment.host.plain_terminal import TC, PlainTerminal
@@ -124,9 +123,8 @@ def test_identity_matches_token_and_charges_nothing(
         reader, app, interface, token_key=KEY, when=dt.datetime(2026, 11, 27)
     )
     pan = card.image.profile.pan  # type: ignore[attr-defined]
-    psn = f"{card.image.profile.psn:02d}"  # type: ignore[attr-defined]
     assert ident.pan_masked == mask_pan(pan) and pan not in ident.pan_masked
-    assert ident.pan_token == pan_token(pan, psn, KEY)
+    assert ident.pan_token == pan_token(KEY, card.image.data)  # type: ignore[attr-defined]
     after = read_card_log(_reader(card, interface))
     assert (after.ec, after.entries) == (before.ec, before.entries)
 
