@@ -95,3 +95,15 @@ def test_balance_through_pcscd(
     data = json.loads(capsys.readouterr().out)
     assert data["ec"]["balance_fen"] == 50_000 - 4_321
     assert [e["amount_fen"] for e in data["entries"]] == [4_321]
+
+
+def test_balance_after_kiosk_pay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kiosk pay` debits the simulated card; `kiosk balance` then shows the new balance."""
+    state = ["--sim", "debit-ec", "--state-dir", str(tmp_path)]
+    assert main(["pay", "--amount", "1250", *state, "--json"]) == 0
+    paid = json.loads(capsys.readouterr().out)
+    assert paid["outcome"] == "approved_offline"
+    assert main(["balance", *state, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["ec"]["balance_fen"] == paid["ec_balance_after"] == 48_750
+    assert [(e["amount_fen"], e["atc"]) for e in shown["entries"]] == [(1_250, paid["atc"])]
