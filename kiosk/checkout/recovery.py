@@ -27,7 +27,7 @@ from kiosk.payment.cardlog import (
     LogEntry,
     read_card_identity,
     read_card_log,
-    select_application,
+    select_by_aid,
 )
 from kiosk.payment.reader import CardPresence, Reader
 
@@ -179,7 +179,7 @@ def resolve_with_card(
     """
     tz = tz or datetime.now().astimezone().tzinfo or UTC
     log = read_card_log(reader, aids=aids)
-    app = select_application(reader, [log.aid])
+    app = select_by_aid(reader, [log.aid])
     identity = read_card_identity(
         reader, app, card.interface, token_key=token_key, when=now or utcnow()
     )

@@ -47,7 +47,7 @@ __all__ = [
     "read_card_identity",
     "read_card_log",
     "read_ec_balance",
-    "select_application",
+    "select_by_aid",
 ]
 
 #: UnionPay applications, debit first (DESIGN primer).
@@ -231,7 +231,7 @@ def _read_record(reader: Reader, sfi: int, number: int) -> bytes | None:
     return response.data
 
 
-def select_application(reader: Reader, aids: Sequence[str] = DEFAULT_AIDS) -> SelectedApplication:
+def select_by_aid(reader: Reader, aids: Sequence[str] = DEFAULT_AIDS) -> SelectedApplication:
     """Select the first of ``aids`` the card has (list-of-AIDs method, Book 1 §12.3.3).
 
     A blocked or missing application (any status but 9000) is skipped. Raises
@@ -308,7 +308,7 @@ def _log_records(
 def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> CardLog:
     """Select, then read EC data, the transaction log and the EC load log (a card in the
     reader, connected by ``wait_for_card``)."""
-    app = select_application(reader, aids)
+    app = select_by_aid(reader, aids)
     ec = read_ec_balance(reader)
     location = _log_location(reader, app, Tag.LOG_ENTRY)
     entries = tuple(
@@ -328,6 +328,8 @@ def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> Card
 
 @dataclass(frozen=True)
 class CardIdentity:
+    """Who the card is, without its number: masked PAN and the kernel's keyed token."""
+
     pan_masked: str
     pan_token: str
 
@@ -360,7 +362,7 @@ def read_card_identity(
     if interface is Interface.CONTACTLESS:
         terminal[Tag.TTQ] = bytes.fromhex("28000000")
     data = tlv.encode(Tag.COMMAND_TEMPLATE, build_dol_data(app.fci.get(Tag.PDOL, b""), terminal))
-    response = reader.transmit(bytes([0x80, 0xA8, 0x00, 0x00, len(data)]) + data + b"\x00")
+    response = CardChannel(reader).send(0x80, 0xA8, 0x00, 0x00, data)
     if not response.ok:
         raise CardLogError(
             f"GPO refused ({response.sw:04X})", code="card.log.gpo_refused", sw=f"{response.sw:04X}"

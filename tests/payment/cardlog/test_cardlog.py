@@ -17,7 +17,7 @@ from kiosk.payment.cardlog import (
     parse_log_record,
     read_card_identity,
     read_card_log,
-    select_application,
+    select_by_aid,
 )
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
@@ -115,10 +115,10 @@ def test_identity_matches_token_and_charges_nothing(
     """The card's PAN comes back masked and as the keyed token; balance and log unchanged."""
     card = load_card(profile)
     reader = _reader(card, interface)
-    app = select_application(reader)
+    app = select_by_aid(reader)
     assert app.aid == aid
     before = read_card_log(reader)
-    app = select_application(reader)
+    app = select_by_aid(reader)
     ident = read_card_identity(
         reader, app, interface, token_key=KEY, when=dt.datetime(2026, 11, 27)
     )
@@ -132,7 +132,7 @@ def test_identity_matches_token_and_charges_nothing(
 def test_no_application_is_typed() -> None:
     """A card with none of the terminal's AIDs: CardLogError card.log.no_application."""
     with pytest.raises(CardLogError) as info:
-        select_application(_reader(load_card("debit-ec")), ["A0000000031010"])
+        select_by_aid(_reader(load_card("debit-ec")), ["A0000000031010"])
     assert info.value.code == "card.log.no_application"
 
 
