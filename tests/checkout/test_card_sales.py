@@ -19,7 +19,6 @@ from kiosk.config import Mode
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
-from kiosk.payment import kernel
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardlog import read_card_log
 from kiosk.payment.cardsim.base import VirtualCard
@@ -30,9 +29,6 @@ from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import TestPrinter
-
-if not hasattr(kernel, "run_transaction"):
-    pytest.skip("the kernel's run_transaction is not merged yet", allow_module_level=True)
 
 CONFIG = TerminalConfig()
 PANS = {"debit-ec": "6212340000000019", "credit": "6212340000000027"}

@@ -19,16 +19,12 @@ from kiosk.config import Mode
 from kiosk.journal.models import PaymentState
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
-from kiosk.payment import kernel
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardlog import read_card_log
 from kiosk.payment.kernel.types import TerminalConfig
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.sales.order import LineItem, OrderDraft
-
-if not hasattr(kernel, "run_transaction"):
-    pytest.skip("the kernel's run_transaction is not merged yet", allow_module_level=True)
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 1, 1_250),))
 CONFIG = TerminalConfig()
