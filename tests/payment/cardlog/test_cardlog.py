@@ -7,8 +7,11 @@ simulator), then the log read back must describe exactly those purchases.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.payment.cardlog import (
     CardLogError,
@@ -21,6 +24,7 @@ from kiosk.payment.cardlog import (
 )
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.errors import CardError
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import Interface
@@ -172,3 +176,71 @@ def test_bad_format_is_typed() -> None:
     """A format DOL that is itself malformed is CardLogError."""
     with pytest.raises(CardLogError):
         parse_log_record(bytes.fromhex("9F"), b"\x00", 1)
+
+
+@given(fmt=st.binary(max_size=24), record=st.binary(max_size=64))
+def test_any_bytes_parse_or_typed_error(fmt: bytes, record: bytes) -> None:
+    """Whatever a card returns as format and record: a LogEntry or a CardLogError, no crash."""
+    for parse in (parse_log_record, parse_load_record):
+        try:
+            entry = parse(fmt, record, 1)
+        except CardLogError:
+            continue
+        assert entry.record == 1
+
+
+class _Mutating:
+    """The real card, with its ``which``-th answer truncated, bit-flipped or re-statused."""
+
+    def __init__(self, card: VirtualCard, which: int, how: str, at: int) -> None:
+        self.card, self.which, self.how, self.at, self.seen = card, which, how, at, 0
+
+    def power_on(self) -> bytes:
+        return self.card.power_on()
+
+    def power_off(self) -> None:
+        self.card.power_off()
+
+    def process(self, apdu: bytes) -> bytes:
+        answer = self.card.process(apdu)
+        self.seen += 1
+        if self.seen != self.which:
+            return answer
+        if self.how == "truncate":
+            return answer[: self.at % (len(answer) + 1)]
+        if self.how == "flip":
+            i = self.at % len(answer)
+            return answer[:i] + bytes([answer[i] ^ 0x5A]) + answer[i + 1 :]
+        return answer[:-2] + bytes.fromhex("6A88")
+
+
+@pytest.fixture(scope="module")
+def used_card_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    state = tmp_path_factory.mktemp("card")
+    for n in range(3):
+        _ec_purchase(
+            load_card("debit-ec", state_dir=state), 100 + n, dt.datetime(2026, 11, 27, 9, n)
+        )
+    return state
+
+
+@given(
+    which=st.integers(1, 24),
+    how=st.sampled_from(["truncate", "flip", "status"]),
+    at=st.integers(0, 400),
+)
+def test_mutated_answers_give_typed_errors(
+    used_card_state: Path, which: int, how: str, at: int
+) -> None:
+    """Any one card answer broken: reading the log and identity ends in a CardError or a
+    result, never another exception."""
+    card = _Mutating(load_card("debit-ec", state_dir=used_card_state), which, how, at)
+    reader = _reader(card)  # type: ignore[arg-type]
+    try:
+        log = read_card_log(reader)
+        app = select_by_aid(reader, [log.aid])
+        read_card_identity(
+            reader, app, Interface.CONTACT, token_key=KEY, when=dt.datetime(2026, 11, 27)
+        )
+    except CardError:
+        pass
