@@ -35,17 +35,25 @@ def _config(settings: Settings) -> Check:
 
 
 def _journal(settings: Settings) -> Check:
+    from kiosk.checkout.recovery import uncertain_payments
     from kiosk.journal.store import JournalStore
     from kiosk.journal.verify import verify_journal
 
     store = JournalStore(settings.journal_url, settings.terminal.id)
     try:
         report = verify_journal(store)
+        uncertain = uncertain_payments(store)
     finally:
         store.dispose()
     if not report.ok:
         return Check("journal", Status.FAIL, f"{store.safe_url}: {report.problems[0]}")
-    return Check("journal", Status.OK, f"{store.safe_url}: {report.entries} entries, intact")
+    detail = f"{store.safe_url}: {report.entries} entries, intact"
+    if uncertain:
+        # Money may have left a card without a recorded outcome: someone must reconcile.
+        return Check(
+            "journal", Status.WARN, f"{detail}; {len(uncertain)} payment(s) uncertain, to reconcile"
+        )
+    return Check("journal", Status.OK, detail)
 
 
 def _reader(settings: Settings) -> Check:

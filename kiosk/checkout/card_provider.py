@@ -17,7 +17,6 @@ when reachable; EC offline when the host is down).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +36,6 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardTimeoutError, HostError, ReaderError
 from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.kernel import run_transaction
-from kiosk.payment.kernel.pay_command import terminal_config as pay_terminal_config
 from kiosk.payment.kernel.types import (
     CardCommit,
     TerminalConfig,
@@ -47,13 +45,13 @@ from kiosk.payment.kernel.types import (
 from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
 from kiosk.payment.reader_open import open_reader
+from kiosk.payment.settings import terminal_config
 
 __all__ = [
     "CardPaymentProvider",
     "TrackedHost",
     "outcome_from_result",
     "provider_from_settings",
-    "terminal_config",
 ]
 
 
@@ -305,13 +303,6 @@ class CardPaymentProvider:
 
 
 # --- from the settings ------------------------------------------------
-
-
-def terminal_config(settings: Settings) -> TerminalConfig:
-    """The kernel's terminal data from ``terminal.*`` and ``payment.*`` settings (as
-    ``kiosk pay`` builds it), with the merchant's name for 9F4E."""
-    config = pay_terminal_config(settings, None)
-    return dataclasses.replace(config, merchant_name_location=settings.terminal.merchant_name)
 
 
 def _host(settings: Settings) -> AuthorizationHost | None:

@@ -291,34 +291,8 @@ class Checkout:
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:
                 tx.connection.execute(_MARK_PAID, {"oid": row.order_id})
-                self._queue_documents(tx, row.order_id, actor)
+                queue_documents(tx, row.order_id, actor)
         return state
-
-    @staticmethod
-    def _queue_documents(tx: Tx, order_id: int, actor: str) -> None:
-        """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
-        lines = tx.connection.execute(_ORDER_LINES, {"oid": order_id})
-        kinds = ["receipt"] + [
-            f"ticket:{line.position}:{n}"
-            for line in lines
-            if line.meta.get("ticket")
-            for n in range(line.quantity)
-        ]
-        rows = [
-            {
-                "terminal_id": tx.terminal_id,
-                "order_id": order_id,
-                "kind": kind,
-                "status": PrintStatus.QUEUED,
-                "attempts": 0,
-                "last_error": "",
-                "created_at": tx.now,
-            }
-            for kind in kinds
-        ]
-        ids = tx.connection.execute(_INSERT_JOBS, rows).scalars()
-        for job_id, kind in zip(ids, kinds, strict=True):
-            tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)
 
     # -- printing -------------------------------------------------------------------------------
 
@@ -375,3 +349,29 @@ class Checkout:
                 {"job": job_id, "order": job.order_id, "error": code},
                 actor=actor,
             )
+
+
+def queue_documents(tx: Tx, order_id: int, actor: str) -> None:
+    """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
+    lines = tx.connection.execute(_ORDER_LINES, {"oid": order_id})
+    kinds = ["receipt"] + [
+        f"ticket:{line.position}:{n}"
+        for line in lines
+        if line.meta.get("ticket")
+        for n in range(line.quantity)
+    ]
+    rows = [
+        {
+            "terminal_id": tx.terminal_id,
+            "order_id": order_id,
+            "kind": kind,
+            "status": PrintStatus.QUEUED,
+            "attempts": 0,
+            "last_error": "",
+            "created_at": tx.now,
+        }
+        for kind in kinds
+    ]
+    ids = tx.connection.execute(_INSERT_JOBS, rows).scalars()
+    for job_id, kind in zip(ids, kinds, strict=True):
+        tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select, update
 
-from kiosk.checkout.pipeline import Checkout
+from kiosk.checkout.pipeline import queue_documents
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState
 from kiosk.journal.states import CHARGED, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
@@ -268,7 +268,7 @@ class _Settle:
             update(Order).where(Order.id == row.order_id).values(status=OrderStatus.PAID)
         )
         self._journal(tx, payment, PaymentState.APPROVED, reason, entry)
-        Checkout._queue_documents(tx, payment.order_id, self.actor)
+        queue_documents(tx, payment.order_id, self.actor)
         return Resolution(payment.id, PaymentState.APPROVED, reason, entry)
 
     def _journal(

@@ -17,8 +17,11 @@ from kiosk.payment.reader import Interface, Reader
 __all__ = ["open_reader"]
 
 
-def open_reader(spec: str, *, state_dir: Path | None = None) -> Reader:
-    """The reader for ``spec``; a simulated card is already inserted."""
+def open_reader(
+    spec: str, *, state_dir: Path | None = None, interface: Interface | None = None
+) -> Reader:
+    """The reader for ``spec``; a simulated card is already inserted. ``interface`` overrides
+    the one the card (simulator profile) or the reader (PC/SC name, ATR) suggests."""
     kind, _, name = spec.partition(":")
     if kind == "sim" and name:
         from kiosk.payment.cardsim.card import PbocCard
@@ -26,13 +29,14 @@ def open_reader(spec: str, *, state_dir: Path | None = None) -> Reader:
         from kiosk.payment.reader_sim import SimReader
 
         card = load_card(name, state_dir=state_dir)
-        contactless = isinstance(card, PbocCard) and not card.profile.contact
-        interface = Interface.CONTACTLESS if contactless else Interface.CONTACT
+        if interface is None:
+            contactless = isinstance(card, PbocCard) and not card.profile.contact
+            interface = Interface.CONTACTLESS if contactless else Interface.CONTACT
         return SimReader(card, interface=interface, name=f"Simulated {name}")
     if kind == "pcsc":
         from kiosk.payment.reader_pcsc import PcscReader
 
-        return PcscReader(name or None)
+        return PcscReader(name or None, interface=interface)
     raise ConfigError(
         f"reader {spec!r} is neither sim:PROFILE nor pcsc[:NAME]", code="config.reader"
     )

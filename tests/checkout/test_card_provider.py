@@ -18,7 +18,6 @@ from kiosk.checkout.card_provider import (
     TrackedHost,
     outcome_from_result,
     provider_from_settings,
-    terminal_config,
 )
 from kiosk.checkout.provider import Outcome
 from kiosk.config import Mode, OnlinePolicy, Settings, load_settings
@@ -33,6 +32,7 @@ from kiosk.payment.kernel.types import OdaResult, TerminalConfig, TransactionRes
 from kiosk.payment.kernel.types import Outcome as K
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.settings import terminal_config
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import ARQC, PlainTerminal
 
@@ -212,7 +212,7 @@ def test_terminal_config_from_settings(tmp_path: Path) -> None:
         "[payment]\n"
         'online = "never"\nec_terminal_limit_fen = 20000\nfloor_limit_fen = 0\n'
     )
-    tc = terminal_config(load_settings(config))
+    tc = terminal_config(dataclasses.replace(load_settings(config), data_dir=tmp_path))
     assert (tc.terminal_id, tc.online, tc.attended) == ("KIOSK042", OnlinePolicy.NEVER, True)
     assert (tc.ec_terminal_limit_fen, tc.floor_limit_fen) == (20_000, 0)
 

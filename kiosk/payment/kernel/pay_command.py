@@ -30,32 +30,18 @@ from kiosk.payment.kernel.run import run_transaction
 from kiosk.payment.kernel.types import (
     OnlinePolicy,
     Outcome,
-    TerminalConfig,
     TransactionParams,
     TransactionResult,
 )
 from kiosk.payment.reader import Interface, Reader
+from kiosk.payment.reader_open import open_reader
+from kiosk.payment.settings import terminal_config
 
-__all__ = ["result_json", "run_pay", "terminal_config"]
+__all__ = ["result_json", "run_pay"]
 
 #: How long ``--reader`` waits for a card.
 CARD_WAIT_S = 30.0
 APPROVED = frozenset({Outcome.APPROVED_OFFLINE, Outcome.APPROVED_ONLINE})
-
-
-def terminal_config(settings: Settings, online: str | None) -> TerminalConfig:
-    """The kernel's terminal configuration from the settings file (and ``--online``)."""
-    pay = settings.payment
-    return TerminalConfig(
-        terminal_id=settings.terminal.id,
-        merchant_id=settings.terminal.merchant_id,
-        merchant_name_location=settings.terminal.merchant_name,
-        online=OnlinePolicy(online or pay.online.value),
-        attended=not settings.terminal.unattended,
-        ec_terminal_limit_fen=pay.ec_terminal_limit_fen,
-        floor_limit_fen=pay.floor_limit_fen,
-        max_offline_total_fen=pay.max_offline_total_fen,
-    )
 
 
 def _issuer_simulator() -> AuthorizationHost | None:
@@ -72,20 +58,14 @@ def _reader(args: argparse.Namespace, settings: Settings) -> Reader:
     interface = (
         Interface.CONTACTLESS if args.contactless else Interface.CONTACT if args.contact else None
     )
-    if args.reader is not None:
-        from kiosk.payment.reader_pcsc import PcscReader  # pyscard only when asked for
-
-        return PcscReader(args.reader, interface=interface)
-    from kiosk.payment.cardsim.profiles import load_card
-    from kiosk.payment.reader_sim import SimReader
-
-    name = args.sim or settings.payment.reader.removeprefix("sim:")
-    card = load_card(name, state_dir=args.state_dir or settings.data_dir / "cards")
-    if interface is None:
-        profile = getattr(card, "profile", None)
-        contact = profile is None or profile.contact
-        interface = Interface.CONTACT if contact else Interface.CONTACTLESS
-    return SimReader(card, interface=interface)
+    spec = (
+        f"pcsc:{args.reader}"
+        if args.reader is not None
+        else (f"sim:{args.sim}" if args.sim else settings.payment.reader)
+    )
+    return open_reader(
+        spec, state_dir=args.state_dir or settings.data_dir / "cards", interface=interface
+    )
 
 
 def result_json(result: TransactionResult) -> dict[str, Any]:
@@ -101,7 +81,7 @@ def result_json(result: TransactionResult) -> dict[str, Any]:
 
 def run_pay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    config = terminal_config(settings, args.online)
+    config = terminal_config(settings, online=args.online)
     capk = CaKeyStore.load(allow_test_keys=settings.payment.allow_test_keys)
     host = _issuer_simulator() if config.online is OnlinePolicy.ALWAYS else None
     reader = _reader(args, settings)
