@@ -2,14 +2,36 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Attract</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="52"/>
+        <source>Touch the screen to buy tickets</source>
+        <extracomment>Most tickets of one kind in one order (a group larger than this buys at the counter).</extracomment>
+        <translation>触摸屏幕开始购票</translation>
+    </message>
+</context>
+<context>
+    <name>Idle</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="356"/>
+        <source>Are you still there?</source>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="357"/>
+        <source>Yes, I need more time</source>
+        <translation>在，我需要更多时间</translation>
+    </message>
+</context>
+<context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="74"/>
+        <location filename="../../kiosk/ui/main_window.py" line="79"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="78"/>
+        <location filename="../../kiosk/ui/main_window.py" line="83"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -17,7 +39,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="108"/>
+        <location filename="../../kiosk/ui/main_window.py" line="113"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -25,30 +47,501 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="26"/>
+        <location filename="../../kiosk/ui/main_window.py" line="31"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="27"/>
+        <location filename="../../kiosk/ui/main_window.py" line="32"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="28"/>
+        <location filename="../../kiosk/ui/main_window.py" line="33"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="29"/>
+        <location filename="../../kiosk/ui/main_window.py" line="34"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="30"/>
+        <location filename="../../kiosk/ui/main_window.py" line="35"/>
         <source>Administration</source>
         <translation>管理</translation>
+    </message>
+</context>
+<context>
+    <name>Operator</name>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="65"/>
+        <source>Operator PIN</source>
+        <translation>操作员密码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="66"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="117"/>
+        <source>Operator menu</source>
+        <translation>操作员菜单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="119"/>
+        <source>Reprint last</source>
+        <translation>补打上一笔</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="120"/>
+        <source>Printer status</source>
+        <translation>打印机状态</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
+        <source>E-cash balance inquiry</source>
+        <translation>电子现金余额查询</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
+        <source>Close shift</source>
+        <translation>交班结算</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
+        <source>Sync status</source>
+        <translation>上传状态</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
+        <source>Exit the application</source>
+        <translation>退出程序</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="129"/>
+        <source>E-cash balance inquiry needs the card log reader, and upload to the back office is not built yet: both buttons stay off until then.</source>
+        <translation>电子现金余额查询需要读卡日志功能，上传后台功能也尚未完成：在此之前这两个按钮不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="135"/>
+        <source>Back to sales</source>
+        <translation>返回售票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="396"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="409"/>
+        <source>Locked: try again in %1 s</source>
+        <translation>已锁定：请在 %1 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="411"/>
+        <source>Wrong PIN</source>
+        <translation>密码错误</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="415"/>
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="431"/>
+        <source>Reprinted</source>
+        <translation>已补打</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="438"/>
+        <source>Printer ready</source>
+        <translation>打印机就绪</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="444"/>
+        <source>Shift closed: %1 payments, %2</source>
+        <translation>已交班：%1 笔付款，共 %2</translation>
+    </message>
+</context>
+<context>
+    <name>OutOfService</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="236"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+</context>
+<context>
+    <name>Page</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="66"/>
+        <source>中文</source>
+        <translation>English</translation>
+    </message>
+</context>
+<context>
+    <name>Payment</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="127"/>
+        <source>Amount %1</source>
+        <translation>金额 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="133"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="135"/>
+        <source>Tap or insert your card</source>
+        <translation>请挥卡或插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="137"/>
+        <source>%1 seconds left</source>
+        <translation>剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="139"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>Processing</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="162"/>
+        <source>Processing your payment</source>
+        <translation>正在处理付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="163"/>
+        <source>Please do not remove your card</source>
+        <translation>请不要移开银行卡</translation>
+    </message>
+</context>
+<context>
+    <name>Products</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="178"/>
+        <source>Choose your tickets</source>
+        <translation>请选择门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="179"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="180"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
+        <source>Total %1</source>
+        <translation>合计 %1</translation>
+    </message>
+</context>
+<context>
+    <name>Reasons</name>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="30"/>
+        <source>Your payment is safe.</source>
+        <translation>您的付款是安全的。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="33"/>
+        <location filename="../../kiosk/ui/texts.py" line="37"/>
+        <source>Your card declined the payment</source>
+        <translation>您的银行卡拒绝了这笔付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="34"/>
+        <location filename="../../kiosk/ui/texts.py" line="38"/>
+        <location filename="../../kiosk/ui/texts.py" line="42"/>
+        <source>Nothing was charged. Please try another card.</source>
+        <translation>未扣款。请换一张卡再试。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="41"/>
+        <source>Your bank declined the payment</source>
+        <translation>发卡银行拒绝了这笔付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="45"/>
+        <source>Not enough electronic cash on the card</source>
+        <translation>卡内电子现金余额不足</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="46"/>
+        <source>Nothing was charged. Top up the card or use another card.</source>
+        <translation>未扣款。请先圈存充值，或换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="49"/>
+        <source>This card has expired</source>
+        <translation>这张卡已过期</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="50"/>
+        <source>Nothing was charged. Please use another card.</source>
+        <translation>未扣款。请换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="53"/>
+        <source>The card was taken away too early</source>
+        <translation>卡片拿开得太早了</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="54"/>
+        <source>Nothing was charged. Please present the card again and hold it still.</source>
+        <translation>未扣款。请重新出示卡片，并保持不动。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="57"/>
+        <source>The card could not be read</source>
+        <translation>无法读取这张卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="58"/>
+        <source>Nothing was charged. Please present the card again.</source>
+        <translation>未扣款。请重新出示卡片。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="61"/>
+        <source>Please insert the card instead</source>
+        <translation>请改为插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="62"/>
+        <source>This card cannot pay by tapping. Insert it into the slot, chip first.</source>
+        <translation>这张卡不能挥卡支付。请将芯片一端朝前插入卡槽。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="65"/>
+        <source>No card was presented</source>
+        <translation>没有检测到银行卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="66"/>
+        <source>Nothing was charged. Start again when you are ready.</source>
+        <translation>未扣款。准备好后请重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="69"/>
+        <source>Payment cancelled</source>
+        <translation>付款已取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="70"/>
+        <source>Nothing was charged.</source>
+        <translation>未扣款。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="73"/>
+        <source>The card reader is not working</source>
+        <translation>读卡器无法使用</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="74"/>
+        <source>Nothing was charged. Please use another machine or ask staff.</source>
+        <translation>未扣款。请使用其他机器或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="77"/>
+        <source>Card payment is not available on this machine yet</source>
+        <translation>本机暂不支持刷卡付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="78"/>
+        <source>Nothing was charged. Please buy your tickets at the counter.</source>
+        <translation>未扣款。请到售票窗口购票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="81"/>
+        <source>We could not confirm your payment</source>
+        <translation>未能确认您的付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="82"/>
+        <source>Do not pay again. Keep your card and ask staff: they will check it.</source>
+        <translation>请不要重复付款。请保留银行卡并联系工作人员核实。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="85"/>
+        <source>Paid, but the tickets could not be printed</source>
+        <translation>已付款，但门票未能打印</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="86"/>
+        <source>Please ask staff: your tickets and receipt will be reprinted.</source>
+        <translation>请联系工作人员：您的门票和小票会重新打印。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="89"/>
+        <source>The printer is out of paper</source>
+        <translation>打印机缺纸</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="90"/>
+        <location filename="../../kiosk/ui/texts.py" line="94"/>
+        <location filename="../../kiosk/ui/texts.py" line="98"/>
+        <location filename="../../kiosk/ui/texts.py" line="102"/>
+        <source>Please use another machine or ask staff.</source>
+        <translation>请使用其他机器或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="93"/>
+        <source>The printer is not ready</source>
+        <translation>打印机未就绪</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="97"/>
+        <source>No printer is connected</source>
+        <translation>未连接打印机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="101"/>
+        <source>This machine cannot record sales right now</source>
+        <translation>本机暂时无法记录交易</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="105"/>
+        <source>Sold out for today</source>
+        <translation>今日已售罄</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="106"/>
+        <source>Please choose fewer tickets or another ticket.</source>
+        <translation>请减少数量或选择其他门票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="109"/>
+        <source>Please choose an entry time</source>
+        <translation>请选择入园时段</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="110"/>
+        <source>Timed tickets need an entry time before you can pay.</source>
+        <translation>分时段门票需先选择入园时段才能付款。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="113"/>
+        <source>Something went wrong</source>
+        <translation>出现了问题</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="114"/>
+        <source>Please ask staff for help.</source>
+        <translation>请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="135"/>
+        <source>Not enough electronic cash: %1 left on the card</source>
+        <translation>电子现金余额不足：卡内仅剩 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="149"/>
+        <source>Waiting for your card…</source>
+        <translation>正在等待银行卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="150"/>
+        <location filename="../../kiosk/ui/texts.py" line="151"/>
+        <source>Reading your card…</source>
+        <translation>正在读卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="152"/>
+        <source>Checking your card…</source>
+        <translation>正在验证银行卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="153"/>
+        <source>Asking your bank…</source>
+        <translation>正在联系发卡银行…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="154"/>
+        <source>Finishing the payment…</source>
+        <translation>正在完成付款…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="155"/>
+        <source>You can take your card away now</source>
+        <translation>现在可以拿开银行卡了</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="156"/>
+        <source>Printing your tickets…</source>
+        <translation>正在打印门票…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="158"/>
+        <source>Please wait…</source>
+        <translation>请稍候…</translation>
+    </message>
+</context>
+<context>
+    <name>Result</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="199"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="331"/>
+        <source>Payment approved</source>
+        <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
+        <translation>支付成功</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="333"/>
+        <source>Please take your tickets and your receipt below.</source>
+        <translation>请在下方取走门票和小票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="338"/>
+        <source>Paid %1</source>
+        <translation>已付 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="340"/>
+        <source>Tickets: %1</source>
+        <translation>门票：%1 张</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="346"/>
+        <source>E-cash left on your card: %1</source>
+        <translation>卡内电子现金余额：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Summary</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="250"/>
+        <source>Your order</source>
+        <translation>您的订单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="251"/>
+        <source>Change</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="252"/>
+        <source>Pay by card</source>
+        <translation>刷卡付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="255"/>
+        <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
+        <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="279"/>
+        <source>To pay %1</source>
+        <translation>应付 %1</translation>
     </message>
 </context>
 </TS>

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -16,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.config import Mode, Settings
 from kiosk.ui.i18n import Translations
+from kiosk.ui.services import KioskServices, build_services
+from kiosk.ui.ticket_flow import TicketFlow
 
 #: Modes offered by the chooser, in screen order.
 CHOOSER_MODES = (Mode.TICKET, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
@@ -114,11 +119,25 @@ class ModeScreen(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """Holds the screens; the chooser first in demo mode, the configured mode otherwise."""
+    """Holds the screens; the chooser first in demo mode, the configured mode otherwise.
 
-    def __init__(self, settings: Settings, translations: Translations, *, chooser: bool) -> None:
+    ``services`` opens the journal and wires devices when a mode that sells is first shown
+    (tests pass a factory with their own provider and printer).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        translations: Translations,
+        *,
+        chooser: bool,
+        services: Callable[[Settings], KioskServices] = build_services,
+    ) -> None:
         super().__init__()
         self.settings, self.translations = settings, translations
+        self._make_services = services
+        self._services: KioskServices | None = None
+        self._chooser = chooser
         self.setObjectName("main_window")
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -126,19 +145,49 @@ class MainWindow(QMainWindow):
         self.chooser.mode_chosen.connect(self.show_mode)
         self.chooser.language_toggled.connect(self.toggle_language)
         self.stack.addWidget(self.chooser)
-        self.screens: dict[Mode, ModeScreen] = {}
+        self.screens: dict[Mode, QWidget] = {}
         self.resize(1024, 768)
         self.setWindowTitle("kiosk")
         if not chooser:
             self.show_mode(settings.terminal.mode)
 
+    @property
+    def services(self) -> KioskServices:
+        """The journal, checkout and devices, opened on first use."""
+        if self._services is None:
+            self._services = self._make_services(self.settings)
+        return self._services
+
     def show_mode(self, mode: Mode) -> None:
         screen = self.screens.get(mode)
         if screen is None:
-            screen = self.screens[mode] = ModeScreen(mode)
-            screen.back.connect(lambda: self.stack.setCurrentWidget(self.chooser))
+            screen = self.screens[mode] = self._build(mode)
             self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
+
+    def _build(self, mode: Mode) -> QWidget:
+        if mode is Mode.TICKET:
+            flow = TicketFlow(self.services, self.translations)
+            flow.exit_requested.connect(self._leave_mode)
+            return flow
+        placeholder = ModeScreen(mode)
+        placeholder.back.connect(self._leave_mode)
+        return placeholder
+
+    def _leave_mode(self) -> None:
+        """Back to the chooser in the demo; a deployed terminal's operator exit closes it."""
+        if self._chooser:
+            self.stack.setCurrentWidget(self.chooser)
+        else:
+            self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for screen in self.screens.values():
+            if isinstance(screen, TicketFlow):
+                screen.shutdown()
+        if self._services is not None:
+            self._services.dispose()
+        super().closeEvent(event)
 
     def toggle_language(self) -> None:
         self.translations.use("en" if self.translations.language != "en" else "zh_CN")
