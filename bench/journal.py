@@ -3,9 +3,10 @@
 One "payment commit" is what checkout does when the card answers: in one transaction,
 move the payment to approved and its order to paid, queue the receipt, append the two
 hash-chained journal entries (payment.approved, print.queued) and advance the head.
-Both sides use the same file system, the same PRAGMAs (WAL, synchronous=FULL) and
-BEGIN IMMEDIATE, and compute the same SHA-256 link; rounds alternate between them so
-that machine noise hits both. Prints medians and the ratio (goal: store >= 0.5 x raw).
+Both sides use the same database file, the same PRAGMAs (WAL, synchronous=FULL) and
+BEGIN IMMEDIATE, and compute the same SHA-256 links; commits alternate one by one
+between them so that machine noise (other processes' fsyncs) hits both alike.
+Prints medians and the ratio (goal: store >= 0.5 x raw).
 
     python bench/journal.py [--commits 300] [--rounds 7]
 """
@@ -22,13 +23,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kiosk.checkout.pipeline import Checkout
 from kiosk.checkout.provider import Outcome, PaymentOutcome
 from kiosk.config import Mode
 from kiosk.journal.chain import entry_hash
-from kiosk.journal.models import PaymentState
+from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
 from kiosk.sales.order import LineItem, OrderDraft
 
@@ -49,20 +52,17 @@ def _pending(store: JournalStore, n: int) -> list[int]:
     return [checkout._open(draft, "bench")[2] for _ in range(n)]
 
 
-def bench_store(store: JournalStore, ids: list[int]) -> float:
-    checkout = Checkout(store, None, None, unattended=False)  # type: ignore[arg-type]
-    start = time.perf_counter()
-    for pid in ids:
-        checkout._close(pid, OUTCOME, committed=True, actor="bench")
-    return len(ids) / (time.perf_counter() - start)
+class RawStore:
+    """The same payment commit written with sqlite3 alone: the baseline."""
 
+    def __init__(self, path: Path, terminal: str) -> None:
+        self.terminal = terminal
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+            self.conn.execute(f"PRAGMA {pragma}")
 
-def bench_raw(path: Path, terminal: str, ids: list[int]) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")
-    start = time.perf_counter()
-    for pid in ids:
+    def close_payment(self, pid: int) -> None:
+        conn, terminal = self.conn, self.terminal
         conn.execute("BEGIN IMMEDIATE")
         last_seq, last_hash = conn.execute(
             "SELECT last_seq, last_hash FROM terminal WHERE id=?", (terminal,)
@@ -86,6 +86,10 @@ def bench_raw(path: Path, terminal: str, ids: list[int]) -> float:
             payload=payload,
             prev_hash=last_hash,
         )
+        state, order_id = conn.execute(
+            "SELECT state, order_id FROM payment WHERE id=?", (pid,)
+        ).fetchone()
+        assert state == "pending"
         conn.execute(
             "UPDATE payment SET state=?, path=?, cid=?, cryptogram=?, response_code=?, "
             "updated_at=? WHERE id=?",
@@ -99,12 +103,15 @@ def bench_raw(path: Path, terminal: str, ids: list[int]) -> float:
                 pid,
             ),
         )
-        order_id = conn.execute("SELECT order_id FROM payment WHERE id=?", (pid,)).fetchone()[0]
+        conn.execute("UPDATE sale_order SET status='paid' WHERE id=?", (order_id,))
+        conn.execute(
+            "SELECT position, quantity, meta FROM order_line WHERE order_id=?", (order_id,)
+        ).fetchall()
         job = conn.execute(
             "INSERT INTO print_job (terminal_id, order_id, kind, status, attempts, "
-            "last_error, created_at) VALUES (?,?,?,?,?,?,?)",
+            "last_error, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
             (terminal, order_id, "receipt", "queued", 0, "", now.replace(tzinfo=None)),
-        ).lastrowid
+        ).fetchone()[0]
         queued = {"job": job, "order": order_id, "kind": "receipt"}
         digest2 = entry_hash(
             terminal_id=terminal,
@@ -144,10 +151,29 @@ def bench_raw(path: Path, terminal: str, ids: list[int]) -> float:
         conn.execute(
             "UPDATE terminal SET last_seq=?, last_hash=? WHERE id=?", (seq + 1, digest2, terminal)
         )
-        conn.execute("UPDATE sale_order SET status='paid' WHERE id=?", (order_id,))
         conn.execute("COMMIT")
-    conn.close()
-    return len(ids) / (time.perf_counter() - start)
+
+
+def one_round(db: Path, commits: int) -> tuple[float, float]:
+    """Commits/s for the store and for raw sqlite3, interleaved one commit at a time."""
+    store = JournalStore(f"sqlite:///{db}", "BENCH001")
+    checkout = Checkout(store, None, None, unattended=False)  # type: ignore[arg-type]
+    raw = RawStore(db, "BENCH001")
+    ids = _pending(store, 2 * commits)
+    spent = {"store": 0.0, "raw": 0.0}
+    for i in range(commits):
+        start = time.perf_counter()
+        checkout._close(ids[2 * i], OUTCOME, committed=True, actor="bench")
+        mid = time.perf_counter()
+        raw.close_payment(ids[2 * i + 1])
+        spent["store"] += mid - start
+        spent["raw"] += time.perf_counter() - mid
+    with store.read() as session:
+        states = set(session.scalars(select(Payment.state)))
+    assert states == {PaymentState.APPROVED}, states
+    raw.conn.close()
+    store.dispose()
+    return commits / spent["store"], commits / spent["raw"]
 
 
 def main() -> int:
@@ -158,23 +184,9 @@ def main() -> int:
     store_rates, raw_rates = [], []
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         for r in range(args.rounds):
-            db = Path(tmp) / f"round{r}.db"
-            store = JournalStore(f"sqlite:///{db}", "BENCH001")
-            ids = _pending(store, 2 * args.commits)
-            # Alternate which side goes first so warm-up and noise are shared.
-            halves = (ids[: args.commits], ids[args.commits :])
-            if r % 2:
-                raw_rates.append(bench_raw(db, "BENCH001", halves[0]))
-                store_rates.append(bench_store(store, halves[1]))
-            else:
-                store_rates.append(bench_store(store, halves[0]))
-                raw_rates.append(bench_raw(db, "BENCH001", halves[1]))
-            with store.read() as session:
-                from kiosk.journal.models import Payment
-
-                states = {p.state for p in session.query(Payment)}
-            assert states == {PaymentState.APPROVED}, states
-            store.dispose()
+            rates = one_round(Path(tmp) / f"round{r}.db", args.commits)
+            store_rates.append(rates[0])
+            raw_rates.append(rates[1])
     s, raw = statistics.median(store_rates), statistics.median(raw_rates)
     print(
         f"journal: durable payment commits/s, median of {args.rounds} rounds x "

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from kiosk.checkout.printing import JobPrinter, job_view
@@ -40,6 +40,20 @@ from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
 
 log = logging.getLogger(__name__)
+
+# Table-level statements on the hot path (see kiosk.journal.states.PAYMENTS for why).
+_ORDERS: Table = Order.__table__  # type: ignore[assignment]
+_LINES: Table = OrderLine.__table__  # type: ignore[assignment]
+_JOBS: Table = PrintJob.__table__  # type: ignore[assignment]
+_MARK_PAID = (
+    _ORDERS.update().where(_ORDERS.c.id == bindparam("oid")).values(status=OrderStatus.PAID)
+)
+_ORDER_LINES = (
+    select(_LINES.c.position, _LINES.c.quantity, _LINES.c.meta)
+    .where(_LINES.c.order_id == bindparam("oid"))
+    .order_by(_LINES.c.position)
+)
+_INSERT_JOBS = _JOBS.insert().returning(_JOBS.c.id, sort_by_parameter_order=True)
 
 #: Outcome fields copied onto the payment row when the provider filled them in.
 _OUTCOME_COLUMNS = (
@@ -276,20 +290,14 @@ class Checkout:
             }
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:
-                tx.connection.execute(
-                    update(Order).where(Order.id == row.order_id).values(status=OrderStatus.PAID)
-                )
+                tx.connection.execute(_MARK_PAID, {"oid": row.order_id})
                 self._queue_documents(tx, row.order_id, actor)
         return state
 
     @staticmethod
     def _queue_documents(tx: Tx, order_id: int, actor: str) -> None:
         """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
-        lines = tx.connection.execute(
-            select(OrderLine.position, OrderLine.quantity, OrderLine.meta)
-            .where(OrderLine.order_id == order_id)
-            .order_by(OrderLine.position)
-        )
+        lines = tx.connection.execute(_ORDER_LINES, {"oid": order_id})
         kinds = ["receipt"] + [
             f"ticket:{line.position}:{n}"
             for line in lines
@@ -308,9 +316,7 @@ class Checkout:
             }
             for kind in kinds
         ]
-        ids = tx.connection.execute(
-            insert(PrintJob).returning(PrintJob.id, sort_by_parameter_order=True), rows
-        ).scalars()
+        ids = tx.connection.execute(_INSERT_JOBS, rows).scalars()
         for job_id, kind in zip(ids, kinds, strict=True):
             tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)
 

@@ -22,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -117,21 +117,26 @@ class Appended:
 class Tx:
     """One open write transaction: state changes and the journal entries that record them.
 
-    Entries are buffered and written with the head in one statement each at commit time:
-    the write path is Core, not ORM, because it is the hot path of every sale.
+    The transaction runs on a Core ``Connection`` and entries are buffered and written with
+    the head in one statement each at commit time: this is the hot path of every sale, and
+    SQLAlchemy's ORM costs several times the database's own work there. Code that wants the
+    ORM gets :attr:`session`, bound to the same connection and transaction.
     """
 
-    session: Session
+    connection: Connection
     terminal_id: str
     now: datetime
     last_seq: int
     last_hash: str
     appended: list[Appended] = field(default_factory=list)
+    _session: Session | None = field(default=None, repr=False)
 
     @property
-    def connection(self) -> Connection:
-        """The transaction's connection, for Core statements on the hot path."""
-        return self.session.connection()
+    def session(self) -> Session:
+        """An ORM session inside this transaction (created on first use; flushed at commit)."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
 
     @property
     def next_seq(self) -> int:
@@ -158,26 +163,33 @@ class Tx:
 
     def write(self) -> None:
         """Flush buffered entries and the new head (called once, just before commit)."""
+        if self._session is not None:
+            self._session.flush()
         if not self.appended:
             return
-        self.session.flush()
-        conn = self.session.connection()
-        conn.execute(_INSERT_ENTRY, [vars(e) for e in self.appended])
-        conn.execute(
+        self.connection.execute(_INSERT_ENTRY, [vars(e) for e in self.appended])
+        self.connection.execute(
             _UPDATE_HEAD, {"tid": self.terminal_id, "seq": self.last_seq, "digest": self.last_hash}
         )
 
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
-# Built once: these run in every write transaction.
-_INSERT_ENTRY = insert(JournalEntry)
+
+# Built once on the tables (not the ORM entities, whose plugin costs more than the database's
+# own work here): these run in every write transaction.
+_ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
+_TERMINALS: Table = Terminal.__table__  # type: ignore[assignment]
+_INSERT_ENTRY = _ENTRIES.insert()
 _UPDATE_HEAD = (
-    update(Terminal)
-    .where(Terminal.id == bindparam("tid"))
+    _TERMINALS.update()
+    .where(_TERMINALS.c.id == bindparam("tid"))
     .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
 )
 _SELECT_HEAD = (
-    select(Terminal.last_seq, Terminal.last_hash)
-    .where(Terminal.id == bindparam("tid"))
+    select(_TERMINALS.c.last_seq, _TERMINALS.c.last_hash)
+    .where(_TERMINALS.c.id == bindparam("tid"))
     .with_for_update()
 )
 
@@ -218,11 +230,14 @@ class JournalStore:
         """
         now = now or utcnow()
         try:
-            with self._sessions.begin() as session:
-                head = session.connection().execute(_SELECT_HEAD, {"tid": self.terminal_id}).one()
-                tx = Tx(session, self.terminal_id, now, head.last_seq, head.last_hash)
-                yield tx
-                tx.write()
+            with self.engine.begin() as conn:
+                head = conn.execute(_SELECT_HEAD, {"tid": self.terminal_id}).one()
+                tx = Tx(conn, self.terminal_id, now, head.last_seq, head.last_hash)
+                try:
+                    yield tx
+                    tx.write()
+                finally:
+                    tx.close()
         except SQLAlchemyError as exc:
             raise JournalError(f"journal write failed: {_cause(exc)}") from exc
         for listener in self._listeners:
