@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QMouseEvent, QWindow
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.checkout import CheckoutResult
@@ -74,6 +74,7 @@ class TicketFlow(QWidget):
         self._sold: dict[tuple[str, str], int] = {}
         self._pay_job = 0
         self._timed_out = False
+        self._last_press = -1
         language = lambda: self.translations.language  # noqa: E731 - read at render time
         catalog = services.catalog
         self.attract = AttractScreen(services.settings.terminal.merchant_name)
@@ -384,14 +385,17 @@ class TicketFlow(QWidget):
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin):
             if self.idle_timer.isActive():
                 self.idle_timer.start()  # restart: the visitor is still there
-            # Each press reaches the window once, before it is dispatched to a widget.
+            # A press propagates from the widget under the finger to its parents, each
+            # delivery passing this filter: count it once, by its timestamp.
             if (
                 kind == QEvent.Type.MouseButtonPress
                 and isinstance(event, QMouseEvent)
-                and isinstance(watched, QWindow)
-                and watched is self.window().windowHandle()
+                and isinstance(watched, QWidget)
+                and watched.window() is self.window()
+                and event.timestamp() != self._last_press
                 and self.isVisible()
             ):
+                self._last_press = event.timestamp()
                 pos = self.mapFromGlobal(event.globalPosition().toPoint())
                 if self.corner.tap(pos.x(), pos.y()):
                     self.open_operator()
