@@ -235,5 +235,4 @@ class UsedTicket(Base):
     terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
     #: The ticket id signed into the QR token (:mod:`kiosk.sales.tokens`).
     ticket_id: Mapped[int] = mapped_column(BigInteger)
-    product: Mapped[str] = mapped_column(String(16))
     used_at: Mapped[datetime]

@@ -25,7 +25,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('terminal_id', sa.String(length=16), nullable=False),
     sa.Column('ticket_id', sa.BigInteger(), nullable=False),
-    sa.Column('product', sa.String(length=16), nullable=False),
     sa.Column('used_at', kiosk.journal.models.UtcDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['terminal_id'], ['terminal.id'], ),
     sa.PrimaryKeyConstraint('id'),
