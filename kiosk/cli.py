@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands",
     "kiosk.journal.commands",
     "kiosk.payment.commands",
+    "kiosk.printing.commands",
 )
 
 

@@ -1,0 +1,110 @@
+"""Plain data the printing side receives: transaction records, card payment facts, totals.
+
+The checkout/journal side adapts its rows to these classes; nothing here knows the journal.
+A :class:`CardPayment` refuses a PAN that is not masked (first 6 + last 4 digits visible),
+so a full PAN cannot reach a receipt, a slip or a report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from kiosk.money import check_fen
+from kiosk.printing.errors import PanNotMaskedError, PrintDataError
+
+#: PCI DSS requirement 3.3 / DESIGN.md: at most the first 6 and last 4 digits shown, 13-19
+#: characters in all.
+_MASKED_PAN = re.compile(r"\d{6}[*xX]{3,9}\d{4}")
+_HEX = re.compile(r"(?:[0-9A-F]{2})+")
+
+
+class SaleMode(StrEnum):
+    TICKET = "ticket"
+    MARKET = "market"
+    PARKING = "parking"
+
+
+class PaymentPath(StrEnum):
+    """How a sale was paid (PBOC 3.0 part 13: EC offline) or that it was a refund."""
+
+    OFFLINE_EC = "offline_ec"
+    ONLINE = "online"
+    CASH = "cash"
+    REFUND = "refund"
+
+
+class TxStatus(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    VOIDED = "voided"
+
+
+class CryptogramType(StrEnum):
+    """EMV Book 3, 6.5.5 (9F27): the card's answer to GENERATE AC."""
+
+    TC = "TC"
+    ARQC = "ARQC"
+    AAC = "AAC"
+
+
+def check_masked_pan(pan: str) -> str:
+    """Return ``pan`` if it is masked (6 + 4 digits visible); else raise PanNotMaskedError.
+
+    The error never carries the value it refused.
+    """
+    if not _MASKED_PAN.fullmatch(pan) or not 13 <= len(pan) <= 19:
+        raise PanNotMaskedError("receipts take a masked PAN only (first 6 + last 4 digits)")
+    return pan
+
+
+@dataclass(frozen=True)
+class CardPayment:
+    """The card facts printed on a receipt; tags per EMV 4.3 Book 3, Annex A."""
+
+    masked_pan: str
+    aid: str  # 4F/84, hex
+    app_label: str  # 50
+    cryptogram_type: CryptogramType  # 9F27
+    cryptogram: str  # 9F26, 16 hex digits
+    atc: int  # 9F36
+    reference: str  # host reference number, or the terminal's for offline approvals
+    electronic_cash: bool = False  # PBOC EC offline purchase (9F74 present)
+    ec_balance_fen: int | None = None  # 9F79 after the purchase, when the card returned it
+    auth_code: str = ""  # 89, or "Y1" for an offline approval
+
+    def __post_init__(self) -> None:
+        check_masked_pan(self.masked_pan)
+        if not _HEX.fullmatch(self.aid) or not 10 <= len(self.aid) <= 32:
+            raise PrintDataError("AID must be 5-16 bytes in upper-case hex", code="printer.aid")
+        if not _HEX.fullmatch(self.cryptogram) or len(self.cryptogram) != 16:
+            raise PrintDataError("cryptogram must be 8 bytes in hex", code="printer.cryptogram")
+        if not 0 <= self.atc <= 0xFFFF:
+            raise PrintDataError("ATC must fit two bytes", code="printer.atc")
+        if self.ec_balance_fen is not None:
+            check_fen(self.ec_balance_fen, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    """One journal transaction, as the settlement reports count it."""
+
+    time: datetime
+    mode: SaleMode
+    path: PaymentPath
+    product: str  # product, item or tariff name
+    amount_fen: int  # positive; a refund is a REFUND record with its positive amount
+    status: TxStatus = TxStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class Total:
+    """A count of transactions and their amount."""
+
+    count: int = 0
+    amount_fen: int = 0
+
+    def __add__(self, other: Total) -> Total:
+        return Total(self.count + other.count, self.amount_fen + other.amount_fen)

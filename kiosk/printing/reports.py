@@ -1,0 +1,237 @@
+"""Shift and day settlement reports as PDF (reportlab), with the CJK font embedded.
+
+:func:`summarize` counts plain :class:`TransactionRecord` s (the journal side adapts its
+rows): approved sales by mode, by payment path (offline EC / online / cash / refunds), by
+product or tariff and by hour; declined and voided transactions are counted apart and add
+nothing to the totals. :func:`build_report` lays the summary out on A4 with a bar chart of
+sales by hour. The font is embedded as a TrueType subset, so the PDF shows its Chinese
+headings on any machine; Chinese and English headings stand side by side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kiosk.money import format_fen
+from kiosk.printing.errors import PrintDataError, PrinterError
+from kiosk.printing.fonts import cjk_font_file
+from kiosk.printing.records import PaymentPath, SaleMode, Total, TransactionRecord, TxStatus
+
+FONT = "KioskCJK"
+
+
+class ReportKind(StrEnum):
+    SHIFT = "shift"
+    DAY = "day"
+
+
+_TITLES = {ReportKind.SHIFT: "班结报表 Shift settlement", ReportKind.DAY: "日结报表 Day settlement"}
+_PATHS = {
+    PaymentPath.OFFLINE_EC: "电子现金脱机 Offline EC",
+    PaymentPath.ONLINE: "联机 Online",
+    PaymentPath.CASH: "现金 Cash",
+    PaymentPath.REFUND: "退款 Refunds",
+}
+_MODES = {
+    SaleMode.TICKET: "门票 Tickets",
+    SaleMode.MARKET: "市场 Market",
+    SaleMode.PARKING: "停车 Parking",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's time window, ``start`` inclusive, ``end`` exclusive."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, when: datetime) -> bool:
+        return self.start <= when < self.end
+
+
+@dataclass
+class Summary:
+    """The totals a settlement report shows; amounts in fen."""
+
+    sales: Total = field(default_factory=Total)
+    refunds: Total = field(default_factory=Total)
+    declined: Total = field(default_factory=Total)
+    voided: Total = field(default_factory=Total)
+    by_mode: dict[SaleMode, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_path: dict[PaymentPath, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_product: dict[str, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_hour: list[Total] = field(default_factory=lambda: [Total()] * 24)
+
+    @property
+    def net_fen(self) -> int:
+        return self.sales.amount_fen - self.refunds.amount_fen
+
+
+def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
+    """Count the records inside ``period``; raise PrintDataError for a negative amount or
+    for times that cannot be compared with the period (naive against aware)."""
+    s = Summary()
+    for r in records:
+        try:
+            if r.time not in period:
+                continue
+        except TypeError as exc:  # comparing naive with aware datetimes
+            raise PrintDataError(
+                "record times and the period must both be timezone-aware (or both naive)",
+                code="printer.report_time",
+            ) from exc
+        if r.amount_fen < 0:
+            raise PrintDataError(
+                "record amounts are positive fen; refunds use the REFUND path",
+                code="printer.report_amount",
+            )
+        one = Total(1, r.amount_fen)
+        if r.status is TxStatus.DECLINED:
+            s.declined += one
+        elif r.status is TxStatus.VOIDED:
+            s.voided += one
+        elif r.path is PaymentPath.REFUND:
+            s.refunds += one
+            s.by_path[r.path] += one
+        else:
+            s.sales += one
+            s.by_path[r.path] += one
+            s.by_mode[r.mode] += one
+            s.by_product[r.product] += one
+            s.by_hour[r.time.hour] += one
+    return s
+
+
+@cache
+def _register_font() -> str:
+    font = cjk_font_file()
+    try:
+        pdfmetrics.registerFont(TTFont(FONT, str(font.path), subfontIndex=font.index))
+    except Exception as exc:  # reportlab raises TTFError and plain Exceptions for bad fonts
+        raise PrinterError(
+            f"cannot embed {font.path}: {exc}", code="printer.font_unusable"
+        ) from exc
+    return FONT
+
+
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    table = Table([header, *rows], hAlign="LEFT", colWidths=[70 * mm, 30 * mm, 45 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT, 9),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ]
+        )
+    )
+    return table
+
+
+def _rows(items: Iterable[tuple[str, Total]]) -> list[list[str]]:
+    return [[name, str(t.count), format_fen(t.amount_fen, grouping=True)] for name, t in items]
+
+
+_HEAD = ["", "笔数 Count", "金额 Amount"]
+
+
+def _hour_chart(by_hour: list[Total]) -> Drawing:
+    drawing = Drawing(160 * mm, 60 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 12 * mm, 8 * mm, 145 * mm, 48 * mm
+    chart.data = [[t.amount_fen / 100 for t in by_hour]]
+    chart.categoryAxis.categoryNames = [f"{h:02d}" for h in range(24)]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#3366aa")
+    drawing.add(chart)
+    return drawing
+
+
+def build_report(
+    records: Iterable[TransactionRecord],
+    *,
+    kind: ReportKind,
+    period: Period,
+    out_path: Path,
+    merchant_name: str = "",
+    terminal_id: str = "",
+) -> Summary:
+    """Write the settlement PDF for ``period`` to ``out_path`` and return its summary.
+
+    Raises PrinterConfigError when no CJK TrueType font is installed, PrinterError when the
+    file cannot be written.
+    """
+    summary = summarize(records, period)
+    font = _register_font()
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
+    heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8)
+    s = summary
+    story = [
+        Paragraph(_TITLES[kind], title),
+        Paragraph(f"{merchant_name} 终端 Terminal {terminal_id}".strip(), body),
+        Paragraph(
+            f"时段 Period: {period.start:%Y-%m-%d %H:%M} – {period.end:%Y-%m-%d %H:%M}", body
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("汇总 Summary", heading),
+        _table(
+            _HEAD,
+            _rows(
+                [
+                    ("销售 Sales", s.sales),
+                    ("退款 Refunds", s.refunds),
+                    ("净额 Net", Total(s.sales.count + s.refunds.count, s.net_fen)),
+                    ("撤销 Voided", s.voided),
+                    ("拒绝 Declined", s.declined),
+                ]
+            ),
+        ),
+        Paragraph("按支付方式 By payment path", heading),
+        _table(_HEAD, _rows((_PATHS[p], s.by_path[p]) for p in PaymentPath)),
+        Paragraph("按业务 By mode", heading),
+        _table(_HEAD, _rows((_MODES[m], s.by_mode[m]) for m in SaleMode)),
+        Paragraph("按商品/收费标准 By product or tariff", heading),
+        _table(
+            _HEAD,
+            _rows(sorted(s.by_product.items(), key=lambda kv: (-kv[1].amount_fen, kv[0]))),
+        ),
+        Paragraph("按小时 By hour (元 yuan)", heading),
+        _hour_chart(s.by_hour),
+        _table(_HEAD, _rows((f"{h:02d}:00", t) for h, t in enumerate(s.by_hour) if t.count)),
+    ]
+    pdf = SimpleDocTemplate(
+        str(out_path),
+        pagesize=A4,
+        title=_TITLES[kind],
+        author="kiosk",
+        invariant=True,
+        initialFontName=FONT,
+    )
+    try:
+        pdf.build(story)
+    except OSError as exc:
+        raise PrinterError(f"cannot write {out_path}: {exc}", code="printer.report_write") from exc
+    return summary
