@@ -11,14 +11,115 @@
     </message>
 </context>
 <context>
+    <name>Gate</name>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="121"/>
+        <source>Ticket check</source>
+        <translation>检票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="122"/>
+        <source>Please scan your ticket</source>
+        <translation>请扫描门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="123"/>
+        <source>Hold the QR code under the scanner</source>
+        <translation>请将二维码对准扫描器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="141"/>
+        <source>Used at %1</source>
+        <translation>使用时间 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="172"/>
+        <source>Welcome</source>
+        <translation>欢迎光临</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="172"/>
+        <source>Please go through</source>
+        <translation>请通行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="174"/>
+        <source>This ticket has already been used</source>
+        <translation>这张门票已经使用过</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="175"/>
+        <source>Each ticket admits one person once. Please ask staff.</source>
+        <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="178"/>
+        <source>This ticket is not valid</source>
+        <translation>这张门票无效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="179"/>
+        <location filename="../../kiosk/ui/texts.py" line="183"/>
+        <location filename="../../kiosk/ui/texts.py" line="187"/>
+        <location filename="../../kiosk/ui/texts.py" line="203"/>
+        <source>Please ask staff.</source>
+        <translation>请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="182"/>
+        <source>This ticket is not for this site</source>
+        <translation>这张门票不是本景区的</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="186"/>
+        <source>Your entry time has passed</source>
+        <translation>您的入园时段已过</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="190"/>
+        <source>Your entry time has not started yet</source>
+        <translation>您的入园时段还没有开始</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="191"/>
+        <source>Please come back at the time on your ticket.</source>
+        <translation>请在门票上的时段再来。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="194"/>
+        <source>This ticket is for another day</source>
+        <translation>这张门票是其他日期的</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="195"/>
+        <source>Please check the date on your ticket or ask staff.</source>
+        <translation>请核对门票上的日期，或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="198"/>
+        <source>The code could not be read</source>
+        <translation>无法识别这个二维码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="199"/>
+        <source>Please scan the QR code on your ticket again.</source>
+        <translation>请重新扫描门票上的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="202"/>
+        <source>The gate cannot check tickets right now</source>
+        <translation>闸机暂时无法检票</translation>
+    </message>
+</context>
+<context>
     <name>Idle</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="356"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="370"/>
         <source>Are you still there?</source>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="357"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="371"/>
         <source>Yes, I need more time</source>
         <translation>在，我需要更多时间</translation>
     </message>
@@ -26,12 +127,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="79"/>
+        <location filename="../../kiosk/ui/main_window.py" line="80"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="83"/>
+        <location filename="../../kiosk/ui/main_window.py" line="84"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -39,7 +140,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="113"/>
+        <location filename="../../kiosk/ui/main_window.py" line="114"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -47,28 +148,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="31"/>
+        <location filename="../../kiosk/ui/main_window.py" line="32"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="32"/>
+        <location filename="../../kiosk/ui/main_window.py" line="33"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="33"/>
+        <location filename="../../kiosk/ui/main_window.py" line="34"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="34"/>
+        <location filename="../../kiosk/ui/main_window.py" line="35"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="35"/>
+        <location filename="../../kiosk/ui/main_window.py" line="36"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>
@@ -131,33 +232,33 @@
         <translation>返回售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="396"/>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="409"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="413"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="426"/>
         <source>Locked: try again in %1 s</source>
         <translation>已锁定：请在 %1 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="411"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="428"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="415"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="432"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="431"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="448"/>
         <source>Reprinted</source>
         <translation>已补打</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="438"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="456"/>
         <source>Printer ready</source>
         <translation>打印机就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="444"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="464"/>
         <source>Shift closed: %1 payments, %2</source>
         <translation>已交班：%1 笔付款，共 %2</translation>
     </message>
@@ -222,22 +323,22 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="178"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="180"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="179"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="181"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="180"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="182"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="189"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -298,186 +399,186 @@
         <translation>未扣款。请重新出示卡片，并保持不动。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="57"/>
+        <location filename="../../kiosk/ui/texts.py" line="59"/>
         <source>The card could not be read</source>
         <translation>无法读取这张卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="58"/>
+        <location filename="../../kiosk/ui/texts.py" line="60"/>
         <source>Nothing was charged. Please present the card again.</source>
         <translation>未扣款。请重新出示卡片。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="61"/>
+        <location filename="../../kiosk/ui/texts.py" line="63"/>
         <source>Please insert the card instead</source>
         <translation>请改为插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="62"/>
+        <location filename="../../kiosk/ui/texts.py" line="64"/>
         <source>This card cannot pay by tapping. Insert it into the slot, chip first.</source>
         <translation>这张卡不能挥卡支付。请将芯片一端朝前插入卡槽。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="65"/>
+        <location filename="../../kiosk/ui/texts.py" line="69"/>
         <source>No card was presented</source>
         <translation>没有检测到银行卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="66"/>
+        <location filename="../../kiosk/ui/texts.py" line="70"/>
         <source>Nothing was charged. Start again when you are ready.</source>
         <translation>未扣款。准备好后请重新开始。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="69"/>
+        <location filename="../../kiosk/ui/texts.py" line="73"/>
         <source>Payment cancelled</source>
         <translation>付款已取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="70"/>
+        <location filename="../../kiosk/ui/texts.py" line="74"/>
         <source>Nothing was charged.</source>
         <translation>未扣款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="73"/>
+        <location filename="../../kiosk/ui/texts.py" line="77"/>
         <source>The card reader is not working</source>
         <translation>读卡器无法使用</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="74"/>
+        <location filename="../../kiosk/ui/texts.py" line="78"/>
         <source>Nothing was charged. Please use another machine or ask staff.</source>
         <translation>未扣款。请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="77"/>
+        <location filename="../../kiosk/ui/texts.py" line="81"/>
         <source>Card payment is not available on this machine yet</source>
         <translation>本机暂不支持刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="78"/>
+        <location filename="../../kiosk/ui/texts.py" line="82"/>
         <source>Nothing was charged. Please buy your tickets at the counter.</source>
         <translation>未扣款。请到售票窗口购票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="81"/>
+        <location filename="../../kiosk/ui/texts.py" line="85"/>
         <source>We could not confirm your payment</source>
         <translation>未能确认您的付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="82"/>
+        <location filename="../../kiosk/ui/texts.py" line="86"/>
         <source>Do not pay again. Keep your card and ask staff: they will check it.</source>
         <translation>请不要重复付款。请保留银行卡并联系工作人员核实。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="85"/>
+        <location filename="../../kiosk/ui/texts.py" line="91"/>
         <source>Paid, but the tickets could not be printed</source>
         <translation>已付款，但门票未能打印</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="86"/>
+        <location filename="../../kiosk/ui/texts.py" line="94"/>
         <source>Please ask staff: your tickets and receipt will be reprinted.</source>
         <translation>请联系工作人员：您的门票和小票会重新打印。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="89"/>
+        <location filename="../../kiosk/ui/texts.py" line="97"/>
         <source>The printer is out of paper</source>
         <translation>打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="90"/>
-        <location filename="../../kiosk/ui/texts.py" line="94"/>
         <location filename="../../kiosk/ui/texts.py" line="98"/>
         <location filename="../../kiosk/ui/texts.py" line="102"/>
+        <location filename="../../kiosk/ui/texts.py" line="106"/>
+        <location filename="../../kiosk/ui/texts.py" line="110"/>
         <source>Please use another machine or ask staff.</source>
         <translation>请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="93"/>
+        <location filename="../../kiosk/ui/texts.py" line="101"/>
         <source>The printer is not ready</source>
         <translation>打印机未就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="97"/>
+        <location filename="../../kiosk/ui/texts.py" line="105"/>
         <source>No printer is connected</source>
         <translation>未连接打印机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="101"/>
+        <location filename="../../kiosk/ui/texts.py" line="109"/>
         <source>This machine cannot record sales right now</source>
         <translation>本机暂时无法记录交易</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="105"/>
+        <location filename="../../kiosk/ui/texts.py" line="113"/>
         <source>Sold out for today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="106"/>
+        <location filename="../../kiosk/ui/texts.py" line="114"/>
         <source>Please choose fewer tickets or another ticket.</source>
         <translation>请减少数量或选择其他门票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="109"/>
+        <location filename="../../kiosk/ui/texts.py" line="117"/>
         <source>Please choose an entry time</source>
         <translation>请选择入园时段</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="110"/>
+        <location filename="../../kiosk/ui/texts.py" line="118"/>
         <source>Timed tickets need an entry time before you can pay.</source>
         <translation>分时段门票需先选择入园时段才能付款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="113"/>
+        <location filename="../../kiosk/ui/texts.py" line="121"/>
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="114"/>
+        <location filename="../../kiosk/ui/texts.py" line="122"/>
         <source>Please ask staff for help.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="135"/>
+        <location filename="../../kiosk/ui/texts.py" line="143"/>
         <source>Not enough electronic cash: %1 left on the card</source>
         <translation>电子现金余额不足：卡内仅剩 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="149"/>
+        <location filename="../../kiosk/ui/texts.py" line="157"/>
         <source>Waiting for your card…</source>
         <translation>正在等待银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="150"/>
-        <location filename="../../kiosk/ui/texts.py" line="151"/>
+        <location filename="../../kiosk/ui/texts.py" line="158"/>
+        <location filename="../../kiosk/ui/texts.py" line="159"/>
         <source>Reading your card…</source>
         <translation>正在读卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="152"/>
+        <location filename="../../kiosk/ui/texts.py" line="160"/>
         <source>Checking your card…</source>
         <translation>正在验证银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="153"/>
+        <location filename="../../kiosk/ui/texts.py" line="161"/>
         <source>Asking your bank…</source>
         <translation>正在联系发卡银行…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="154"/>
+        <location filename="../../kiosk/ui/texts.py" line="162"/>
         <source>Finishing the payment…</source>
         <translation>正在完成付款…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="155"/>
+        <location filename="../../kiosk/ui/texts.py" line="163"/>
         <source>You can take your card away now</source>
         <translation>现在可以拿开银行卡了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="156"/>
+        <location filename="../../kiosk/ui/texts.py" line="164"/>
         <source>Printing your tickets…</source>
         <translation>正在打印门票…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="158"/>
+        <location filename="../../kiosk/ui/texts.py" line="166"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
@@ -490,28 +591,28 @@
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="331"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="345"/>
         <source>Payment approved</source>
         <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
         <translation>支付成功</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="333"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="347"/>
         <source>Please take your tickets and your receipt below.</source>
         <translation>请在下方取走门票和小票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="338"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="352"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="340"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="354"/>
         <source>Tickets: %1</source>
         <translation>门票：%1 张</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="346"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="360"/>
         <source>E-cash left on your card: %1</source>
         <translation>卡内电子现金余额：%1</translation>
     </message>
@@ -519,27 +620,27 @@
 <context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="250"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="252"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="251"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="253"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="252"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="254"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="255"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
         <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
         <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="279"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="281"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

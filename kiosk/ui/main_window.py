@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config import Mode, Settings
+from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
 from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.ticket_flow import TicketFlow
@@ -170,6 +171,10 @@ class MainWindow(QMainWindow):
             flow = TicketFlow(self.services, self.translations)
             flow.exit_requested.connect(self._leave_mode)
             return flow
+        if mode is Mode.GATE:
+            gate = GateScreen(self.services, self.translations)
+            gate.language_toggled.connect(self.toggle_language)
+            return gate
         placeholder = ModeScreen(mode)
         placeholder.back.connect(self._leave_mode)
         return placeholder
@@ -183,7 +188,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         for screen in self.screens.values():
-            if isinstance(screen, TicketFlow):
+            if isinstance(screen, TicketFlow | GateScreen):
                 screen.shutdown()
         if self._services is not None:
             self._services.dispose()

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
+from kiosk.checkout.documents import payment_path, printer_from_settings
 from kiosk.checkout.printing import JobPrinter
 from kiosk.config import Settings
 from kiosk.errors import KioskError
@@ -27,13 +28,13 @@ from kiosk.journal.models import (
     Order,
     OrderLine,
     OrderStatus,
-    Payment,
-    PaymentState,
     PrintJob,
     PrintStatus,
 )
-from kiosk.journal.store import JournalError, JournalStore, utcnow
+from kiosk.journal.store import JournalError, JournalStore, iso, utcnow
+from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.reader_sim import SimReader
+from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
 
@@ -69,6 +70,8 @@ class KioskServices:
     #: The in-process reader the demo's card panel drives (``payment.reader = sim:…``).
     sim_reader: SimReader | None = None
     clock: Callable[[], datetime] = utcnow
+    #: Key id -> secret of the ticket tokens the gate accepts.
+    ticket_keys: dict[int, bytes] = field(default_factory=gate_keys)
     checkout: Checkout = field(init=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +172,7 @@ class KioskServices:
                 job = PrintJob(
                     terminal_id=tx.terminal_id,
                     order_id=last,
-                    kind="receipt",
+                    kind="receipt:reprint",
                     status=PrintStatus.QUEUED,
                     attempts=0,
                     last_error="",
@@ -179,24 +182,41 @@ class KioskServices:
                 tx.session.flush()
                 tx.append(
                     "print.queued",
-                    {"job": job.id, "order": last, "kind": "receipt", "reprint": True},
+                    {"job": job.id, "order": last, "kind": job.kind},
                     actor="operator",
                 )
         return self.checkout.print_queued(actor="operator")
 
     def close_shift(self) -> ShiftTotals:
-        """Record ``shift.closed`` with the approved total since the last close; queue the slip."""
+        """Record ``shift.closed`` with the approved payments since the last close (by payment
+        path) and queue its slip, printed from that entry."""
         entries = self.store.entries()
-        since = max((e.seq for e in entries if e.event == "shift.closed"), default=0)
+        previous = [e for e in entries if e.event == "shift.closed"]
+        since = previous[-1].seq if previous else 0
+        opened = previous[-1].ts if previous else (entries[0].ts if entries else "")
         approved = [e for e in entries if e.seq > since and e.event == "payment.approved"]
+        by_path: dict[str, list[int]] = {}
+        for e in approved:
+            total = by_path.setdefault(payment_path(e.payload.get("path") or "").value, [0, 0])
+            total[0] += 1
+            total[1] += int(e.payload.get("amount_fen") or 0)
         totals = ShiftTotals(
             since,
             entries[-1].seq if entries else 0,
             len(approved),
-            sum(int(e.payload.get("amount_fen") or 0) for e in approved),
+            sum(t[1] for t in by_path.values()),
         )
         with self.store.transaction(now=self.clock()) as tx:
-            entry = tx.append("shift.closed", _as_payload(totals), actor="operator")
+            entry = tx.append(
+                "shift.closed",
+                {
+                    **_as_payload(totals),
+                    "by_path": by_path,
+                    "opened": (opened or iso(tx.now)).replace("Z", "+00:00"),
+                    "mode": self.settings.terminal.mode.value,
+                },
+                actor="operator",
+            )
             job = PrintJob(
                 terminal_id=tx.terminal_id,
                 order_id=None,
@@ -212,21 +232,22 @@ class KioskServices:
         self.checkout.print_queued(actor="operator")
         return totals
 
-    def last_payment(self) -> Payment | None:
-        """The newest payment row (detached), for the operator's status line."""
-        with self.store.read() as session:
-            return session.scalar(select(Payment).order_by(Payment.id.desc()).limit(1))
+    # -- gate --------------------------------------------------------------------------------
 
-    def uncertain_payments(self) -> int:
-        with self.store.read() as session:
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Payment)
-                    .where(Payment.state == PaymentState.UNCERTAIN)
-                )
-                or 0
-            )
+    def check_ticket(self, scanned: str) -> tuple[GateDecision, datetime | None]:
+        """The gate's decision on a scan (admitted tickets are marked used in the journal),
+        and when a USED ticket was admitted before. Refusals are journalled too."""
+        used = JournalUsedTickets(self.store)
+        decision = check_ticket(scanned, self.ticket_keys, used, now=self.clock())
+        ticket_id = decision.ticket.ticket_id if decision.ticket else None
+        if decision.admitted:
+            return decision, None
+        self.store.record(
+            "gate.refused", {"verdict": decision.verdict.value, "ticket": ticket_id}, actor="gate"
+        )
+        if decision.verdict is GateVerdict.USED and ticket_id is not None:
+            return decision, used.used_at(ticket_id)
+        return decision, None
 
     def dispose(self) -> None:
         self.store.dispose()
@@ -261,25 +282,16 @@ def payment_provider(settings: Settings) -> PaymentProvider | None:
     return provider
 
 
-def job_printer(settings: Settings) -> JobPrinter | None:
-    """The checkout's printer for ``settings``; None while no journal-to-document adapter exists."""
-    try:
-        module = importlib.import_module("kiosk.checkout.documents")
-    except ModuleNotFoundError:
-        return None
-    printer: JobPrinter = module.printer_from_settings(settings)
-    return printer
-
-
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
     sim = SimReader(name="Demo card panel") if settings.payment.reader.startswith("sim:") else None
+    catalog = load_catalog()
     return KioskServices(
         settings=settings,
         store=store,
-        catalog=load_catalog(),
-        printer=job_printer(settings),
+        catalog=catalog,
+        printer=printer_from_settings(settings, store, catalog),
         provider=payment_provider(settings),
         sim_reader=sim,
     )

@@ -164,3 +164,44 @@ def stage_text(stage: str) -> str:
         "printing": translate("Reasons", "Printing your tickets…"),
     }
     return stages.get(stage, translate("Reasons", "Please wait…"))
+
+
+def gate_text(verdict: str) -> Explanation:
+    """The gate screen's words for a :class:`~kiosk.sales.gate.GateVerdict` value."""
+    texts = {
+        "admit": (translate("Gate", "Welcome"), translate("Gate", "Please go through")),
+        "used": (
+            translate("Gate", "This ticket has already been used"),
+            translate("Gate", "Each ticket admits one person once. Please ask staff."),
+        ),
+        "forged": (
+            translate("Gate", "This ticket is not valid"),
+            translate("Gate", "Please ask staff."),
+        ),
+        "unknown_issuer": (
+            translate("Gate", "This ticket is not for this site"),
+            translate("Gate", "Please ask staff."),
+        ),
+        "expired": (
+            translate("Gate", "Your entry time has passed"),
+            translate("Gate", "Please ask staff."),
+        ),
+        "too_early": (
+            translate("Gate", "Your entry time has not started yet"),
+            translate("Gate", "Please come back at the time on your ticket."),
+        ),
+        "wrong_day": (
+            translate("Gate", "This ticket is for another day"),
+            translate("Gate", "Please check the date on your ticket or ask staff."),
+        ),
+        "unreadable": (
+            translate("Gate", "The code could not be read"),
+            translate("Gate", "Please scan the QR code on your ticket again."),
+        ),
+        "journal.unavailable": (
+            translate("Gate", "The gate cannot check tickets right now"),
+            translate("Gate", "Please ask staff."),
+        ),
+    }
+    title, advice = texts.get(verdict, texts["journal.unavailable"])
+    return Explanation(title, advice)

@@ -117,10 +117,11 @@ def test_reprint_printer_status_and_shift_close(make_kiosk, qtbot) -> None:
 
     kiosk.click(qtbot, "reprint")
     qtbot.waitUntil(lambda: kiosk.text("status") == "已补打")
-    assert [v.kind for v in kiosk.printer.printed][-1] == "receipt"
+    assert kiosk.printer.kinds == ["receipt", "ticket", "ticket", "receipt"]
+    assert "重打".encode("gb18030") in kiosk.printer.jobs[-1]  # the REPRINT mark
     with kiosk.services.store.read() as session:
         kinds = session.scalars(select(PrintJob.kind).order_by(PrintJob.id)).all()
-    assert kinds == ["receipt", "ticket:0:0", "ticket:0:1", "receipt"]
+    assert kinds == ["receipt", "ticket:0:0", "ticket:0:1", "receipt:reprint"]
 
     kiosk.click(qtbot, "printer_status")
     qtbot.waitUntil(lambda: kiosk.text("status") == "打印机就绪")
@@ -130,7 +131,8 @@ def test_reprint_printer_status_and_shift_close(make_kiosk, qtbot) -> None:
     assert "1 笔付款" in kiosk.text("status") and "¥120.00" in kiosk.text("status")
     closed = [e for e in kiosk.services.store.entries() if e.event == "shift.closed"]
     assert [(e.payload["count"], e.payload["amount_fen"]) for e in closed] == [(1, 12000)]
-    assert kiosk.printer.printed[-1].kind.startswith("shift_close:")
+    assert kiosk.printer.kinds[-1] == "shift_close"
+    assert "交班结算单".encode("gb18030") in kiosk.printer.jobs[-1]
 
     kiosk.click(qtbot, "back")
     kiosk.wait_for(qtbot, "attract")

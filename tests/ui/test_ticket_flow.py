@@ -9,9 +9,10 @@ from kiosk.checkout import Outcome, PaymentOutcome
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
 from kiosk.payment.errors import CardRemovedError
+from kiosk.printing.document import QrCode
 from kiosk.ui import ticket_flow
-from tests.checkout.conftest import PaperOutError, ScriptedProvider, TestPrinter
-from tests.ui.conftest import WaitingProvider
+from tests.checkout.conftest import ScriptedProvider
+from tests.ui.conftest import FaultyPreview, WaitingProvider, paper_out
 
 
 def buy_two_adults(kiosk, qtbot) -> None:
@@ -52,7 +53,17 @@ def test_purchase_end_to_end(make_kiosk, qtbot) -> None:
         ("ticket:0:0", PrintStatus.PRINTED),
         ("ticket:0:1", PrintStatus.PRINTED),
     ]
-    assert [v.kind for v in kiosk.printer.printed] == ["receipt", "ticket:0:0", "ticket:0:1"]
+    assert kiosk.printer.kinds == ["receipt", "ticket", "ticket"]
+    receipt_bytes = kiosk.printer.jobs[0]
+    assert "成人票".encode("gb18030") in receipt_bytes and b"120.00" in receipt_bytes
+    assert b"623456******7890" in receipt_bytes
+    tokens = [
+        b.data for d in list(kiosk.printer.documents)[1:] for b in d.blocks if isinstance(b, QrCode)
+    ]
+    assert len(set(tokens)) == 2
+    assert all(
+        t.encode() in job for t, job in zip(tokens, list(kiosk.printer.jobs)[1:], strict=True)
+    )
     events = [e.event for e in kiosk.services.store.entries()]
     assert events[:3] == ["order.created", "payment.pending", "payment.card_commit"]
     assert "payment.approved" in events and events.count("ticket.printed") == 2
@@ -109,12 +120,12 @@ def test_payment_failures_say_what_to_do(make_kiosk, qtbot, provider, headline) 
     assert kiosk.flow.result.kind == "failure"
     assert headline in kiosk.text("headline")
     assert kiosk.text("advice")
-    assert kiosk.printer.printed == []
+    assert kiosk.printer.kinds == []
 
 
 def test_printer_out_of_paper_before_payment(make_kiosk, qtbot) -> None:
     """Paper runs out while choosing: out of service at "pay", and no card is asked."""
-    printer = TestPrinter()
+    printer = FaultyPreview()
     provider = ScriptedProvider()
     kiosk = make_kiosk(provider=provider, printer=printer)
     kiosk.tap(qtbot, kiosk.flow.current.rect().center())
@@ -122,7 +133,7 @@ def test_printer_out_of_paper_before_payment(make_kiosk, qtbot) -> None:
     kiosk.click(qtbot, "plus_CHILD")
     kiosk.click(qtbot, "next")
     kiosk.wait_for(qtbot, "summary")
-    printer.ready_error = PaperOutError("paper out")
+    printer.ready_error = paper_out()
     kiosk.click(qtbot, "pay")
     kiosk.wait_for(qtbot, "out_of_service")
     assert "打印机缺纸" in kiosk.text("reason")
@@ -137,14 +148,14 @@ def test_printer_out_of_paper_before_payment(make_kiosk, qtbot) -> None:
 
 def test_out_of_service_at_start(make_kiosk, qtbot) -> None:
     """A printer that is not ready when the visitor touches the screen: out of service."""
-    kiosk = make_kiosk(printer=TestPrinter(ready_error=PaperOutError("paper out")))
+    kiosk = make_kiosk(printer=FaultyPreview(ready_error=paper_out()))
     kiosk.tap(qtbot, kiosk.flow.current.rect().center())
     kiosk.wait_for(qtbot, "out_of_service")
 
 
 def test_printer_fails_after_payment(make_kiosk, qtbot) -> None:
     """Paid but the tickets did not print: the visitor is told the payment is safe."""
-    kiosk = make_kiosk(printer=TestPrinter(fail_next=1))
+    kiosk = make_kiosk(printer=FaultyPreview(fail_next=1))
     buy_two_adults(kiosk, qtbot)
     kiosk.wait_for(qtbot, "result")
     assert kiosk.flow.result.kind == "warning"
