@@ -100,3 +100,30 @@ def test_focus_returns_to_the_scanner(make_gate, qtbot) -> None:
     qtbot.mouseClick(gate.language_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: gate.verdict_label.text() == "Please scan your ticket")
     qtbot.waitUntil(gate.scan_input.hasFocus)
+
+
+def test_admitted_at_the_screen_is_used_on_the_cli(
+    make_kiosk, make_gate, qtbot, tmp_path, capsys
+) -> None:
+    """`kiosk gate verify` on the gate's journal refuses a ticket the screen admitted."""
+    from kiosk import cli
+    from tests.ui.conftest import NOW
+
+    kiosk = make_kiosk()
+    buy_two_adults(kiosk, qtbot)
+    kiosk.wait_for(qtbot, "result")
+    first, second = printed_tokens(kiosk)
+    window, services = make_gate()
+    gate = window.stack.currentWidget()
+    qtbot.waitUntil(gate.scan_input.hasFocus)
+    scan(qtbot, gate, first)
+    assert gate.verdict == "admit"
+    config = tmp_path / "gate.toml"
+    data_dir = services.settings.data_dir.as_posix()
+    config.write_text(f'data_dir = "{data_dir}"\n[terminal]\nid = "GATE0001"\n')
+    base = ["--config", str(config), "gate", "verify", "--at", NOW.isoformat()]
+    assert cli.main([*base, first]) == 1
+    assert capsys.readouterr().out.startswith("used:")
+    assert cli.main([*base, second]) == 0
+    scan(qtbot, gate, second)
+    assert gate.verdict == "used"
