@@ -11,6 +11,44 @@
     </message>
 </context>
 <context>
+    <name>Demo</name>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="105"/>
+        <source>Card simulator</source>
+        <translation>银行卡模拟器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="106"/>
+        <source>Tap</source>
+        <translation>挥卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="107"/>
+        <source>Insert</source>
+        <translation>插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="108"/>
+        <source>Remove</source>
+        <translation>取出</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
+        <source>In the reader: %1</source>
+        <translation>读卡器中：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <source>No card in the reader</source>
+        <translation>读卡器中没有卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="174"/>
+        <source>Printer (preview)</source>
+        <translation>打印机（预览）</translation>
+    </message>
+</context>
+<context>
     <name>Gate</name>
     <message>
         <location filename="../../kiosk/ui/gate_screen.py" line="121"/>
@@ -127,12 +165,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="80"/>
+        <location filename="../../kiosk/ui/main_window.py" line="82"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="84"/>
+        <location filename="../../kiosk/ui/main_window.py" line="86"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -140,7 +178,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="114"/>
+        <location filename="../../kiosk/ui/main_window.py" line="116"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -148,28 +186,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="32"/>
+        <location filename="../../kiosk/ui/main_window.py" line="34"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="33"/>
+        <location filename="../../kiosk/ui/main_window.py" line="35"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="34"/>
+        <location filename="../../kiosk/ui/main_window.py" line="36"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="35"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="36"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>

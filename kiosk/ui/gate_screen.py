@@ -144,4 +144,5 @@ class GateScreen(Page):
         return line
 
     def shutdown(self) -> None:
+        self.reset_timer.stop()
         self.worker.shutdown()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config import Mode, Settings
+from kiosk.printing.printer import PreviewPrinter
+from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
 from kiosk.ui.services import KioskServices, build_services
@@ -141,7 +143,12 @@ class MainWindow(QMainWindow):
         self._chooser = chooser
         self.setObjectName("main_window")
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        central = QWidget()
+        self._row = QHBoxLayout(central)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.demo_panels: DemoPanels | None = None
         self.chooser = ModeChooser(settings)
         self.chooser.mode_chosen.connect(self.show_mode)
         self.chooser.language_toggled.connect(self.toggle_language)
@@ -154,10 +161,22 @@ class MainWindow(QMainWindow):
 
     @property
     def services(self) -> KioskServices:
-        """The journal, checkout and devices, opened on first use."""
+        """The journal, checkout and devices, opened on first use (with the demo panels)."""
         if self._services is None:
             self._services = self._make_services(self.settings)
+            if self.settings.demo:
+                self._add_demo_panels(self._services)
         return self._services
+
+    def _add_demo_panels(self, services: KioskServices) -> None:
+        preview = getattr(services.printer, "printer", None)
+        self.demo_panels = DemoPanels(
+            services.sim_reader,
+            preview if isinstance(preview, PreviewPrinter) else None,
+            self.settings.data_dir / "cards",
+        )
+        self._row.addWidget(self.demo_panels)
+        self.resize(1024 + self.demo_panels.width(), self.height())
 
     def show_mode(self, mode: Mode) -> None:
         screen = self.screens.get(mode)
@@ -190,6 +209,8 @@ class MainWindow(QMainWindow):
         for screen in self.screens.values():
             if isinstance(screen, TicketFlow | GateScreen):
                 screen.shutdown()
+        if self.demo_panels is not None:
+            self.demo_panels.shutdown()
         if self._services is not None:
             self._services.dispose()
         super().closeEvent(event)

@@ -470,6 +470,10 @@ class TicketFlow(QWidget):
     def shutdown(self) -> None:
         """Stop the workers (the window is closing)."""
         self._cancel.set()
+        for timer in (self.idle_timer, self.result_timer, self.health_timer, self.attract.timer):
+            timer.stop()
+        self.payment.stop()
+        self.dialogs.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

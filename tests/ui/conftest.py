@@ -24,6 +24,7 @@ from kiosk.checkout.documents import JournalDocuments
 from kiosk.config import Mode, Settings, load_settings
 from kiosk.errors import KioskError
 from kiosk.journal.store import JournalStore
+from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.document import Document, PaperWidth
 from kiosk.printing.errors import PaperOutError
 from kiosk.printing.escpos import PrinterProfile
@@ -138,6 +139,7 @@ def make_kiosk(qtbot, tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         provider: object | None = None,
         printer: FaultyPreview | None = None,
         settings: Settings | None = None,
+        sim_reader: SimReader | None = None,
     ) -> Kiosk:
         settings = settings or kiosk_settings(tmp_path)
         printer = printer or FaultyPreview()
@@ -153,6 +155,7 @@ def make_kiosk(qtbot, tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
             catalog=catalog,
             printer=documents,
             provider=provider,
+            sim_reader=sim_reader,
             clock=lambda: NOW,
         )
         window = create_window(
