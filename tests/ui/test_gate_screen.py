@@ -107,7 +107,7 @@ def test_admitted_at_the_screen_is_used_on_the_cli(
 ) -> None:
     """`kiosk gate verify` on the gate's journal refuses a ticket the screen admitted."""
     from kiosk import cli
-    from tests.ui.conftest import NOW
+    from tests.ui.kiosk_setup import NOW
 
     kiosk = make_kiosk()
     buy_two_adults(kiosk, qtbot)

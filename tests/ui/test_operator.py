@@ -15,7 +15,7 @@ from kiosk.ui.operator_access import (
     hash_pin,
     pin_matches,
 )
-from tests.ui.conftest import kiosk_settings
+from tests.ui.kiosk_setup import kiosk_settings
 from tests.ui.test_ticket_flow import buy_two_adults
 
 CORNER = QPoint(20, 20)

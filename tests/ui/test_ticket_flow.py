@@ -12,7 +12,7 @@ from kiosk.payment.errors import CardRemovedError
 from kiosk.printing.document import QrCode
 from kiosk.ui import ticket_flow
 from tests.checkout.conftest import ScriptedProvider
-from tests.ui.conftest import FaultyPreview, WaitingProvider, paper_out
+from tests.ui.kiosk_setup import FaultyPreview, WaitingProvider, paper_out
 
 
 def buy_two_adults(kiosk, qtbot) -> None:
