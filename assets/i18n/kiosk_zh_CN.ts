@@ -13,37 +13,38 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="105"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="109"/>
         <source>Card simulator</source>
+        <extracomment>Width of a slip in the panel, in pixels.</extracomment>
         <translation>银行卡模拟器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="106"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
         <source>Tap</source>
         <translation>挥卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="107"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
         <source>Insert</source>
         <translation>插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="108"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
         <source>Remove</source>
         <translation>取出</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="114"/>
         <source>In the reader: %1</source>
         <translation>读卡器中：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="116"/>
         <source>No card in the reader</source>
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="174"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="182"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
@@ -71,80 +72,80 @@
         <translation>使用时间 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="172"/>
+        <location filename="../../kiosk/ui/texts.py" line="173"/>
         <source>Welcome</source>
         <translation>欢迎光临</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="172"/>
+        <location filename="../../kiosk/ui/texts.py" line="173"/>
         <source>Please go through</source>
         <translation>请通行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="174"/>
+        <location filename="../../kiosk/ui/texts.py" line="175"/>
         <source>This ticket has already been used</source>
         <translation>这张门票已经使用过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="175"/>
+        <location filename="../../kiosk/ui/texts.py" line="176"/>
         <source>Each ticket admits one person once. Please ask staff.</source>
         <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="178"/>
+        <location filename="../../kiosk/ui/texts.py" line="179"/>
         <source>This ticket is not valid</source>
         <translation>这张门票无效</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="179"/>
-        <location filename="../../kiosk/ui/texts.py" line="183"/>
-        <location filename="../../kiosk/ui/texts.py" line="187"/>
-        <location filename="../../kiosk/ui/texts.py" line="203"/>
+        <location filename="../../kiosk/ui/texts.py" line="180"/>
+        <location filename="../../kiosk/ui/texts.py" line="184"/>
+        <location filename="../../kiosk/ui/texts.py" line="188"/>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
         <source>Please ask staff.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="182"/>
+        <location filename="../../kiosk/ui/texts.py" line="183"/>
         <source>This ticket is not for this site</source>
         <translation>这张门票不是本景区的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="186"/>
+        <location filename="../../kiosk/ui/texts.py" line="187"/>
         <source>Your entry time has passed</source>
         <translation>您的入园时段已过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="190"/>
+        <location filename="../../kiosk/ui/texts.py" line="191"/>
         <source>Your entry time has not started yet</source>
         <translation>您的入园时段还没有开始</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="191"/>
+        <location filename="../../kiosk/ui/texts.py" line="192"/>
         <source>Please come back at the time on your ticket.</source>
         <translation>请在门票上的时段再来。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="194"/>
+        <location filename="../../kiosk/ui/texts.py" line="195"/>
         <source>This ticket is for another day</source>
         <translation>这张门票是其他日期的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="195"/>
+        <location filename="../../kiosk/ui/texts.py" line="196"/>
         <source>Please check the date on your ticket or ask staff.</source>
         <translation>请核对门票上的日期，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="198"/>
+        <location filename="../../kiosk/ui/texts.py" line="199"/>
         <source>The code could not be read</source>
         <translation>无法识别这个二维码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="199"/>
+        <location filename="../../kiosk/ui/texts.py" line="200"/>
         <source>Please scan the QR code on your ticket again.</source>
         <translation>请重新扫描门票上的二维码。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="202"/>
+        <location filename="../../kiosk/ui/texts.py" line="203"/>
         <source>The gate cannot check tickets right now</source>
         <translation>闸机暂时无法检票</translation>
     </message>
@@ -304,7 +305,7 @@
 <context>
     <name>OutOfService</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="236"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="258"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -320,27 +321,27 @@
 <context>
     <name>Payment</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="127"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="147"/>
         <source>Amount %1</source>
         <translation>金额 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="133"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="153"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="135"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="155"/>
         <source>Tap or insert your card</source>
         <translation>请挥卡或插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="137"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="157"/>
         <source>%1 seconds left</source>
         <translation>剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="139"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="159"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -348,12 +349,12 @@
 <context>
     <name>Processing</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="162"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="184"/>
         <source>Processing your payment</source>
         <translation>正在处理付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="163"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="185"/>
         <source>Please do not remove your card</source>
         <translation>请不要移开银行卡</translation>
     </message>
@@ -361,22 +362,22 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="180"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="183"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="181"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="184"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="182"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="185"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="189"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="192"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -384,239 +385,234 @@
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="30"/>
-        <source>Your payment is safe.</source>
-        <translation>您的付款是安全的。</translation>
-    </message>
-    <message>
-        <location filename="../../kiosk/ui/texts.py" line="33"/>
-        <location filename="../../kiosk/ui/texts.py" line="37"/>
+        <location filename="../../kiosk/ui/texts.py" line="32"/>
+        <location filename="../../kiosk/ui/texts.py" line="36"/>
         <source>Your card declined the payment</source>
         <translation>您的银行卡拒绝了这笔付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="34"/>
-        <location filename="../../kiosk/ui/texts.py" line="38"/>
-        <location filename="../../kiosk/ui/texts.py" line="42"/>
+        <location filename="../../kiosk/ui/texts.py" line="33"/>
+        <location filename="../../kiosk/ui/texts.py" line="37"/>
+        <location filename="../../kiosk/ui/texts.py" line="41"/>
         <source>Nothing was charged. Please try another card.</source>
         <translation>未扣款。请换一张卡再试。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="41"/>
+        <location filename="../../kiosk/ui/texts.py" line="40"/>
         <source>Your bank declined the payment</source>
         <translation>发卡银行拒绝了这笔付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="45"/>
+        <location filename="../../kiosk/ui/texts.py" line="44"/>
         <source>Not enough electronic cash on the card</source>
         <translation>卡内电子现金余额不足</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="46"/>
+        <location filename="../../kiosk/ui/texts.py" line="45"/>
         <source>Nothing was charged. Top up the card or use another card.</source>
         <translation>未扣款。请先圈存充值，或换一张卡。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="49"/>
+        <location filename="../../kiosk/ui/texts.py" line="48"/>
         <source>This card has expired</source>
         <translation>这张卡已过期</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="50"/>
+        <location filename="../../kiosk/ui/texts.py" line="49"/>
         <source>Nothing was charged. Please use another card.</source>
         <translation>未扣款。请换一张卡。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="53"/>
+        <location filename="../../kiosk/ui/texts.py" line="52"/>
         <source>The card was taken away too early</source>
         <translation>卡片拿开得太早了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="54"/>
+        <location filename="../../kiosk/ui/texts.py" line="53"/>
         <source>Nothing was charged. Please present the card again and hold it still.</source>
         <translation>未扣款。请重新出示卡片，并保持不动。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="59"/>
+        <location filename="../../kiosk/ui/texts.py" line="58"/>
         <source>The card could not be read</source>
         <translation>无法读取这张卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="60"/>
+        <location filename="../../kiosk/ui/texts.py" line="59"/>
         <source>Nothing was charged. Please present the card again.</source>
         <translation>未扣款。请重新出示卡片。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="63"/>
+        <location filename="../../kiosk/ui/texts.py" line="62"/>
         <source>Please insert the card instead</source>
         <translation>请改为插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="64"/>
+        <location filename="../../kiosk/ui/texts.py" line="63"/>
         <source>This card cannot pay by tapping. Insert it into the slot, chip first.</source>
         <translation>这张卡不能挥卡支付。请将芯片一端朝前插入卡槽。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="69"/>
+        <location filename="../../kiosk/ui/texts.py" line="68"/>
         <source>No card was presented</source>
         <translation>没有检测到银行卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="70"/>
+        <location filename="../../kiosk/ui/texts.py" line="69"/>
         <source>Nothing was charged. Start again when you are ready.</source>
         <translation>未扣款。准备好后请重新开始。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="73"/>
+        <location filename="../../kiosk/ui/texts.py" line="72"/>
         <source>Payment cancelled</source>
         <translation>付款已取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="74"/>
+        <location filename="../../kiosk/ui/texts.py" line="73"/>
         <source>Nothing was charged.</source>
         <translation>未扣款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="77"/>
+        <location filename="../../kiosk/ui/texts.py" line="76"/>
         <source>The card reader is not working</source>
         <translation>读卡器无法使用</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="78"/>
+        <location filename="../../kiosk/ui/texts.py" line="77"/>
         <source>Nothing was charged. Please use another machine or ask staff.</source>
         <translation>未扣款。请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="81"/>
+        <location filename="../../kiosk/ui/texts.py" line="80"/>
         <source>Card payment is not available on this machine yet</source>
         <translation>本机暂不支持刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="82"/>
+        <location filename="../../kiosk/ui/texts.py" line="81"/>
         <source>Nothing was charged. Please buy your tickets at the counter.</source>
         <translation>未扣款。请到售票窗口购票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="85"/>
+        <location filename="../../kiosk/ui/texts.py" line="84"/>
         <source>We could not confirm your payment</source>
         <translation>未能确认您的付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="86"/>
+        <location filename="../../kiosk/ui/texts.py" line="85"/>
         <source>Do not pay again. Keep your card and ask staff: they will check it.</source>
         <translation>请不要重复付款。请保留银行卡并联系工作人员核实。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="91"/>
+        <location filename="../../kiosk/ui/texts.py" line="90"/>
         <source>Paid, but the tickets could not be printed</source>
         <translation>已付款，但门票未能打印</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="94"/>
-        <source>Please ask staff: your tickets and receipt will be reprinted.</source>
-        <translation>请联系工作人员：您的门票和小票会重新打印。</translation>
+        <location filename="../../kiosk/ui/texts.py" line="91"/>
+        <source>Your payment is safe. Please ask staff: your tickets and receipt will be reprinted.</source>
+        <translation>您的付款是安全的。请联系工作人员：您的门票和小票会重新打印。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="97"/>
+        <location filename="../../kiosk/ui/texts.py" line="98"/>
         <source>The printer is out of paper</source>
         <translation>打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="98"/>
-        <location filename="../../kiosk/ui/texts.py" line="102"/>
-        <location filename="../../kiosk/ui/texts.py" line="106"/>
-        <location filename="../../kiosk/ui/texts.py" line="110"/>
+        <location filename="../../kiosk/ui/texts.py" line="99"/>
+        <location filename="../../kiosk/ui/texts.py" line="103"/>
+        <location filename="../../kiosk/ui/texts.py" line="107"/>
+        <location filename="../../kiosk/ui/texts.py" line="111"/>
         <source>Please use another machine or ask staff.</source>
         <translation>请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="101"/>
+        <location filename="../../kiosk/ui/texts.py" line="102"/>
         <source>The printer is not ready</source>
         <translation>打印机未就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="105"/>
+        <location filename="../../kiosk/ui/texts.py" line="106"/>
         <source>No printer is connected</source>
         <translation>未连接打印机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="109"/>
+        <location filename="../../kiosk/ui/texts.py" line="110"/>
         <source>This machine cannot record sales right now</source>
         <translation>本机暂时无法记录交易</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="113"/>
+        <location filename="../../kiosk/ui/texts.py" line="114"/>
         <source>Sold out for today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="114"/>
+        <location filename="../../kiosk/ui/texts.py" line="115"/>
         <source>Please choose fewer tickets or another ticket.</source>
         <translation>请减少数量或选择其他门票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="117"/>
+        <location filename="../../kiosk/ui/texts.py" line="118"/>
         <source>Please choose an entry time</source>
         <translation>请选择入园时段</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="118"/>
+        <location filename="../../kiosk/ui/texts.py" line="119"/>
         <source>Timed tickets need an entry time before you can pay.</source>
         <translation>分时段门票需先选择入园时段才能付款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="121"/>
+        <location filename="../../kiosk/ui/texts.py" line="122"/>
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="122"/>
+        <location filename="../../kiosk/ui/texts.py" line="123"/>
         <source>Please ask staff for help.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="143"/>
+        <location filename="../../kiosk/ui/texts.py" line="144"/>
         <source>Not enough electronic cash: %1 left on the card</source>
         <translation>电子现金余额不足：卡内仅剩 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="157"/>
+        <location filename="../../kiosk/ui/texts.py" line="158"/>
         <source>Waiting for your card…</source>
         <translation>正在等待银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="158"/>
         <location filename="../../kiosk/ui/texts.py" line="159"/>
+        <location filename="../../kiosk/ui/texts.py" line="160"/>
         <source>Reading your card…</source>
         <translation>正在读卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="160"/>
+        <location filename="../../kiosk/ui/texts.py" line="161"/>
         <source>Checking your card…</source>
         <translation>正在验证银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="161"/>
+        <location filename="../../kiosk/ui/texts.py" line="162"/>
         <source>Asking your bank…</source>
         <translation>正在联系发卡银行…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="162"/>
+        <location filename="../../kiosk/ui/texts.py" line="163"/>
         <source>Finishing the payment…</source>
         <translation>正在完成付款…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="163"/>
+        <location filename="../../kiosk/ui/texts.py" line="164"/>
         <source>You can take your card away now</source>
         <translation>现在可以拿开银行卡了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="164"/>
+        <location filename="../../kiosk/ui/texts.py" line="165"/>
         <source>Printing your tickets…</source>
         <translation>正在打印门票…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="166"/>
+        <location filename="../../kiosk/ui/texts.py" line="167"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>
@@ -624,7 +620,7 @@
 <context>
     <name>Result</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="199"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="221"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -658,27 +654,27 @@
 <context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="252"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="255"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="253"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="256"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="254"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="261"/>
         <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
         <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="281"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="285"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

@@ -35,6 +35,8 @@ from kiosk.ui.workers import Done, Worker
 translate = QCoreApplication.translate
 #: How often the printer panel looks for new paper.
 PREVIEW_POLL_MS = 500
+#: Width of a slip in the panel, in pixels.
+SLIP_WIDTH = 340
 
 
 class CardPanel(QWidget):
@@ -134,6 +136,7 @@ class PrinterPanel(QWidget):
         self.paper_layout.addStretch()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.paper)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -165,6 +168,10 @@ class PrinterPanel(QWidget):
         for png in done.value:
             pixmap = QPixmap()
             pixmap.loadFromData(png, "PNG")
+            # 58 mm paper is 384 dots, 80 mm 576: fit the panel, keep it sharp enough to read.
+            pixmap = pixmap.scaledToWidth(
+                min(pixmap.width(), SLIP_WIDTH), Qt.TransformationMode.SmoothTransformation
+            )
             slip = QLabel()
             slip.setObjectName("slip")
             slip.setPixmap(pixmap)

@@ -104,6 +104,7 @@ class OverlayDialogs(QObject):
     def close(self) -> None:
         self._timer.stop()
         if self._frame is not None:
+            self._frame.hide()  # now: deletion waits for the event loop
             self._frame.deleteLater()
         self._frame, self._answer = None, None
 

@@ -8,7 +8,7 @@ The verdict stays up for :data:`VERDICT_MS`, then the screen invites the next sc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QFocusEvent, QShowEvent
@@ -32,7 +32,7 @@ class _ScanInput(QLineEdit):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
         super().focusOutEvent(event)
-        QTimer.singleShot(0, self.setFocus)
+        QTimer.singleShot(0, self, self.setFocus)  # dropped if the input is gone
 
 
 class GateScreen(Page):
@@ -136,7 +136,9 @@ class GateScreen(Page):
         product = self.services.catalog.by_code.get(t.product)
         name = product.name(self.translations.language) if product else t.product
         start, end = t.valid_from.astimezone(CHINA), t.valid_until.astimezone(CHINA)
-        line = f"{name} · {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        line = f"{name} · {start:%Y-%m-%d}"
+        if end - start != timedelta(days=1) or start.time() != time(0):
+            line += f" {start:%H:%M}–{end:%H:%M}"  # a time slot, not the whole day
         if decision.verdict is GateVerdict.USED and used_at is not None:
             line += "<br>" + translate("Gate", "Used at %1").replace(
                 "%1", f"{used_at.astimezone(CHINA):%H:%M:%S}"

@@ -170,10 +170,12 @@ class MainWindow(QMainWindow):
 
     def _add_demo_panels(self, services: KioskServices) -> None:
         preview = getattr(services.printer, "printer", None)
+        if not isinstance(preview, PreviewPrinter):
+            preview = None
+        if services.sim_reader is None and preview is None:
+            return  # e.g. a gate: no card to present, no paper to show
         self.demo_panels = DemoPanels(
-            services.sim_reader,
-            preview if isinstance(preview, PreviewPrinter) else None,
-            self.settings.data_dir / "cards",
+            services.sim_reader, preview, self.settings.data_dir / "cards"
         )
         self._row.addWidget(self.demo_panels)
         self.resize(1024 + self.demo_panels.width(), self.height())

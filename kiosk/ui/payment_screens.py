@@ -68,6 +68,26 @@ class CardAnimation(QWidget):
         p.end()
 
 
+class Spinner(CardAnimation):
+    """A turning arc: the machine is working (and its screen is not frozen)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("spinner")
+        self.setMinimumSize(160, 160)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height()) - 20
+        box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        pen = QPen(YELLOW, 14)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(pen)
+        p.drawArc(box, int(-self.phase * 360 * 16 * 2), 100 * 16)
+        p.end()
+
+
 class PaymentScreen(Page):
     """ "Tap or insert your card": the amount, a countdown, cancel."""
 
@@ -146,7 +166,9 @@ class ProcessingScreen(Page):
         super().__init__("processing")
         self.stage = label("call", name="stage")
         self.hint = label("hint", name="hint")
+        self.spinner = Spinner()
         self.body.addStretch()
+        self.body.addWidget(self.spinner, 0, Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.stage)
         self.body.addWidget(self.hint)
         self.body.addStretch()

@@ -27,7 +27,6 @@ class Explanation:
 
 def _table() -> dict[str, tuple[str, str]]:
     # Built on each call: the texts follow the language chosen at that moment.
-    paid_but = translate("Reasons", "Your payment is safe.")
     return {
         "declined": (
             translate("Reasons", "Your card declined the payment"),
@@ -89,9 +88,11 @@ def _table() -> dict[str, tuple[str, str]]:
         ),
         "printer.after_payment": (
             translate("Reasons", "Paid, but the tickets could not be printed"),
-            paid_but
-            + " "
-            + translate("Reasons", "Please ask staff: your tickets and receipt will be reprinted."),
+            translate(
+                "Reasons",
+                "Your payment is safe. Please ask staff: your tickets and receipt will be "
+                "reprinted.",
+            ),
         ),
         "printer.paper_out": (
             translate("Reasons", "The printer is out of paper"),

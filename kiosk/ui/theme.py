@@ -19,7 +19,8 @@ QPushButton:disabled { background: #5b6770; color: #ffffff; }
 QPushButton[role="secondary"] { background: #ffffff; color: #0b1d2a; }
 QPushButton[role="danger"] { background: #ff5a4e; color: #0b1d2a; }
 QPushButton[role="round"] { font-size: 30pt; padding: 0px; border-radius: 40px; }
-QPushButton[role="choice"] { background: #ffffff; color: #0b1d2a; padding: 8px 12px; }
+QPushButton[role="choice"] { background: #ffffff; color: #0b1d2a; padding: 4px 8px;
+                             min-width: 190px; }
 QPushButton[role="choice"]:checked { background: #ffd400; border: 4px solid #ffffff; }
 QLabel[role="title"] { font-size: 30pt; font-weight: bold; }
 QLabel[role="amount"] { font-size: 36pt; font-weight: bold; color: #ffd400; }

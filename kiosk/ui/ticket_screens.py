@@ -130,7 +130,10 @@ class _ProductRow:
         p = self.product
         note = p.note_zh if language == "zh_CN" else p.note_en
         text = f"<b>{p.name(language)}</b>  {format_fen(p.price_fen)}"
-        self.name.setText(text + (f"<br><small>{note}</small>" if note else ""))
+        # The note at 18 pt, the smallest the kiosk shows, under the name and price.
+        self.name.setText(
+            text + (f'<br><span style="font-size:18pt">{note}</span>' if note else "")
+        )
 
     def reset(self) -> None:
         self.count = 0
@@ -253,12 +256,13 @@ class SummaryScreen(Page):
         self.back.setText(translate("Summary", "Change"))
         self.pay.setText(translate("Summary", "Pay by card"))
         rules = [d.name(language) for d in self._catalog.discounts]
+        separator = "；" if language == "zh_CN" else "; "
         self.discounts.setText(
             translate(
                 "Summary",
                 "Card discounts: %1. The discount is worked out when your card is read and "
                 "printed on your receipt.",
-            ).replace("%1", "; ".join(rules))
+            ).replace("%1", separator.join(rules))
             if rules
             else ""
         )

@@ -140,4 +140,5 @@ def open_window(settings: Settings, services: KioskServices) -> MainWindow:
     assert isinstance(app, QApplication)
     window = create_window(app, settings, chooser=False, services=lambda _s: services)
     window.show()
+    window.activateWindow()  # several windows in one test session: keyboard to this one
     return window

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel
 
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
+from kiosk.ui.demo_panels import SLIP_WIDTH
 from tests.ui.test_ticket_flow import buy_two_adults
 
 
@@ -44,4 +45,5 @@ def test_printer_preview_shows_the_printed_slips(make_kiosk, qtbot) -> None:
         return panel.paper.findChildren(QLabel, "slip")
 
     qtbot.waitUntil(lambda: len(slips()) == 3, timeout=10_000)
-    assert all(s.pixmap().width() == 384 for s in slips())  # 58 mm paper, 384 dots
+    # 58 mm paper (384 dots) scaled to the panel: narrower than long.
+    assert all(s.pixmap().width() == SLIP_WIDTH < s.pixmap().height() for s in slips())
