@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.journal.commands",
     "kiosk.payment.commands",
     "kiosk.printing.commands",
+    "kiosk.checkout.commands",
 )
 
 

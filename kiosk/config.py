@@ -85,6 +85,9 @@ class TerminalSettings:
     mode: Mode = Mode.TICKET
     #: Unattended terminals refuse payment they cannot finish (printer, journal).
     unattended: bool = True
+    #: Ticket signing keys, lines "<key id> <hex secret>"; the lowest id signs. Empty: the
+    #: demo key, accepted only in demo mode.
+    ticket_key_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,15 @@ def _reader(settings: Settings) -> Check:
     return Check("reader", Status.OK, ", ".join(names))
 
 
+def _printer(settings: Settings) -> Check:
+    from kiosk.checkout.documents import printer_from_settings
+
+    status = printer_from_settings(settings).service.status()
+    if not status.ready:
+        return Check("printer", Status.FAIL, f"{settings.printer.url}: {status.describe()}")
+    return Check("printer", Status.OK, f"{settings.printer.url}: {status.describe()}")
+
+
 def _fonts(_settings: Settings) -> Check:
     if shutil.which("fc-list") is None:
         return Check("fonts", Status.WARN, "fc-list not found; cannot check for a CJK font")
@@ -91,6 +100,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _journal,
     _reader,
+    _printer,
     _fonts,
     _translations,
 )

@@ -87,3 +87,15 @@ def test_demo_opens_a_window(tmp_path: Path) -> None:
     """`kiosk demo` starts the Qt application and exits cleanly when asked to."""
     out = kiosk("demo", "--quit-after", "0.5", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+
+
+def test_doctor_fails_on_an_unreachable_printer(tmp_path: Path) -> None:
+    """A printer nobody answers for is reported FAIL and makes doctor exit non-zero."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = kiosk("doctor", cwd=tmp_path, env={"KIOSK_PRINTER__URL": f"tcp://127.0.0.1:{port}"})
+    assert out.returncode == 1
+    assert any(line.startswith("FAIL  printer") for line in out.stdout.splitlines())

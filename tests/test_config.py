@@ -56,6 +56,7 @@ merchant_id = "123456789012345"
 merchant_name = "菜市场"
 mode = "market"
 unattended = false
+ticket_key_file = "/etc/kiosk/tickets.key"
 [journal]
 url = "postgresql+psycopg://k@localhost/k"
 [payment]

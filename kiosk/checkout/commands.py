@@ -1,0 +1,90 @@
+"""``kiosk reprint`` and ``kiosk report``: printing and reporting from the journal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kiosk.cli_support import load_from_args
+from kiosk.journal.store import JournalStore, utcnow
+from kiosk.money import format_fen
+
+
+def register(sub: Any) -> None:
+    reprint = sub.add_parser("reprint", help="reprint a receipt, or print what a fault left")
+    reprint.add_argument(
+        "order",
+        nargs="?",
+        default="LAST",
+        help="LAST (default) or an order reference from the receipt",
+    )
+    reprint.add_argument(
+        "--pending",
+        action="store_true",
+        help="only print the jobs still queued after a printer fault",
+    )
+    reprint.set_defaults(func=_reprint)
+    report = sub.add_parser("report", help="shift or day settlement report as PDF")
+    report.add_argument("kind", choices=["shift", "day"])
+    report.add_argument("--date", type=date.fromisoformat, help="day (YYYY-MM-DD), default today")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    report.set_defaults(func=_report)
+
+
+def _store(args: argparse.Namespace) -> tuple[Any, JournalStore]:
+    settings = load_from_args(args)
+    return settings, JournalStore(settings.journal_url, settings.terminal.id)
+
+
+def _reprint(args: argparse.Namespace) -> int:
+    from kiosk.checkout.documents import printer_from_settings
+    from kiosk.checkout.pipeline import Checkout
+    from kiosk.checkout.reprint import queue_reprint
+
+    settings, store = _store(args)
+    if not args.pending:
+        reference = queue_reprint(store, None if args.order == "LAST" else args.order, actor="cli")
+        sys.stdout.write(f"receipt of {reference} queued\n")
+    checkout = Checkout(store, _NoPayments(), printer_from_settings(settings), unattended=False)
+    left, error = checkout.print_queued(actor="cli")
+    if left:
+        sys.stdout.write(f"{left} job(s) still queued: {error}\n")
+        return 1
+    sys.stdout.write("printed\n")
+    return 0
+
+
+class _NoPayments:
+    """Reprinting takes no payment; a call here would be a bug."""
+
+    def pay(self, request: Any, hooks: Any) -> Any:
+        raise AssertionError("reprint does not take payments")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kiosk.checkout.settlement import day_period, shift_period, transaction_records
+    from kiosk.printing.reports import ReportKind, build_report
+    from kiosk.sales.tickets import today_in_china
+
+    settings, store = _store(args)
+    now = utcnow()
+    if args.kind == "day":
+        period = day_period(args.date or today_in_china(now))
+    else:
+        period = shift_period(store, now)
+    summary = build_report(
+        transaction_records(store, period),
+        kind=ReportKind(args.kind),
+        period=period,
+        out_path=args.out,
+        merchant_name=settings.terminal.merchant_name,
+        terminal_id=settings.terminal.id,
+    )
+    sys.stdout.write(
+        f"{args.out}: {summary.sales.count} sales {format_fen(summary.sales.amount_fen)}"
+        f", refunds {format_fen(summary.refunds.amount_fen)}\n"
+    )
+    return 0

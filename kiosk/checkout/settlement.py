@@ -1,0 +1,93 @@
+"""Settlement figures from the journal, for the shift and day PDF reports.
+
+Each order line of a paid (or refunded, voided, declined) payment becomes one
+:class:`~kiosk.printing.records.TransactionRecord`, so that the report can total by
+product; an order's discount is spread over its lines in proportion (the remainder on
+the last line) so that the lines add up to what the card paid. Times are China time,
+the operator's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kiosk.journal.models import Order, Payment, PaymentState, Shift, ShiftStatus
+from kiosk.journal.store import JournalStore
+from kiosk.printing.records import PaymentPath, SaleMode, TransactionRecord, TxStatus
+from kiosk.printing.reports import Period
+from kiosk.sales.tickets import CHINA
+
+_STATUS = {
+    PaymentState.APPROVED: TxStatus.APPROVED,
+    PaymentState.SETTLED: TxStatus.APPROVED,
+    PaymentState.DECLINED: TxStatus.DECLINED,
+    PaymentState.VOIDED: TxStatus.VOIDED,
+    PaymentState.REFUNDED: TxStatus.APPROVED,
+}
+
+
+def day_period(day: date) -> Period:
+    """Midnight to midnight, China time."""
+    start = datetime.combine(day, time(0), CHINA)
+    return Period(start, start + timedelta(days=1))
+
+
+def shift_period(store: JournalStore, now: datetime) -> Period:
+    """The open shift (or the last closed one); with no shift at all, today so far."""
+    with store.read() as session:
+        shift = session.scalars(
+            select(Shift).where(Shift.terminal_id == store.terminal_id).order_by(Shift.id.desc())
+        ).first()
+    if shift is None:
+        return Period(day_period(now.astimezone(CHINA).date()).start, now.astimezone(CHINA))
+    end = shift.closed_at if shift.status is ShiftStatus.CLOSED and shift.closed_at else now
+    return Period(shift.opened_at.astimezone(CHINA), end.astimezone(CHINA))
+
+
+def _shares(amounts: list[int], discount: int) -> list[int]:
+    """Split ``discount`` over ``amounts`` in proportion, the rounding remainder on the last."""
+    total = sum(amounts)
+    if not total or not discount:
+        return [0] * len(amounts)
+    shares = [discount * a // total for a in amounts]
+    shares[-1] += discount - sum(shares)
+    return shares
+
+
+def transaction_records(store: JournalStore, period: Period) -> Iterator[TransactionRecord]:
+    """Records of this terminal's payments created inside ``period``."""
+    with store.read() as session:
+        payments = session.scalars(
+            select(Payment)
+            .where(
+                Payment.terminal_id == store.terminal_id,
+                Payment.created_at >= period.start,
+                Payment.created_at < period.end,
+                Payment.state.in_(list(_STATUS)),
+            )
+            .options(selectinload(Payment.order).selectinload(Order.lines))
+            .execution_options(yield_per=1000)
+        )
+        for payment in payments:
+            yield from _records(payment)
+
+
+def _records(payment: Payment) -> Iterator[TransactionRecord]:
+    order = payment.order
+    when = payment.created_at.astimezone(CHINA)
+    path = PaymentPath.OFFLINE_EC if payment.path == "ec_offline" else PaymentPath.ONLINE
+    mode = SaleMode(order.mode) if order.mode in SaleMode.__members__.values() else SaleMode.TICKET
+    amounts = [line.amount_fen for line in order.lines]
+    shares = _shares(amounts, order.discount_fen)
+    for line, share in zip(order.lines, shares, strict=True):
+        yield TransactionRecord(
+            when, mode, path, line.name, line.amount_fen - share, _STATUS[payment.state]
+        )
+        if payment.state is PaymentState.REFUNDED:
+            yield TransactionRecord(
+                when, mode, PaymentPath.REFUND, line.name, line.amount_fen - share
+            )

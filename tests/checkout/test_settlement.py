@@ -1,0 +1,62 @@
+"""Settlement from the journal: records per line, discounts spread, China-time periods, PDF."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from pypdf import PdfReader
+
+from kiosk.checkout import Checkout, Outcome, PaymentOutcome
+from kiosk.checkout.settlement import day_period, transaction_records
+from kiosk.cli import main
+from kiosk.config import Mode
+from kiosk.journal.store import JournalStore
+from kiosk.printing.records import PaymentPath, TxStatus
+from kiosk.sales.order import LineItem, OrderDraft
+from tests.checkout.conftest import ScriptedProvider
+
+DAY = date(2026, 11, 27)
+
+
+def _sell(store: JournalStore, when: datetime, outcome: Outcome = Outcome.APPROVED) -> None:
+    draft = OrderDraft(
+        Mode.TICKET,
+        (LineItem("ADULT", "成人票", 2, 6000), LineItem("CHILD", "儿童票", 1, 3000)),
+        discount_fen=1001,
+    )
+    provider = ScriptedProvider(outcome=PaymentOutcome(outcome, path="ec_offline"))
+    Checkout(store, provider, None, unattended=False, clock=lambda: when).pay(draft, actor="k")
+
+
+def test_records_add_up_to_what_was_paid(store: JournalStore) -> None:
+    """Line records carry the discount in proportion and sum to the card amount exactly."""
+    _sell(store, datetime(2026, 11, 27, 2, 0, tzinfo=UTC))
+    records = list(transaction_records(store, day_period(DAY)))
+    assert [r.product for r in records] == ["成人票", "儿童票"]
+    assert sum(r.amount_fen for r in records) == 15000 - 1001
+    assert {r.path for r in records} == {PaymentPath.OFFLINE_EC}
+    assert records[0].time.hour == 10  # China time
+
+
+def test_period_is_the_china_day(store: JournalStore) -> None:
+    """A sale at 17:00 UTC belongs to the next China day; declines are counted as declines."""
+    _sell(store, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+    _sell(store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), Outcome.DECLINED)
+    today = list(transaction_records(store, day_period(DAY)))
+    assert {r.status for r in today} == {TxStatus.DECLINED}
+    assert len(list(transaction_records(store, day_period(date(2026, 11, 28))))) == 2
+
+
+def test_report_command_writes_the_day_pdf(store: JournalStore, tmp_path) -> None:
+    """`kiosk report day` writes a PDF whose text carries the day's net total."""
+    for hour in (1, 2, 3):
+        _sell(store, datetime(2026, 11, 27, hour, 0, tzinfo=UTC))
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(f'[terminal]\nid = "TEST0001"\n[journal]\nurl = "{store.url}"\n')
+    out = tmp_path / "day.pdf"
+    assert (
+        main(["--config", str(cfg), "report", "day", "--date", "2026-11-27", "--out", str(out)])
+        == 0
+    )
+    text = "".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "¥419.97" in text.replace(",", "")  # 3 x (150.00 - 10.01)
