@@ -1,10 +1,10 @@
 """``kiosk demo``, ``kiosk run``, ``kiosk doctor`` and ``kiosk gate verify``.
 
 ``gate verify`` checks a ticket token offline and marks it used: exit 0 when the holder may
-pass, 1 when the token is refused. Keys come from ``--key-file`` or ``$KIOSK_TICKET_KEYS``,
-else the demo key; the used-ticket registry is ``--used-file``, else the configured
-journal's, the one the gate screen (``kiosk run --mode gate``) writes, so a ticket admitted
-at the screen is used here too.
+pass, 1 when the token is refused. Keys come from ``--key-file``, else as the gate screen
+takes them (``terminal.ticket_key_file``, the demo key in demo mode); the used-ticket
+registry is ``--used-file``, else the configured journal's, the one the gate screen
+(``kiosk run --mode gate``) writes, so a ticket admitted at the screen is used here too.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def _gate_verify(args: argparse.Namespace) -> int:
     from kiosk.sales.gate import gate_keys
     from kiosk.sales.tokens import FileUsedTickets, admit, load_keys, verify_token
 
-    keys = load_keys(args.key_file) if args.key_file else gate_keys()
+    settings = load_from_args(args)
+    keys = load_keys(args.key_file) if args.key_file else gate_keys(settings)
     now = args.at or datetime.now().astimezone()
     if now.tzinfo is None:
         now = now.astimezone()
@@ -89,7 +90,6 @@ def _gate_verify(args: argparse.Namespace) -> int:
     elif args.used_file:
         check = admit(args.token, keys, FileUsedTickets(args.used_file), now=now)
     else:
-        settings = load_from_args(args)
         store = JournalStore(settings.journal_url, settings.terminal.id)
         try:
             check = admit(args.token, keys, JournalUsedTickets(store, actor="cli"), now=now)

@@ -44,7 +44,7 @@
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="182"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="183"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
@@ -67,7 +67,7 @@
         <translation>请将二维码对准扫描器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="141"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="143"/>
         <source>Used at %1</source>
         <translation>使用时间 %1</translation>
     </message>
@@ -298,8 +298,8 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/ticket_flow.py" line="464"/>
-        <source>Shift closed: %1 payments, %2</source>
-        <translation>已交班：%1 笔付款，共 %2</translation>
+        <source>Shift closed: %1 sales, %2</source>
+        <translation>已交班：%1 笔销售，共 %2</translation>
     </message>
 </context>
 <context>

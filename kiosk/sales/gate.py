@@ -11,12 +11,13 @@ as the visit day is on the ticket.
 from __future__ import annotations
 
 import enum
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from kiosk.config import Settings
+from kiosk.errors import ConfigError
 from kiosk.sales.tickets import today_in_china
 from kiosk.sales.tokens import DEMO_KEY, Ticket, TokenStatus, UsedTickets, admit, load_keys
 
@@ -83,8 +84,16 @@ def check_ticket(
     return GateDecision(verdict, ticket)
 
 
-def gate_keys(environ: Mapping[str, str] = os.environ) -> dict[int, bytes]:
-    """The ticket keys a gate verifies with: the file ``$KIOSK_TICKET_KEYS`` names, else the
-    demo key (key id 0, demo and tests only). Raises ConfigError for a bad key file."""
-    path = environ.get("KIOSK_TICKET_KEYS")
-    return load_keys(Path(path)) if path else {DEMO_KEY.key_id: DEMO_KEY.secret}
+def gate_keys(settings: Settings) -> dict[int, bytes]:
+    """Key id -> secret of the tokens this gate accepts: ``terminal.ticket_key_file`` (the
+    kiosks' file), else the demo key in demo mode. Outside demo mode a gate without a key
+    file is refused (ConfigError), since anyone can sign with the published demo key."""
+    if settings.terminal.ticket_key_file:
+        return load_keys(Path(settings.terminal.ticket_key_file))
+    if settings.demo:
+        return {DEMO_KEY.key_id: DEMO_KEY.secret}
+    raise ConfigError(
+        "terminal.ticket_key_file is required outside demo mode",
+        code="config.value",
+        key="terminal.ticket_key_file",
+    )

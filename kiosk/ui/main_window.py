@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
         return self._services
 
     def _add_demo_panels(self, services: KioskServices) -> None:
-        preview = getattr(services.printer, "printer", None)
+        preview = services.printer.service if services.printer is not None else None
         if not isinstance(preview, PreviewPrinter):
             preview = None
         if services.sim_reader is None and preview is None:

@@ -20,42 +20,25 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
-from kiosk.checkout.documents import payment_path, printer_from_settings
-from kiosk.checkout.printing import JobPrinter
+from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.reprint import queue_reprint
 from kiosk.config import Settings
 from kiosk.errors import KioskError
-from kiosk.journal.models import (
-    Order,
-    OrderLine,
-    OrderStatus,
-    PrintJob,
-    PrintStatus,
-)
-from kiosk.journal.store import JournalError, JournalStore, iso, utcnow
+from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintStatus
+from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.reader_sim import SimReader
+from kiosk.printing.reports import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
-
-#: Returned by :meth:`KioskServices.health` when everything needed for a sale is ready.
-READY: tuple[str, ...] = ()
+from kiosk.ui.shift_close import close_shift
 
 
 class PaymentUnavailableError(KioskError):
     """No card payment provider is wired on this terminal (nothing can be charged)."""
 
     code = "payment.unavailable"
-
-
-@dataclass(frozen=True)
-class ShiftTotals:
-    """What a shift close reports: approved payments since the previous close."""
-
-    since_seq: int
-    until_seq: int
-    count: int
-    amount_fen: int
 
 
 @dataclass
@@ -65,16 +48,17 @@ class KioskServices:
     settings: Settings
     store: JournalStore
     catalog: Catalog
-    printer: JobPrinter | None
+    printer: JournalPrinter | None
     provider: PaymentProvider | None
     #: The in-process reader the demo's card panel drives (``payment.reader = sim:…``).
     sim_reader: SimReader | None = None
     clock: Callable[[], datetime] = utcnow
-    #: Key id -> secret of the ticket tokens the gate accepts.
-    ticket_keys: dict[int, bytes] = field(default_factory=gate_keys)
+    #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
+    ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
 
     def __post_init__(self) -> None:
+        self.ticket_keys = gate_keys(self.settings)
         self.checkout = Checkout(
             self.store,
             self.provider or _Unavailable(),
@@ -150,10 +134,10 @@ class KioskServices:
         return "ok"
 
     def reprint_last(self) -> tuple[int, str]:
-        """Print what is still queued; if nothing is, reprint the last paid order's receipt.
+        """Print what a printer fault left queued; if nothing is, a copy of the last receipt.
 
-        Tickets are never queued twice (a second copy would admit twice); only jobs that
-        never printed, and receipts. Returns (jobs left unprinted, error code).
+        Tickets are never queued twice (a second copy would be a second ticket); only jobs
+        that never printed, and receipts. Returns (jobs left unprinted, error code).
         """
         with self.store.read() as session:
             queued = session.scalar(
@@ -161,76 +145,13 @@ class KioskServices:
                 .select_from(PrintJob)
                 .where(PrintJob.status == PrintStatus.QUEUED)
             )
-            last = session.scalar(
-                select(Order.id)
-                .where(Order.status == OrderStatus.PAID)
-                .order_by(Order.id.desc())
-                .limit(1)
-            )
-        if not queued and last is not None:
-            with self.store.transaction(now=self.clock()) as tx:
-                job = PrintJob(
-                    terminal_id=tx.terminal_id,
-                    order_id=last,
-                    kind="receipt:reprint",
-                    status=PrintStatus.QUEUED,
-                    attempts=0,
-                    last_error="",
-                    created_at=tx.now,
-                )
-                tx.session.add(job)
-                tx.session.flush()
-                tx.append(
-                    "print.queued",
-                    {"job": job.id, "order": last, "kind": job.kind},
-                    actor="operator",
-                )
+        if not queued:
+            queue_reprint(self.store, None, actor="operator")
         return self.checkout.print_queued(actor="operator")
 
-    def close_shift(self) -> ShiftTotals:
-        """Record ``shift.closed`` with the approved payments since the last close (by payment
-        path) and queue its slip, printed from that entry."""
-        entries = self.store.entries()
-        previous = [e for e in entries if e.event == "shift.closed"]
-        since = previous[-1].seq if previous else 0
-        opened = previous[-1].ts if previous else (entries[0].ts if entries else "")
-        approved = [e for e in entries if e.seq > since and e.event == "payment.approved"]
-        by_path: dict[str, list[int]] = {}
-        for e in approved:
-            total = by_path.setdefault(payment_path(e.payload.get("path") or "").value, [0, 0])
-            total[0] += 1
-            total[1] += int(e.payload.get("amount_fen") or 0)
-        totals = ShiftTotals(
-            since,
-            entries[-1].seq if entries else 0,
-            len(approved),
-            sum(t[1] for t in by_path.values()),
-        )
-        with self.store.transaction(now=self.clock()) as tx:
-            entry = tx.append(
-                "shift.closed",
-                {
-                    **_as_payload(totals),
-                    "by_path": by_path,
-                    "opened": (opened or iso(tx.now)).replace("Z", "+00:00"),
-                    "mode": self.settings.terminal.mode.value,
-                },
-                actor="operator",
-            )
-            job = PrintJob(
-                terminal_id=tx.terminal_id,
-                order_id=None,
-                kind=f"shift_close:{entry.seq}",
-                status=PrintStatus.QUEUED,
-                attempts=0,
-                last_error="",
-                created_at=tx.now,
-            )
-            tx.session.add(job)
-            tx.session.flush()
-            tx.append("print.queued", {"job": job.id, "kind": job.kind}, actor="operator")
-        self.checkout.print_queued(actor="operator")
-        return totals
+    def close_shift(self) -> Summary:
+        """Close the shift in the journal and print its slip (see :mod:`kiosk.ui.shift_close`)."""
+        return close_shift(self.store, self.printer, now=self.clock(), actor="operator")
 
     # -- gate --------------------------------------------------------------------------------
 
@@ -251,15 +172,6 @@ class KioskServices:
 
     def dispose(self) -> None:
         self.store.dispose()
-
-
-def _as_payload(totals: ShiftTotals) -> dict[str, Any]:
-    return {
-        "since_seq": totals.since_seq,
-        "until_seq": totals.until_seq,
-        "count": totals.count,
-        "amount_fen": totals.amount_fen,
-    }
 
 
 class _Unavailable:
@@ -286,12 +198,11 @@ def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
     sim = SimReader(name="Demo card panel") if settings.payment.reader.startswith("sim:") else None
-    catalog = load_catalog()
     return KioskServices(
         settings=settings,
         store=store,
-        catalog=catalog,
-        printer=printer_from_settings(settings, store, catalog),
+        catalog=load_catalog(),
+        printer=printer_from_settings(settings),
         provider=payment_provider(settings),
         sim_reader=sim,
     )

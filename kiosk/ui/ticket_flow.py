@@ -460,10 +460,10 @@ class TicketFlow(QWidget):
     def _shift_close(self) -> None:
         self._operator_call(
             lambda _job: self.services.close_shift(),
-            lambda totals: (
-                translate("Operator", "Shift closed: %1 payments, %2")
-                .replace("%1", str(totals.count))
-                .replace("%2", format_fen(totals.amount_fen))
+            lambda summary: (
+                translate("Operator", "Shift closed: %1 sales, %2")
+                .replace("%1", str(summary.sales.count))
+                .replace("%2", format_fen(summary.sales.amount_fen))
             ),
         )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
-from kiosk.checkout.documents import JournalDocuments
+from kiosk.checkout.documents import JournalPrinter, SlipSettings
 from kiosk.config import Mode, Settings, load_settings
 from kiosk.errors import KioskError
 from kiosk.journal.store import JournalStore
@@ -23,6 +23,7 @@ from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.document import Document, PaperWidth
 from kiosk.printing.errors import PaperOutError
 from kiosk.printing.escpos import PrinterProfile
+from kiosk.printing.layouts import Lang
 from kiosk.printing.printer import PreviewPrinter, PrintResult
 from kiosk.printing.status import PrinterStatus
 from kiosk.sales.tickets import load_catalog
@@ -109,17 +110,14 @@ def build_services(
     sim_reader: SimReader | None = None,
 ) -> KioskServices:
     """Services as ``kiosk.ui.services.build_services`` wires them, with test parts."""
-    store = JournalStore(settings.journal_url, settings.terminal.id)
-    catalog = load_catalog()
     documents = None
     if printer is not None:
-        documents = JournalDocuments(
-            printer, store, merchant="演示景区", catalog=catalog, key=DEMO_KEY, language="zh_CN"
-        )
+        slip = SlipSettings("演示景区", settings.terminal.id, Lang.ZH, PaperWidth.MM58, DEMO_KEY)
+        documents = JournalPrinter(printer, slip, clock=lambda: NOW)
     return KioskServices(
         settings=settings,
-        store=store,
-        catalog=catalog,
+        store=JournalStore(settings.journal_url, settings.terminal.id),
+        catalog=load_catalog(),
         printer=documents,
         provider=provider,  # type: ignore[arg-type]
         sim_reader=sim_reader,

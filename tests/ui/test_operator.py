@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from PySide6.QtCore import QPoint
 from sqlalchemy import select
 
 from kiosk.errors import ConfigError
-from kiosk.journal.models import PrintJob
+from kiosk.journal.models import PrintJob, Shift, ShiftStatus
 from kiosk.ui.operator_access import (
     LOCKOUT_S,
     CornerTaps,
@@ -15,7 +17,7 @@ from kiosk.ui.operator_access import (
     hash_pin,
     pin_matches,
 )
-from tests.ui.kiosk_setup import kiosk_settings
+from tests.ui.kiosk_setup import NOW, kiosk_settings
 from tests.ui.test_ticket_flow import buy_two_adults
 
 CORNER = QPoint(20, 20)
@@ -126,13 +128,17 @@ def test_reprint_printer_status_and_shift_close(make_kiosk, qtbot) -> None:
     kiosk.click(qtbot, "printer_status")
     qtbot.waitUntil(lambda: kiosk.text("status") == "打印机就绪")
 
+    kiosk.services.clock = lambda: NOW + timedelta(hours=8)  # the end of the shift
     kiosk.click(qtbot, "shift_close")
     qtbot.waitUntil(lambda: kiosk.text("status").startswith("已交班"))
-    assert "1 笔付款" in kiosk.text("status") and "¥120.00" in kiosk.text("status")
+    assert "1 笔销售" in kiosk.text("status") and "¥120.00" in kiosk.text("status")
     closed = [e for e in kiosk.services.store.entries() if e.event == "shift.closed"]
-    assert [(e.payload["count"], e.payload["amount_fen"]) for e in closed] == [(1, 12000)]
+    assert [(e.payload["sales"], e.payload["sales_fen"]) for e in closed] == [(1, 12000)]
     assert kiosk.printer.kinds[-1] == "shift_close"
     assert "交班结算单".encode("gb18030") in kiosk.printer.jobs[-1]
+    with kiosk.services.store.read() as session:
+        shifts = session.scalars(select(Shift.status).order_by(Shift.id)).all()
+    assert shifts == [ShiftStatus.CLOSED, ShiftStatus.OPEN]
 
     kiosk.click(qtbot, "back")
     kiosk.wait_for(qtbot, "attract")

@@ -214,7 +214,7 @@ def _gate_tour(folder: Path, shoot: Shoot) -> MainWindow:
     _to_summary(seller)
     seller.click("pay")
     seller.until("result")
-    printer = seller.window.services.printer.printer  # type: ignore[union-attr]
+    printer = seller.window.services.printer.service  # type: ignore[union-attr]
     token = next(b.data for d in printer.documents for b in d.blocks if isinstance(b, QrCode))
     seller.window.close()
     settings = gate_settings(folder / "gate")
