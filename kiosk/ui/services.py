@@ -27,6 +27,8 @@ from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintStatus
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
+from kiosk.payment.errors import ReaderUnavailableError
+from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.reports import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
@@ -52,6 +54,8 @@ class KioskServices:
     provider: PaymentProvider | None
     #: The in-process reader the demo's card panel drives (``payment.reader = sim:…``).
     sim_reader: SimReader | None = None
+    #: Raises a ReaderError when the configured reader is gone (see :func:`pcsc_reader_check`).
+    reader_check: Callable[[], None] | None = None
     clock: Callable[[], datetime] = utcnow
     #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
     ticket_keys: dict[int, bytes] = field(init=False)
@@ -70,8 +74,13 @@ class KioskServices:
     # -- readiness ---------------------------------------------------------------------------
 
     def health(self) -> tuple[str, ...]:
-        """Codes of what stops a sale now (printer, journal); empty when a sale may start."""
+        """Codes of what stops a sale now (printer, reader, journal); empty when one may start."""
         problems = []
+        if self.reader_check is not None:
+            try:
+                self.reader_check()
+            except KioskError as exc:
+                problems.append(exc.code)
         if self.printer is None:
             problems.append("printer.missing")
         else:
@@ -194,10 +203,30 @@ def payment_provider(settings: Settings) -> PaymentProvider | None:
     return provider
 
 
+def pcsc_reader_check(name: str | None) -> Callable[[], None]:
+    """A readiness check for PC/SC reader ``name`` (None: any reader).
+
+    It lists readers on a PC/SC context of its own, so it may run while the payment
+    worker's reader is in a transaction. Raises ReaderUnavailableError.
+    """
+    probe = PcscReader(name)
+
+    def check() -> None:
+        names = probe.readers()
+        if not names or (name is not None and name not in names):
+            raise ReaderUnavailableError(
+                f"reader {name or 'any'!r} not connected", reader=name, available=names
+            )
+
+    return check
+
+
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
-    sim = SimReader(name="Demo card panel") if settings.payment.reader.startswith("sim:") else None
+    reader = settings.payment.reader
+    sim = SimReader(name="Demo card panel") if reader.startswith("sim:") else None
+    check = None if sim else pcsc_reader_check(reader.partition(":")[2] or None)
     return KioskServices(
         settings=settings,
         store=store,
@@ -205,4 +234,5 @@ def build_services(settings: Settings) -> KioskServices:
         printer=printer_from_settings(settings),
         provider=payment_provider(settings),
         sim_reader=sim,
+        reader_check=check,
     )

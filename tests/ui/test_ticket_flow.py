@@ -11,6 +11,7 @@ from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, Prin
 from kiosk.payment.errors import CardRemovedError
 from kiosk.printing.document import QrCode
 from kiosk.ui import ticket_flow
+from kiosk.ui.services import pcsc_reader_check
 from tests.checkout.conftest import ScriptedProvider
 from tests.ui.kiosk_setup import FaultyPreview, WaitingProvider, paper_out
 
@@ -233,3 +234,14 @@ def test_still_there_keeps_the_cart(make_kiosk, qtbot) -> None:
     assert not kiosk.flow.dialogs.showing
     assert kiosk.screen == "products" and kiosk.text("count_ADULT") == "1"
     assert kiosk.flow.idle_timer.isActive()
+
+
+def test_reader_gone_means_out_of_service(make_kiosk, qtbot) -> None:
+    """A configured PC/SC reader that is not there: out of service, no card asked."""
+    provider = ScriptedProvider()
+    kiosk = make_kiosk(provider=provider)
+    kiosk.services.reader_check = pcsc_reader_check("No Such Reader 00 00")
+    kiosk.tap(qtbot, kiosk.flow.current.rect().center())
+    kiosk.wait_for(qtbot, "out_of_service")
+    assert kiosk.text("reason") == "读卡器无法使用"
+    assert provider.requests == []
