@@ -44,7 +44,12 @@
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="183"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="178"/>
+        <source>Show this ticket at the gate</source>
+        <translation>在闸机出示这张门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="195"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
@@ -52,22 +57,28 @@
 <context>
     <name>Gate</name>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="121"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="132"/>
+        <source>Back</source>
+        <extracomment>The demo&apos;s way back to the mode chooser (a deployed gate has no such button).</extracomment>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="135"/>
         <source>Ticket check</source>
         <translation>检票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="122"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="136"/>
         <source>Please scan your ticket</source>
         <translation>请扫描门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="123"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="137"/>
         <source>Hold the QR code under the scanner</source>
         <translation>请将二维码对准扫描器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="143"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="157"/>
         <source>Used at %1</source>
         <translation>使用时间 %1</translation>
     </message>

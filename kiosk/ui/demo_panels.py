@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +26,7 @@ from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import list_profiles, load_card
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
-from kiosk.printing.document import Document
+from kiosk.printing.document import Document, QrCode
 from kiosk.printing.preview import render_png
 from kiosk.printing.printer import PreviewPrinter
 from kiosk.ui.widgets import button, label
@@ -123,7 +123,13 @@ class CardPanel(QWidget):
 
 
 class PrinterPanel(QWidget):
-    """The paper that came out of the preview printer, newest first."""
+    """The paper that came out of the preview printer, newest first.
+
+    Under each ticket, a button hands its QR token to the gate screen, standing in for a
+    visitor holding the paper under the gate's scanner.
+    """
+
+    token_scanned = Signal(str)
 
     def __init__(self, printer: PreviewPrinter) -> None:
         super().__init__()
@@ -154,8 +160,8 @@ class PrinterPanel(QWidget):
             return
         self.shown.extend(new)
 
-        def render(_job: int) -> list[bytes]:
-            return [render_png(doc) for doc in new]
+        def render(_job: int) -> list[tuple[bytes, str]]:
+            return [(render_png(doc), _token(doc)) for doc in new]
 
         self.worker.run(render, self._rendered)
 
@@ -165,7 +171,13 @@ class PrinterPanel(QWidget):
             problem.setText(str(done.error))
             self.paper_layout.insertWidget(0, problem)
             return
-        for png in done.value:
+        for png, token in done.value:
+            if token:
+                scan = button("scan_at_gate", "secondary", height=70)
+                scan.setProperty("token", token)
+                scan.setText(translate("Demo", "Show this ticket at the gate"))
+                scan.clicked.connect(lambda _=False, t=token: self.token_scanned.emit(t))
+                self.paper_layout.insertWidget(0, scan)
             pixmap = QPixmap()
             pixmap.loadFromData(png, "PNG")
             # 58 mm paper is 384 dots, 80 mm 576: fit the panel, keep it sharp enough to read.
@@ -186,6 +198,11 @@ class PrinterPanel(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def _token(doc: Document) -> str:
+    """The QR token printed on ``doc`` ("" when it carries none)."""
+    return next((b.data for b in doc.blocks if isinstance(b, QrCode)), "")
 
 
 class DemoPanels(QWidget):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QShowEvent
 from PySide6.QtWidgets import QLineEdit
 
@@ -20,7 +20,7 @@ from kiosk.sales.tickets import CHINA
 from kiosk.ui.i18n import Translations
 from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import gate_text
-from kiosk.ui.widgets import Page, label
+from kiosk.ui.widgets import Page, button, label
 from kiosk.ui.workers import Done, Worker
 
 translate = QCoreApplication.translate
@@ -38,9 +38,17 @@ class _ScanInput(QLineEdit):
 class GateScreen(Page):
     """One gate lane: waiting, then admit (green) or refuse (red) with the reason."""
 
-    def __init__(self, services: KioskServices, translations: Translations) -> None:
+    #: The demo's way back to the mode chooser (a deployed gate has no such button).
+    leave = Signal()
+
+    def __init__(
+        self, services: KioskServices, translations: Translations, *, leave: bool = False
+    ) -> None:
         super().__init__("gate")
         self.services, self.translations = services, translations
+        self.back = button("back", "secondary", height=70)
+        self.back.setVisible(leave)
+        self.back.clicked.connect(self.leave)
         self.worker = Worker("journal", self)
         self.scan_input = _ScanInput()
         self.scan_input.setObjectName("scan_input")
@@ -55,6 +63,7 @@ class GateScreen(Page):
         self.body.addWidget(self.detail)
         self.body.addWidget(self.advice)
         self.body.addStretch()
+        self.body.addWidget(self.back)
         self.body.addWidget(self.scan_input)
         self.reset_timer = QTimer(self)
         self.reset_timer.setSingleShot(True)
@@ -78,6 +87,10 @@ class GateScreen(Page):
     def _scanned(self) -> None:
         text = self.scan_input.text()
         self.scan_input.clear()
+        self.scan(text)
+
+    def scan(self, text: str) -> None:
+        """Check ``text`` as if the scanner had read it (the demo's printer panel uses this)."""
         self.scans += 1
         scan = self.scans
         self.worker.run(
@@ -116,6 +129,7 @@ class GateScreen(Page):
 
     def retranslate(self) -> None:
         super().retranslate()
+        self.back.setText(translate("Gate", "Back"))
         decision, used_at, verdict = self._shown
         if not verdict:
             self.title.setText(translate("Gate", "Ticket check"))

@@ -26,7 +26,7 @@ from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.ticket_flow import TicketFlow
 
 #: Modes offered by the chooser, in screen order.
-CHOOSER_MODES = (Mode.TICKET, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
+CHOOSER_MODES = (Mode.TICKET, Mode.GATE, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
 
 
 def mode_title(mode: Mode) -> str:
@@ -62,7 +62,7 @@ class ModeChooser(QWidget):
             button.setObjectName(f"mode_{mode.value}")
             button.setMinimumSize(280, 160)
             button.clicked.connect(lambda _=False, m=mode: self.mode_chosen.emit(m))
-            grid.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 3, i % 3)
             self.buttons[mode] = button
         self.language_button = QPushButton()
         self.language_button.setObjectName("language")
@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
             services.sim_reader, preview, self.settings.data_dir / "cards"
         )
         self._row.addWidget(self.demo_panels)
+        if self.demo_panels.printer is not None:
+            self.demo_panels.printer.token_scanned.connect(self.scan_at_gate)
         self.resize(1024 + self.demo_panels.width(), self.height())
 
     def show_mode(self, mode: Mode) -> None:
@@ -193,12 +195,20 @@ class MainWindow(QMainWindow):
             flow.exit_requested.connect(self._leave_mode)
             return flow
         if mode is Mode.GATE:
-            gate = GateScreen(self.services, self.translations)
+            gate = GateScreen(self.services, self.translations, leave=self._chooser)
             gate.language_toggled.connect(self.toggle_language)
+            gate.leave.connect(self._leave_mode)
             return gate
         placeholder = ModeScreen(mode)
         placeholder.back.connect(self._leave_mode)
         return placeholder
+
+    def scan_at_gate(self, token: str) -> None:
+        """Demo: show the gate and let it read ``token``, as its scanner would."""
+        self.show_mode(Mode.GATE)
+        gate = self.screens[Mode.GATE]
+        assert isinstance(gate, GateScreen)
+        gate.scan(token)
 
     def _leave_mode(self) -> None:
         """Back to the chooser in the demo; a deployed terminal's operator exit closes it."""

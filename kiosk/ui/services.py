@@ -197,7 +197,9 @@ def payment_provider(settings: Settings) -> PaymentProvider | None:
     """
     try:
         module = importlib.import_module("kiosk.checkout.card_provider")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "kiosk.checkout.card_provider":
+            raise  # the module is there but something it needs is not: say so
         return None
     provider: PaymentProvider = module.provider_from_settings(settings)
     return provider

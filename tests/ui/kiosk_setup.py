@@ -132,11 +132,13 @@ def gate_settings(folder: Path) -> Settings:
     )
 
 
-def open_window(settings: Settings, services: KioskServices) -> MainWindow:
-    """The main window as ``kiosk run`` opens it, on the running QApplication."""
+def open_window(
+    settings: Settings, services: KioskServices, *, chooser: bool = False
+) -> MainWindow:
+    """The main window as ``kiosk run`` (or with ``chooser``, ``kiosk demo``) opens it."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    window = create_window(app, settings, chooser=False, services=lambda _s: services)
+    window = create_window(app, settings, chooser=chooser, services=lambda _s: services)
     window.show()
     window.activateWindow()  # several windows in one test session: keyboard to this one
     return window
