@@ -164,12 +164,13 @@
 <context>
     <name>Idle</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="370"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="321"/>
         <source>Are you still there?</source>
+        <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="371"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="322"/>
         <source>Yes, I need more time</source>
         <translation>在，我需要更多时间</translation>
     </message>
@@ -282,33 +283,32 @@
         <translation>返回售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="413"/>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="426"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="54"/>
         <source>Locked: try again in %1 s</source>
         <translation>已锁定：请在 %1 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="428"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="61"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="432"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="64"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="448"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="78"/>
         <source>Reprinted</source>
         <translation>已补打</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="456"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="86"/>
         <source>Printer ready</source>
         <translation>打印机就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="464"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="94"/>
         <source>Shift closed: %1 sales, %2</source>
         <translation>已交班：%1 笔销售，共 %2</translation>
     </message>
@@ -636,28 +636,27 @@
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="345"/>
+        <location filename="../../kiosk/ui/result_words.py" line="48"/>
         <source>Payment approved</source>
-        <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
         <translation>支付成功</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="347"/>
+        <location filename="../../kiosk/ui/result_words.py" line="50"/>
         <source>Please take your tickets and your receipt below.</source>
         <translation>请在下方取走门票和小票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="352"/>
+        <location filename="../../kiosk/ui/result_words.py" line="55"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="354"/>
+        <location filename="../../kiosk/ui/result_words.py" line="57"/>
         <source>Tickets: %1</source>
         <translation>门票：%1 张</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="360"/>
+        <location filename="../../kiosk/ui/result_words.py" line="63"/>
         <source>E-cash left on your card: %1</source>
         <translation>卡内电子现金余额：%1</translation>
     </message>

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QMouseEvent
@@ -24,23 +23,22 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.checkout import CheckoutResult
 from kiosk.errors import KioskError
-from kiosk.journal.models import PaymentState
-from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import SaleError, today_in_china
 from kiosk.ui.dialogs import OverlayDialogs
 from kiosk.ui.i18n import Translations
-from kiosk.ui.operator_access import CornerTaps, PinGuard
-from kiosk.ui.operator_screens import OperatorMenu, PinScreen
+from kiosk.ui.operator_access import CornerTaps
+from kiosk.ui.operator_desk import OperatorDesk
 from kiosk.ui.payment_screens import (
     OutOfServiceScreen,
     PaymentScreen,
     ProcessingScreen,
     ResultScreen,
 )
+from kiosk.ui.result_words import failure, outcome_words
 from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import explain, stage_text
-from kiosk.ui.ticket_screens import AttractScreen, ProductsScreen, SummaryScreen, describe_meta
+from kiosk.ui.ticket_screens import AttractScreen, ProductsScreen, SummaryScreen
 from kiosk.ui.widgets import Page
 from kiosk.ui.workers import Done, Worker
 
@@ -84,12 +82,11 @@ class TicketFlow(QWidget):
         self.processing = ProcessingScreen()
         self.result = ResultScreen()
         self.out_of_service = OutOfServiceScreen()
-        self.pin = PinScreen()
-        self.operator = OperatorMenu()
         self.stack = QStackedWidget()
+        self.desk = OperatorDesk(services, self.printer_worker, self._show, self._asks, self)
         for page in (
             self.attract, self.products, self.summary, self.payment, self.processing,
-            self.result, self.out_of_service, self.pin, self.operator,
+            self.result, self.out_of_service, self.desk.pin, self.desk.menu,
         ):  # fmt: skip
             self.stack.addWidget(page)
             page.language_toggled.connect(self.toggle_language)
@@ -101,7 +98,6 @@ class TicketFlow(QWidget):
         self.result_timer = self._timer(RESULT_MS, self.go_attract)
         self.health_timer = self._timer(HEALTH_MS, self._periodic_health, single=False)
         self.corner = CornerTaps()
-        self.pin_guard = PinGuard(services.settings.ui.operator_pin_hash)
         self._connect()
         self.reader_worker.progress.connect(self._progress)
         app = QApplication.instance()
@@ -126,13 +122,9 @@ class TicketFlow(QWidget):
         self.payment.cancel_clicked.connect(self.cancel_payment)
         self.payment.timed_out.connect(self._card_timeout)
         self.result.done_clicked.connect(self.go_attract)
-        self.pin.submitted.connect(self._pin_entered)
-        self.pin.cancelled.connect(self.go_attract)
-        self.operator.leave.connect(self.go_attract)
-        self.operator.exit_app.connect(self.exit_requested)
-        self.operator.reprint.connect(self._reprint)
-        self.operator.printer_status.connect(self._printer_status)
-        self.operator.shift_close.connect(self._shift_close)
+        self.desk.pin.cancelled.connect(self.go_attract)
+        self.desk.menu.leave.connect(self.go_attract)
+        self.desk.menu.exit_app.connect(self.exit_requested)
 
     # -- navigation ------------------------------------------------------------------------------
 
@@ -304,64 +296,23 @@ class TicketFlow(QWidget):
                 # Raised before the card was asked (Checkout.pay's readiness check).
                 self._out_of_service((code,))
                 return
-            self._show_result(lambda: self._failure(code))
+            self._show_result(lambda: failure(code))
             return
         if done.error is not None:
             log.error("payment failed: %r", done.error)
-            self._show_result(lambda: self._failure("internal"))
+            self._show_result(lambda: failure("internal"))
             return
         result: CheckoutResult = done.value
         draft, timed_out = self._draft, self._timed_out
         assert draft is not None
-        self._show_result(lambda: self._render(result, draft, timed_out=timed_out))
+        self._show_result(
+            lambda: outcome_words(result, draft, self.translations.language, timed_out=timed_out)
+        )
 
     def _show_result(self, render: Callable[[], tuple[str, str, str, str]]) -> None:
         self.result.show_result(render)
         self._show(self.result)
         self.result_timer.start()
-
-    def _failure(self, code: str, balance_fen: int | None = None) -> tuple[str, str, str, str]:
-        why = explain(code, balance_fen=balance_fen)
-        return "failure", why.title, "", why.advice
-
-    def _render(
-        self, result: CheckoutResult, draft: OrderDraft, *, timed_out: bool
-    ) -> tuple[str, str, str, str]:
-        outcome = result.outcome
-        if result.state is PaymentState.UNCERTAIN:
-            return self._failure("payment.uncertain")
-        if result.state is not PaymentState.APPROVED:
-            balance = outcome.ec_balance_before_fen if outcome else None
-            reason = result.reason or "declined"
-            if result.state is PaymentState.ABORTED and timed_out:
-                reason = "reader.timeout"
-            return self._failure(reason, balance)
-        details = self._paid_details(result, draft)
-        if result.unprinted:
-            why = explain("printer.after_payment")
-            return "warning", why.title, details, why.advice
-        return (
-            "success",
-            translate("Result", "Payment approved"),
-            details,
-            translate("Result", "Please take your tickets and your receipt below."),
-        )
-
-    def _paid_details(self, result: CheckoutResult, draft: OrderDraft) -> str:
-        language = self.translations.language
-        rows = [translate("Result", "Paid %1").replace("%1", format_fen(draft.total_fen))]
-        tickets = sum(li.quantity for li in draft.lines)
-        rows.append(translate("Result", "Tickets: %1").replace("%1", str(tickets)))
-        if draft.meta.get("discount"):
-            rows.append(describe_meta(draft.meta["discount"], language))
-        outcome = result.outcome
-        if outcome is not None and outcome.ec_balance_after_fen is not None:
-            rows.append(
-                translate("Result", "E-cash left on your card: %1").replace(
-                    "%1", format_fen(outcome.ec_balance_after_fen)
-                )
-            )
-        return "<br>".join(rows)
 
     # -- idle --------------------------------------------------------------------------------------
 
@@ -404,68 +355,11 @@ class TicketFlow(QWidget):
     # -- operator ----------------------------------------------------------------------------------
 
     def open_operator(self) -> None:
-        """The corner gesture was made: ask for the PIN (unless locked out)."""
+        """The corner gesture was made: end the visitor's session, ask for the PIN."""
         self.session += 1
         self._cancel.set()
         self.dialogs.close()
-        left = self.pin_guard.locked_for()
-        self.pin.show_message(
-            translate("Operator", "Locked: try again in %1 s").replace("%1", str(int(left) + 1))
-            if left
-            else ""
-        )
-        self._show(self.pin)
-
-    def _pin_entered(self, pin: str) -> None:
-        if self.pin_guard.try_pin(pin):
-            self.operator.show_status("")
-            self._show(self.operator)
-            return
-        left = self.pin_guard.locked_for()
-        self.pin.show_message(
-            translate("Operator", "Locked: try again in %1 s").replace("%1", str(int(left) + 1))
-            if left
-            else translate("Operator", "Wrong PIN")
-        )
-
-    def _operator_call(self, fn: Callable[[int], Any], render: Callable[[Any], str]) -> None:
-        self.operator.show_status(translate("Operator", "Working…"))
-
-        def shown(done: Done) -> None:
-            if done.error is not None:
-                code = done.error.code if isinstance(done.error, KioskError) else "internal"
-                self.operator.show_status(explain(code).title)
-            else:
-                self.operator.show_status(render(done.value))
-
-        self.printer_worker.run(fn, shown, still_wanted=self._asks(self.operator))
-
-    def _reprint(self) -> None:
-        def render(value: tuple[int, str]) -> str:
-            left, error = value
-            if left:
-                return explain(error).title
-            return translate("Operator", "Reprinted")
-
-        self._operator_call(lambda _job: self.services.reprint_last(), render)
-
-    def _printer_status(self) -> None:
-        self._operator_call(
-            lambda _job: self.services.printer_status(),
-            lambda code: (
-                translate("Operator", "Printer ready") if code == "ok" else explain(code).title
-            ),
-        )
-
-    def _shift_close(self) -> None:
-        self._operator_call(
-            lambda _job: self.services.close_shift(),
-            lambda summary: (
-                translate("Operator", "Shift closed: %1 sales, %2")
-                .replace("%1", str(summary.sales.count))
-                .replace("%2", format_fen(summary.sales.amount_fen))
-            ),
-        )
+        self.desk.open()
 
     def shutdown(self) -> None:
         """Stop the workers (the window is closing)."""

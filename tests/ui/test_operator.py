@@ -59,7 +59,7 @@ def test_wrong_pin_locks_out(make_kiosk, qtbot) -> None:
     """Three wrong PINs lock the pad, even the right PIN, until the lockout time passes."""
     kiosk = make_kiosk()
     now = [100.0]
-    kiosk.flow.pin_guard.clock = lambda: now[0]
+    kiosk.flow.desk.guard.clock = lambda: now[0]
     kiosk.flow.open_operator()
     for _ in range(2):
         enter_pin(kiosk, qtbot, "123456")
@@ -115,7 +115,7 @@ def test_reprint_printer_status_and_shift_close(make_kiosk, qtbot) -> None:
     kiosk.wait_for(qtbot, "operator_pin")
     enter_pin(kiosk, qtbot, "000000")
     kiosk.wait_for(qtbot, "operator_menu")
-    assert not kiosk.flow.operator.buttons["ec_balance"].isEnabled()
+    assert not kiosk.flow.desk.menu.buttons["ec_balance"].isEnabled()
 
     kiosk.click(qtbot, "reprint")
     qtbot.waitUntil(lambda: kiosk.text("status") == "已补打")
