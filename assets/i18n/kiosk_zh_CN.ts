@@ -83,80 +83,80 @@
         <translation>使用时间 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="173"/>
+        <location filename="../../kiosk/ui/texts.py" line="177"/>
         <source>Welcome</source>
         <translation>欢迎光临</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="173"/>
+        <location filename="../../kiosk/ui/texts.py" line="177"/>
         <source>Please go through</source>
         <translation>请通行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="175"/>
+        <location filename="../../kiosk/ui/texts.py" line="179"/>
         <source>This ticket has already been used</source>
         <translation>这张门票已经使用过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="176"/>
+        <location filename="../../kiosk/ui/texts.py" line="180"/>
         <source>Each ticket admits one person once. Please ask staff.</source>
         <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="179"/>
+        <location filename="../../kiosk/ui/texts.py" line="183"/>
         <source>This ticket is not valid</source>
         <translation>这张门票无效</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="180"/>
         <location filename="../../kiosk/ui/texts.py" line="184"/>
         <location filename="../../kiosk/ui/texts.py" line="188"/>
-        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <location filename="../../kiosk/ui/texts.py" line="192"/>
+        <location filename="../../kiosk/ui/texts.py" line="208"/>
         <source>Please ask staff.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="183"/>
+        <location filename="../../kiosk/ui/texts.py" line="187"/>
         <source>This ticket is not for this site</source>
         <translation>这张门票不是本景区的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="187"/>
+        <location filename="../../kiosk/ui/texts.py" line="191"/>
         <source>Your entry time has passed</source>
         <translation>您的入园时段已过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="191"/>
+        <location filename="../../kiosk/ui/texts.py" line="195"/>
         <source>Your entry time has not started yet</source>
         <translation>您的入园时段还没有开始</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="192"/>
+        <location filename="../../kiosk/ui/texts.py" line="196"/>
         <source>Please come back at the time on your ticket.</source>
         <translation>请在门票上的时段再来。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="195"/>
+        <location filename="../../kiosk/ui/texts.py" line="199"/>
         <source>This ticket is for another day</source>
         <translation>这张门票是其他日期的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="196"/>
+        <location filename="../../kiosk/ui/texts.py" line="200"/>
         <source>Please check the date on your ticket or ask staff.</source>
         <translation>请核对门票上的日期，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="199"/>
+        <location filename="../../kiosk/ui/texts.py" line="203"/>
         <source>The code could not be read</source>
         <translation>无法识别这个二维码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="200"/>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
         <source>Please scan the QR code on your ticket again.</source>
         <translation>请重新扫描门票上的二维码。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="203"/>
+        <location filename="../../kiosk/ui/texts.py" line="207"/>
         <source>The gate cannot check tickets right now</source>
         <translation>闸机暂时无法检票</translation>
     </message>
@@ -533,97 +533,103 @@
         <location filename="../../kiosk/ui/texts.py" line="103"/>
         <location filename="../../kiosk/ui/texts.py" line="107"/>
         <location filename="../../kiosk/ui/texts.py" line="111"/>
+        <location filename="../../kiosk/ui/texts.py" line="115"/>
         <source>Please use another machine or ask staff.</source>
         <translation>请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
         <location filename="../../kiosk/ui/texts.py" line="102"/>
+        <source>The printer cover is open</source>
+        <translation>打印机盖未关好</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="106"/>
         <source>The printer is not ready</source>
         <translation>打印机未就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="106"/>
+        <location filename="../../kiosk/ui/texts.py" line="110"/>
         <source>No printer is connected</source>
         <translation>未连接打印机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="110"/>
+        <location filename="../../kiosk/ui/texts.py" line="114"/>
         <source>This machine cannot record sales right now</source>
         <translation>本机暂时无法记录交易</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="114"/>
+        <location filename="../../kiosk/ui/texts.py" line="118"/>
         <source>Sold out for today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="115"/>
+        <location filename="../../kiosk/ui/texts.py" line="119"/>
         <source>Please choose fewer tickets or another ticket.</source>
         <translation>请减少数量或选择其他门票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="118"/>
+        <location filename="../../kiosk/ui/texts.py" line="122"/>
         <source>Please choose an entry time</source>
         <translation>请选择入园时段</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="119"/>
+        <location filename="../../kiosk/ui/texts.py" line="123"/>
         <source>Timed tickets need an entry time before you can pay.</source>
         <translation>分时段门票需先选择入园时段才能付款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="122"/>
+        <location filename="../../kiosk/ui/texts.py" line="126"/>
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="123"/>
+        <location filename="../../kiosk/ui/texts.py" line="127"/>
         <source>Please ask staff for help.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="144"/>
+        <location filename="../../kiosk/ui/texts.py" line="148"/>
         <source>Not enough electronic cash: %1 left on the card</source>
         <translation>电子现金余额不足：卡内仅剩 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="158"/>
+        <location filename="../../kiosk/ui/texts.py" line="162"/>
         <source>Waiting for your card…</source>
         <translation>正在等待银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="159"/>
-        <location filename="../../kiosk/ui/texts.py" line="160"/>
+        <location filename="../../kiosk/ui/texts.py" line="163"/>
+        <location filename="../../kiosk/ui/texts.py" line="164"/>
         <source>Reading your card…</source>
         <translation>正在读卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="161"/>
+        <location filename="../../kiosk/ui/texts.py" line="165"/>
         <source>Checking your card…</source>
         <translation>正在验证银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="162"/>
+        <location filename="../../kiosk/ui/texts.py" line="166"/>
         <source>Asking your bank…</source>
         <translation>正在联系发卡银行…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="163"/>
+        <location filename="../../kiosk/ui/texts.py" line="167"/>
         <source>Finishing the payment…</source>
         <translation>正在完成付款…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="164"/>
+        <location filename="../../kiosk/ui/texts.py" line="168"/>
         <source>You can take your card away now</source>
         <translation>现在可以拿开银行卡了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="165"/>
+        <location filename="../../kiosk/ui/texts.py" line="169"/>
         <source>Printing your tickets…</source>
         <translation>正在打印门票…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="167"/>
+        <location filename="../../kiosk/ui/texts.py" line="171"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>

@@ -98,6 +98,10 @@ def _table() -> dict[str, tuple[str, str]]:
             translate("Reasons", "The printer is out of paper"),
             translate("Reasons", "Please use another machine or ask staff."),
         ),
+        "printer.cover_open": (
+            translate("Reasons", "The printer cover is open"),
+            translate("Reasons", "Please use another machine or ask staff."),
+        ),
         "printer.not_ready": (
             translate("Reasons", "The printer is not ready"),
             translate("Reasons", "Please use another machine or ask staff."),
