@@ -73,7 +73,8 @@ class CardPanel(QWidget):
         self.tap.clicked.connect(lambda: self.present(Interface.CONTACTLESS))
         self.insert.clicked.connect(lambda: self.present(Interface.CONTACT))
         self.remove.clicked.connect(self.take_away)
-        self._presented = ""
+        # A simulated reader may start with its profile's card in it.
+        self._presented = reader.name if reader.card_present() else ""
         self.retranslate()
 
     def present(self, interface: Interface) -> None:

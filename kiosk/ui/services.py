@@ -226,15 +226,20 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
-    reader = settings.payment.reader
-    sim = SimReader(name="Demo card panel") if reader.startswith("sim:") else None
-    check = None if sim else pcsc_reader_check(reader.partition(":")[2] or None)
+    spec = settings.payment.reader
+    provider = payment_provider(settings)
+    # The demo's card panel must drive the reader the provider waits on.
+    reader = getattr(provider, "reader", None)
+    sim = reader if isinstance(reader, SimReader) else None
+    if sim is None and spec.startswith("sim:"):
+        sim = SimReader(name="Demo card panel")
+    check = None if spec.startswith("sim:") else pcsc_reader_check(spec.partition(":")[2] or None)
     return KioskServices(
         settings=settings,
         store=store,
         catalog=load_catalog(),
         printer=printer_from_settings(settings),
-        provider=payment_provider(settings),
+        provider=provider,
         sim_reader=sim,
         reader_check=check,
     )
