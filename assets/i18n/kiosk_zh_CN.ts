@@ -13,43 +13,43 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="109"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
         <source>Card simulator</source>
         <extracomment>Width of a slip in the panel, in pixels.</extracomment>
         <translation>银行卡模拟器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
         <source>Tap</source>
         <translation>挥卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
         <source>Insert</source>
         <translation>插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
         <source>Remove</source>
         <translation>取出</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="114"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="115"/>
         <source>In the reader: %1</source>
         <translation>读卡器中：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="116"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="117"/>
         <source>No card in the reader</source>
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="178"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="179"/>
         <source>Show this ticket at the gate</source>
         <translation>在闸机出示这张门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="195"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="196"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
@@ -83,80 +83,80 @@
         <translation>使用时间 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="177"/>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
         <source>Welcome</source>
         <translation>欢迎光临</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="177"/>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
         <source>Please go through</source>
         <translation>请通行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="179"/>
+        <location filename="../../kiosk/ui/texts.py" line="206"/>
         <source>This ticket has already been used</source>
         <translation>这张门票已经使用过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="180"/>
+        <location filename="../../kiosk/ui/texts.py" line="207"/>
         <source>Each ticket admits one person once. Please ask staff.</source>
         <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="183"/>
+        <location filename="../../kiosk/ui/texts.py" line="210"/>
         <source>This ticket is not valid</source>
         <translation>这张门票无效</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="184"/>
-        <location filename="../../kiosk/ui/texts.py" line="188"/>
-        <location filename="../../kiosk/ui/texts.py" line="192"/>
-        <location filename="../../kiosk/ui/texts.py" line="208"/>
+        <location filename="../../kiosk/ui/texts.py" line="211"/>
+        <location filename="../../kiosk/ui/texts.py" line="215"/>
+        <location filename="../../kiosk/ui/texts.py" line="219"/>
+        <location filename="../../kiosk/ui/texts.py" line="235"/>
         <source>Please ask staff.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="187"/>
+        <location filename="../../kiosk/ui/texts.py" line="214"/>
         <source>This ticket is not for this site</source>
         <translation>这张门票不是本景区的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="191"/>
+        <location filename="../../kiosk/ui/texts.py" line="218"/>
         <source>Your entry time has passed</source>
         <translation>您的入园时段已过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="195"/>
+        <location filename="../../kiosk/ui/texts.py" line="222"/>
         <source>Your entry time has not started yet</source>
         <translation>您的入园时段还没有开始</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="196"/>
+        <location filename="../../kiosk/ui/texts.py" line="223"/>
         <source>Please come back at the time on your ticket.</source>
         <translation>请在门票上的时段再来。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="199"/>
+        <location filename="../../kiosk/ui/texts.py" line="226"/>
         <source>This ticket is for another day</source>
         <translation>这张门票是其他日期的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="200"/>
+        <location filename="../../kiosk/ui/texts.py" line="227"/>
         <source>Please check the date on your ticket or ask staff.</source>
         <translation>请核对门票上的日期，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="203"/>
+        <location filename="../../kiosk/ui/texts.py" line="230"/>
         <source>The code could not be read</source>
         <translation>无法识别这个二维码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <location filename="../../kiosk/ui/texts.py" line="231"/>
         <source>Please scan the QR code on your ticket again.</source>
         <translation>请重新扫描门票上的二维码。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="207"/>
+        <location filename="../../kiosk/ui/texts.py" line="234"/>
         <source>The gate cannot check tickets right now</source>
         <translation>闸机暂时无法检票</translation>
     </message>
@@ -405,6 +405,7 @@
         <location filename="../../kiosk/ui/texts.py" line="33"/>
         <location filename="../../kiosk/ui/texts.py" line="37"/>
         <location filename="../../kiosk/ui/texts.py" line="41"/>
+        <location filename="../../kiosk/ui/texts.py" line="49"/>
         <source>Nothing was charged. Please try another card.</source>
         <translation>未扣款。请换一张卡再试。</translation>
     </message>
@@ -424,212 +425,240 @@
         <translation>未扣款。请先圈存充值，或换一张卡。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="48"/>
+        <location filename="../../kiosk/ui/texts.py" line="66"/>
         <source>This card has expired</source>
         <translation>这张卡已过期</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="49"/>
+        <location filename="../../kiosk/ui/texts.py" line="53"/>
+        <location filename="../../kiosk/ui/texts.py" line="63"/>
+        <location filename="../../kiosk/ui/texts.py" line="67"/>
         <source>Nothing was charged. Please use another card.</source>
         <translation>未扣款。请换一张卡。</translation>
     </message>
     <message>
+        <location filename="../../kiosk/ui/texts.py" line="48"/>
+        <source>Your bank cannot be reached right now</source>
+        <translation>暂时无法联系您的发卡银行</translation>
+    </message>
+    <message>
         <location filename="../../kiosk/ui/texts.py" line="52"/>
+        <source>This card cannot be used at this machine</source>
+        <translation>本机无法使用这张卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="56"/>
+        <source>This card is blocked</source>
+        <translation>这张卡已被锁定</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="57"/>
+        <source>Nothing was charged. Please contact your bank or use another card.</source>
+        <translation>未扣款。请联系发卡银行或换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="62"/>
+        <source>This card is not valid yet</source>
+        <translation>这张卡尚未生效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="70"/>
         <source>The card was taken away too early</source>
         <translation>卡片拿开得太早了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="53"/>
+        <location filename="../../kiosk/ui/texts.py" line="71"/>
         <source>Nothing was charged. Please present the card again and hold it still.</source>
         <translation>未扣款。请重新出示卡片，并保持不动。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="58"/>
+        <location filename="../../kiosk/ui/texts.py" line="76"/>
         <source>The card could not be read</source>
         <translation>无法读取这张卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="59"/>
+        <location filename="../../kiosk/ui/texts.py" line="77"/>
         <source>Nothing was charged. Please present the card again.</source>
         <translation>未扣款。请重新出示卡片。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="62"/>
+        <location filename="../../kiosk/ui/texts.py" line="80"/>
         <source>Please insert the card instead</source>
         <translation>请改为插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="63"/>
+        <location filename="../../kiosk/ui/texts.py" line="81"/>
         <source>This card cannot pay by tapping. Insert it into the slot, chip first.</source>
         <translation>这张卡不能挥卡支付。请将芯片一端朝前插入卡槽。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="68"/>
+        <location filename="../../kiosk/ui/texts.py" line="86"/>
         <source>No card was presented</source>
         <translation>没有检测到银行卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="69"/>
+        <location filename="../../kiosk/ui/texts.py" line="87"/>
         <source>Nothing was charged. Start again when you are ready.</source>
         <translation>未扣款。准备好后请重新开始。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="72"/>
+        <location filename="../../kiosk/ui/texts.py" line="90"/>
         <source>Payment cancelled</source>
         <translation>付款已取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="73"/>
+        <location filename="../../kiosk/ui/texts.py" line="91"/>
         <source>Nothing was charged.</source>
         <translation>未扣款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="76"/>
+        <location filename="../../kiosk/ui/texts.py" line="94"/>
         <source>The card reader is not working</source>
         <translation>读卡器无法使用</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="77"/>
+        <location filename="../../kiosk/ui/texts.py" line="95"/>
         <source>Nothing was charged. Please use another machine or ask staff.</source>
         <translation>未扣款。请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="80"/>
+        <location filename="../../kiosk/ui/texts.py" line="98"/>
         <source>Card payment is not available on this machine yet</source>
         <translation>本机暂不支持刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="81"/>
+        <location filename="../../kiosk/ui/texts.py" line="99"/>
         <source>Nothing was charged. Please buy your tickets at the counter.</source>
         <translation>未扣款。请到售票窗口购票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="84"/>
+        <location filename="../../kiosk/ui/texts.py" line="102"/>
         <source>We could not confirm your payment</source>
         <translation>未能确认您的付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="85"/>
+        <location filename="../../kiosk/ui/texts.py" line="103"/>
         <source>Do not pay again. Keep your card and ask staff: they will check it.</source>
         <translation>请不要重复付款。请保留银行卡并联系工作人员核实。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="90"/>
+        <location filename="../../kiosk/ui/texts.py" line="108"/>
         <source>Paid, but the tickets could not be printed</source>
         <translation>已付款，但门票未能打印</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="91"/>
+        <location filename="../../kiosk/ui/texts.py" line="109"/>
         <source>Your payment is safe. Please ask staff: your tickets and receipt will be reprinted.</source>
         <translation>您的付款是安全的。请联系工作人员：您的门票和小票会重新打印。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="98"/>
+        <location filename="../../kiosk/ui/texts.py" line="116"/>
         <source>The printer is out of paper</source>
         <translation>打印机缺纸</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="99"/>
-        <location filename="../../kiosk/ui/texts.py" line="103"/>
-        <location filename="../../kiosk/ui/texts.py" line="107"/>
-        <location filename="../../kiosk/ui/texts.py" line="111"/>
-        <location filename="../../kiosk/ui/texts.py" line="115"/>
+        <location filename="../../kiosk/ui/texts.py" line="117"/>
+        <location filename="../../kiosk/ui/texts.py" line="121"/>
+        <location filename="../../kiosk/ui/texts.py" line="125"/>
+        <location filename="../../kiosk/ui/texts.py" line="129"/>
+        <location filename="../../kiosk/ui/texts.py" line="133"/>
         <source>Please use another machine or ask staff.</source>
         <translation>请使用其他机器或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="102"/>
+        <location filename="../../kiosk/ui/texts.py" line="120"/>
         <source>The printer cover is open</source>
         <translation>打印机盖未关好</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="106"/>
+        <location filename="../../kiosk/ui/texts.py" line="124"/>
         <source>The printer is not ready</source>
         <translation>打印机未就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="110"/>
+        <location filename="../../kiosk/ui/texts.py" line="128"/>
         <source>No printer is connected</source>
         <translation>未连接打印机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="114"/>
+        <location filename="../../kiosk/ui/texts.py" line="132"/>
         <source>This machine cannot record sales right now</source>
         <translation>本机暂时无法记录交易</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="118"/>
+        <location filename="../../kiosk/ui/texts.py" line="136"/>
         <source>Sold out for today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="119"/>
+        <location filename="../../kiosk/ui/texts.py" line="137"/>
         <source>Please choose fewer tickets or another ticket.</source>
         <translation>请减少数量或选择其他门票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="122"/>
+        <location filename="../../kiosk/ui/texts.py" line="140"/>
         <source>Please choose an entry time</source>
         <translation>请选择入园时段</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="123"/>
+        <location filename="../../kiosk/ui/texts.py" line="141"/>
         <source>Timed tickets need an entry time before you can pay.</source>
         <translation>分时段门票需先选择入园时段才能付款。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="126"/>
+        <location filename="../../kiosk/ui/texts.py" line="144"/>
         <source>Something went wrong</source>
         <translation>出现了问题</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="127"/>
+        <location filename="../../kiosk/ui/texts.py" line="145"/>
         <source>Please ask staff for help.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="148"/>
+        <location filename="../../kiosk/ui/texts.py" line="175"/>
         <source>Not enough electronic cash: %1 left on the card</source>
+        <extracomment>Codes that share another code&apos;s words.</extracomment>
         <translation>电子现金余额不足：卡内仅剩 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="162"/>
+        <location filename="../../kiosk/ui/texts.py" line="189"/>
         <source>Waiting for your card…</source>
         <translation>正在等待银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="163"/>
-        <location filename="../../kiosk/ui/texts.py" line="164"/>
+        <location filename="../../kiosk/ui/texts.py" line="190"/>
+        <location filename="../../kiosk/ui/texts.py" line="191"/>
         <source>Reading your card…</source>
         <translation>正在读卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="165"/>
+        <location filename="../../kiosk/ui/texts.py" line="192"/>
         <source>Checking your card…</source>
         <translation>正在验证银行卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="166"/>
+        <location filename="../../kiosk/ui/texts.py" line="193"/>
         <source>Asking your bank…</source>
         <translation>正在联系发卡银行…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="167"/>
+        <location filename="../../kiosk/ui/texts.py" line="194"/>
         <source>Finishing the payment…</source>
         <translation>正在完成付款…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="168"/>
+        <location filename="../../kiosk/ui/texts.py" line="195"/>
         <source>You can take your card away now</source>
         <translation>现在可以拿开银行卡了</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="169"/>
+        <location filename="../../kiosk/ui/texts.py" line="196"/>
         <source>Printing your tickets…</source>
         <translation>正在打印门票…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="171"/>
+        <location filename="../../kiosk/ui/texts.py" line="198"/>
         <source>Please wait…</source>
         <translation>请稍候…</translation>
     </message>

@@ -44,6 +44,24 @@ def _table() -> dict[str, tuple[str, str]]:
             translate("Reasons", "Not enough electronic cash on the card"),
             translate("Reasons", "Nothing was charged. Top up the card or use another card."),
         ),
+        "host.unavailable": (
+            translate("Reasons", "Your bank cannot be reached right now"),
+            translate("Reasons", "Nothing was charged. Please try another card."),
+        ),
+        "card.end_application": (
+            translate("Reasons", "This card cannot be used at this machine"),
+            translate("Reasons", "Nothing was charged. Please use another card."),
+        ),
+        "card.blocked": (
+            translate("Reasons", "This card is blocked"),
+            translate(
+                "Reasons", "Nothing was charged. Please contact your bank or use another card."
+            ),
+        ),
+        "card.not_yet_effective": (
+            translate("Reasons", "This card is not valid yet"),
+            translate("Reasons", "Nothing was charged. Please use another card."),
+        ),
         "card.expired": (
             translate("Reasons", "This card has expired"),
             translate("Reasons", "Nothing was charged. Please use another card."),
@@ -129,6 +147,14 @@ def _table() -> dict[str, tuple[str, str]]:
     }
 
 
+#: Codes that share another code's words.
+_SAME_AS = {
+    "card.no_application": "card.end_application",
+    "card.exception_file": "card.blocked",
+    "card.other_interface": "card.use_other_interface",
+    "payment.cancelled": "reader.cancelled",
+}
+
 _FAMILIES = {
     "card": "card.try_again",
     "reader": "reader.unavailable",
@@ -142,6 +168,7 @@ _FAMILIES = {
 def explain(code: str, *, balance_fen: int | None = None) -> Explanation:
     """The words for ``code``; a low EC balance shows the balance left when it is known."""
     table = _table()
+    code = _SAME_AS.get(code, code)
     key = code if code in table else _FAMILIES.get(code.split(".", 1)[0], "internal")
     title, advice = table[key]
     if key == "card.ec_balance_low" and balance_fen is not None:

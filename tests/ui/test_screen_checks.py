@@ -63,6 +63,9 @@ def test_every_code_and_verdict_has_words() -> None:
     titles = {code: explain(code).title for code in known_codes()}
     assert all(titles.values()) and all(explain(c).advice for c in known_codes())
     assert len({gate_text(v.value).title for v in GateVerdict}) == len(GateVerdict)
+    # Codes the card provider returns for the same situation share their words.
+    assert explain("card.exception_file") == explain("card.blocked")
+    assert explain("payment.cancelled") == explain("reader.cancelled")
     # Unknown codes fall back to their family's words, never to the raw code.
     assert explain("card.something_new").title == explain("card.try_again").title
     assert explain("weird") == explain("internal")
