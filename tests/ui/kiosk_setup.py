@@ -119,7 +119,7 @@ def build_services(
         store=JournalStore(settings.journal_url, settings.terminal.id),
         catalog=load_catalog(),
         printer=documents,
-        provider=provider,  # type: ignore[arg-type]
+        provider=provider,
         sim_reader=sim_reader,
         clock=lambda: NOW,
     )

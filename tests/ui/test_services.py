@@ -35,7 +35,7 @@ def test_card_panel_gets_the_providers_reader(tmp_path, monkeypatch) -> None:
     reader = SimReader(load_card("debit-ec"))
     provider = types.SimpleNamespace(reader=reader, pay=None)
     module = types.ModuleType(MODULE)
-    module.provider_from_settings = lambda settings: provider  # type: ignore[attr-defined]
+    module.provider_from_settings = lambda settings: provider
     monkeypatch.setitem(sys.modules, MODULE, module)
     services = build_services(kiosk_settings(tmp_path))
     try:

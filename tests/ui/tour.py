@@ -66,7 +66,7 @@ class Driver:
 
     @property
     def screen(self) -> str:
-        return self.flow.current.objectName()  # type: ignore[attr-defined]
+        return self.flow.current.objectName()
 
     def click(self, name: str) -> None:
         (button,) = [
@@ -78,7 +78,7 @@ class Driver:
         QApplication.processEvents()
 
     def touch(self) -> None:
-        QTest.mouseClick(self.flow.current, Qt.MouseButton.LeftButton, pos=QPoint(500, 400))  # type: ignore[attr-defined]
+        QTest.mouseClick(self.flow.current, Qt.MouseButton.LeftButton, pos=QPoint(500, 400))
 
     def until(self, screen: str) -> None:
         wait(lambda: self.screen == screen)
@@ -137,11 +137,11 @@ def _ticket_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
     waiting.until("attract")
     waiting.touch()
     waiting.until("products")
-    waiting.flow._idle()  # type: ignore[attr-defined]
+    waiting.flow._idle()
     waiting.settle()
     shoot("05-still-there", waiting.flow)
     waiting.click("prompt_yes")
-    waiting.flow.open_operator()  # type: ignore[attr-defined]
+    waiting.flow.open_operator()
     waiting.until("operator_pin")
     for digit in "00":
         waiting.click(f"key_{digit}")
@@ -214,19 +214,19 @@ def _gate_tour(folder: Path, shoot: Shoot) -> MainWindow:
     _to_summary(seller)
     seller.click("pay")
     seller.until("result")
-    printer = seller.window.services.printer.service  # type: ignore[union-attr]
+    printer = seller.window.services.printer.service
     token = next(b.data for d in printer.documents for b in d.blocks if isinstance(b, QrCode))
     seller.window.close()
     settings = gate_settings(folder / "gate")
     window = open_window(settings, build_services(settings, provider=None, printer=None))
     window.resize(1024, 768)
     gate = window.stack.currentWidget()
-    wait(gate.scan_input.hasFocus)  # type: ignore[attr-defined]
+    wait(gate.scan_input.hasFocus)
     shoot("16-gate-ready", gate)
     for name in ("17-gate-admitted", "18-gate-used"):
-        QTest.keyClicks(gate.scan_input, token)  # type: ignore[attr-defined]
-        QTest.keyClick(gate.scan_input, Qt.Key.Key_Return)  # type: ignore[attr-defined]
-        wait(lambda: not gate.worker.busy)  # type: ignore[attr-defined]
+        QTest.keyClicks(gate.scan_input, token)
+        QTest.keyClick(gate.scan_input, Qt.Key.Key_Return)
+        wait(lambda: not gate.worker.busy)
         settle()
         shoot(name, gate)
     return window
