@@ -373,22 +373,27 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="183"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="133"/>
+        <source>Sold out today</source>
+        <translation>今日已售罄</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="185"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="184"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="186"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="185"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="192"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="194"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -699,27 +704,27 @@
 <context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="255"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="256"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="258"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="259"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="261"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="263"/>
         <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
         <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="285"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="287"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

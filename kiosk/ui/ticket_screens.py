@@ -129,6 +129,8 @@ class _ProductRow:
     def retranslate(self, language: str) -> None:
         p = self.product
         note = p.note_zh if language == "zh_CN" else p.note_en
+        if self.limit == 0:
+            note = translate("Products", "Sold out today")
         text = f"<b>{p.name(language)}</b>  {format_fen(p.price_fen)}"
         # The note at 18 pt, the smallest the kiosk shows, under the name and price.
         self.name.setText(
@@ -205,7 +207,7 @@ class ProductsScreen(Page):
             row.limit = max(0, min(MAX_PER_PRODUCT, left.get(code, MAX_PER_PRODUCT)))
             row.count = min(row.count, row.limit)
             row.update()
-        self._changed()
+        self.retranslate()
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

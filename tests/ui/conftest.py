@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.config import Settings
 from kiosk.payment.reader_sim import SimReader
+from kiosk.sales.tickets import Catalog
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.services import KioskServices
 from tests.checkout.conftest import ScriptedProvider
@@ -78,12 +79,13 @@ def make_kiosk(qtbot, tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         printer: FaultyPreview | None = None,
         settings: Settings | None = None,
         sim_reader: SimReader | None = None,
+        catalog: Catalog | None = None,
     ) -> Kiosk:
         settings = settings or kiosk_settings(tmp_path)
         printer = printer or FaultyPreview()
         provider = ScriptedProvider() if provider is None else provider
         services = build_services(
-            settings, provider=provider, printer=printer, sim_reader=sim_reader
+            settings, provider=provider, printer=printer, sim_reader=sim_reader, catalog=catalog
         )
         window = open_window(settings, services)
         qtbot.addWidget(window)

@@ -26,7 +26,7 @@ from kiosk.printing.escpos import PrinterProfile
 from kiosk.printing.layouts import Lang
 from kiosk.printing.printer import PreviewPrinter, PrintResult
 from kiosk.printing.status import PrinterStatus
-from kiosk.sales.tickets import load_catalog
+from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.sales.tokens import DEMO_KEY
 from kiosk.ui.app import create_window
 from kiosk.ui.main_window import MainWindow
@@ -108,6 +108,7 @@ def build_services(
     provider: object | None,
     printer: FaultyPreview | None,
     sim_reader: SimReader | None = None,
+    catalog: Catalog | None = None,
 ) -> KioskServices:
     """Services as ``kiosk.ui.services.build_services`` wires them, with test parts."""
     documents = None
@@ -117,7 +118,7 @@ def build_services(
     return KioskServices(
         settings=settings,
         store=JournalStore(settings.journal_url, settings.terminal.id),
-        catalog=load_catalog(),
+        catalog=catalog or load_catalog(),
         printer=documents,
         provider=provider,
         sim_reader=sim_reader,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
 from kiosk.payment.errors import CardRemovedError
 from kiosk.printing.document import QrCode
+from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.ui import ticket_flow
 from kiosk.ui.services import pcsc_reader_check
 from tests.checkout.conftest import ScriptedProvider
@@ -245,3 +248,37 @@ def test_reader_gone_means_out_of_service(make_kiosk, qtbot) -> None:
     kiosk.wait_for(qtbot, "out_of_service")
     assert kiosk.text("reason") == "读卡器无法使用"
     assert provider.requests == []
+
+
+def test_quota_caps_the_count_and_says_sold_out(make_kiosk, qtbot) -> None:
+    """Tickets paid today count against the daily quota: + stops at what is left, then
+    the product says it is sold out."""
+    catalog = load_catalog()
+    adult = dataclasses.replace(catalog.by_code["ADULT"], daily_quota=3)
+    catalog = Catalog((adult, *catalog.products[1:]), catalog.discounts)
+    kiosk = make_kiosk(catalog=catalog)
+    buy_two_adults(kiosk, qtbot)
+    kiosk.wait_for(qtbot, "result")
+    kiosk.click(qtbot, "done")
+    kiosk.tap(qtbot, kiosk.flow.current.rect().center())
+    kiosk.wait_for(qtbot, "products")
+    kiosk.click(qtbot, "plus_ADULT")
+    assert kiosk.text("count_ADULT") == "1"
+    assert not kiosk.flow.products.rows["ADULT"].plus.isEnabled()
+    kiosk.click(qtbot, "next")
+    kiosk.click(qtbot, "pay")
+    kiosk.wait_for(qtbot, "result")
+    kiosk.click(qtbot, "done")
+    kiosk.tap(qtbot, kiosk.flow.current.rect().center())
+    kiosk.wait_for(qtbot, "products")
+    assert "今日已售罄" in kiosk.flow.products.rows["ADULT"].name.text()
+    assert not kiosk.flow.products.rows["ADULT"].plus.isEnabled()
+
+
+def test_attract_pictures_rotate(make_kiosk, qtbot) -> None:
+    """The attract screen shows our pictures in turn."""
+    kiosk = make_kiosk()
+    attract = kiosk.flow.attract
+    first = attract.picture.pixmap().toImage()
+    attract.next_picture()
+    assert attract.index == 1 and attract.picture.pixmap().toImage() != first
