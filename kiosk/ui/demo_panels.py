@@ -29,6 +29,7 @@ from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.document import Document, QrCode
 from kiosk.printing.preview import render_png
 from kiosk.printing.printer import PreviewPrinter
+from kiosk.ui.signals import emit
 from kiosk.ui.widgets import button, label
 from kiosk.ui.workers import Done, Worker
 
@@ -177,7 +178,7 @@ class PrinterPanel(QWidget):
                 scan = button("scan_at_gate", "secondary", height=70)
                 scan.setProperty("token", token)
                 scan.setText(translate("Demo", "Show this ticket at the gate"))
-                scan.clicked.connect(lambda _=False, t=token: self.token_scanned.emit(t))
+                scan.clicked.connect(lambda _=False, t=token: emit(self.token_scanned, t))
                 self.paper_layout.insertWidget(0, scan)
             pixmap = QPixmap()
             pixmap.loadFromData(png, "PNG")

@@ -23,6 +23,7 @@ from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
 from kiosk.ui.services import KioskServices, build_services
+from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
 
 #: Modes offered by the chooser, in screen order.
@@ -61,7 +62,7 @@ class ModeChooser(QWidget):
             button = QPushButton()
             button.setObjectName(f"mode_{mode.value}")
             button.setMinimumSize(280, 160)
-            button.clicked.connect(lambda _=False, m=mode: self.mode_chosen.emit(m))
+            button.clicked.connect(lambda _=False, m=mode: emit(self.mode_chosen, m))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[mode] = button
         self.language_button = QPushButton()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
+from kiosk.ui.signals import emit
 from kiosk.ui.widgets import Page, button, label
 
 translate = QCoreApplication.translate
@@ -54,7 +55,7 @@ class PinScreen(Page):
         self.shown.setText("●" * len(self.digits) + "○" * (PIN_LENGTH - len(self.digits)))
         if len(self.digits) == PIN_LENGTH:
             pin, self.digits = self.digits, ""
-            self.submitted.emit(pin)
+            emit(self.submitted, pin)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

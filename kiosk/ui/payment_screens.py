@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QHideEvent, QPainter, QPaintEvent, QPen, QShow
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.money import format_fen
+from kiosk.ui.signals import emit
 from kiosk.ui.texts import explain
 from kiosk.ui.widgets import Page, button, label
 
@@ -139,7 +140,7 @@ class PaymentScreen(Page):
         self.retranslate()
         if self.left_s == 0:
             self._timer.stop()
-            self.timed_out.emit()
+            emit(self.timed_out)
 
     def retranslate(self) -> None:
         super().retranslate()

@@ -37,6 +37,7 @@ from kiosk.ui.payment_screens import (
 )
 from kiosk.ui.result_words import failure, outcome_words
 from kiosk.ui.services import KioskServices
+from kiosk.ui.signals import emit
 from kiosk.ui.texts import explain, stage_text
 from kiosk.ui.ticket_screens import AttractScreen, ProductsScreen, SummaryScreen
 from kiosk.ui.widgets import Page
@@ -260,7 +261,7 @@ class TicketFlow(QWidget):
         def run(job: int) -> CheckoutResult:
             return self.services.pay(
                 draft,
-                progress=lambda stage: worker.progress.emit(job, stage),
+                progress=lambda stage: emit(worker.progress, job, stage),
                 cancelled=cancel.is_set,
             )
 

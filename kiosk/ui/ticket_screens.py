@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel
 from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, TicketProduct, TimeSlot
+from kiosk.ui.signals import emit
 from kiosk.ui.widgets import Page, button, label
 
 translate = QCoreApplication.translate
@@ -69,7 +70,7 @@ class AttractScreen(Page):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         if not self.language_button.geometry().contains(event.position().toPoint()):
-            self.touched.emit()
+            emit(self.touched)
         super().mousePressEvent(event)
 
 
@@ -194,7 +195,7 @@ class ProductsScreen(Page):
         self.total.setText(translate("Products", "Total %1").replace("%1", format_fen(total)))
         self.next.setEnabled(total > 0 or any(r.count for r in self.rows.values()))
         self.message.setText("")
-        self.changed.emit()
+        emit(self.changed)
 
     def cart(self) -> tuple[dict[str, int], dict[str, TimeSlot]]:
         counts = {code: r.count for code, r in self.rows.items() if r.count}

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+from kiosk.ui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,14 @@ class _Pending:
 
 
 class Worker(QObject):
-    """A named single-thread executor whose results come back on the GUI thread."""
+    """A named single-thread executor whose results come back on the GUI thread.
 
-    _finished = Signal(object)
+    Only the job number crosses threads in the signal; the result waits in a locked dict.
+    (Python objects queued through ``Signal(object)`` from a non-Qt thread lost a reference
+    under PySide6 6.12 / CPython 3.11, ending in a crash at exit.)
+    """
+
+    _finished = Signal(int)
     #: ``(job, message)`` emitted from the worker thread, e.g. a payment's progress stage.
     progress = Signal(int, str)
 
@@ -50,6 +58,8 @@ class Worker(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
+        self._results: dict[int, Done] = {}
+        self._lock = threading.Lock()
         self._finished.connect(self._on_finished)
 
     def run(
@@ -73,10 +83,14 @@ class Worker(QObject):
             done = Done(job, value=fn(job))
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
             done = Done(job, error=exc)
-        self._finished.emit(done)
+        with self._lock:
+            self._results[job] = done
+        emit(self._finished, job)
 
-    def _on_finished(self, done: Done) -> None:
-        pending = self._pending.pop(done.job, None)
+    def _on_finished(self, job: int) -> None:
+        with self._lock:
+            done = self._results.pop(job)
+        pending = self._pending.pop(job, None)
         if pending is None:
             return
         if not pending.still_wanted():
