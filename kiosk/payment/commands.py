@@ -110,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --tap/--remove-after: present the card again after each removal",
     )
     parser.set_defaults(func=run)
+    _register_pay(subparsers)
 
 
 def _card(args: argparse.Namespace) -> VirtualCard:
@@ -154,3 +155,60 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+# --- kiosk pay: the terminal kernel's headless transaction -----------------------------------
+# The parser only; the kernel is imported when the command runs, so that every other
+# ``kiosk`` command starts without loading it.
+
+
+def _fen(text: str) -> int:
+    if not text.isdigit() or int(text) > 999_999_999_999:
+        raise argparse.ArgumentTypeError(f"expected an amount in fen, got {text!r}")
+    return int(text)
+
+
+def _unpredictable_number(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        value = b""
+    if len(value) != 4:
+        raise argparse.ArgumentTypeError(f"expected 4 bytes of hex (8 digits), got {text!r}")
+    return value
+
+
+def _register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "pay",
+        help="run one card transaction headless (simulated card or PC/SC reader)",
+        description="Take a card through one purchase and print the result "
+        "(exit status 0 when approved, 1 otherwise).",
+    )
+    parser.add_argument("--amount", metavar="FEN", type=_fen, required=True)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--reader", metavar="NAME", help="PC/SC reader name")
+    where.add_argument("--sim", metavar="PROFILE", help="in-process simulated card")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--contact", action="store_true", help="contact EMV/PBOC")
+    how.add_argument("--contactless", action="store_true", help="qPBOC")
+    parser.add_argument(
+        "--online", choices=("auto", "never", "always"), help="override the online policy"
+    )
+    parser.add_argument(
+        "--unpredictable-number", metavar="HEX", type=_unpredictable_number, help="fix 9F37"
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        type=Path,
+        help="simulated card state (default: data_dir/cards)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=_run_pay)
+
+
+def _run_pay(args: argparse.Namespace) -> int:
+    from kiosk.payment.kernel.pay_command import run_pay
+
+    return run_pay(args)

@@ -39,7 +39,7 @@ class Outcome(enum.StrEnum):
     APPROVED_ONLINE = "approved_online"
     DECLINED = "declined"  # AAC, or the host said no; nothing charged
     ONLINE_REQUEST = "online_request"  # needs the host and none was given (caller goes online)
-    TRY_AGAIN = "try_again"  # card removed too early, communication error before commit
+    TRY_AGAIN = "try_again"  # card removed or reader fault; after the commit: uncertain
     USE_OTHER_INTERFACE = "use_other_interface"  # e.g. qPBOC card says 6984 / switch to contact
     END_APPLICATION = "end_application"  # no usable application, card blocked, data error
 
@@ -75,12 +75,20 @@ class TerminalConfig:
     currency_code: str = "0156"  # 5F2A
     currency_exponent: int = 2  # 5F36
     terminal_type: int = 0x25  # 9F35: unattended, offline with online capability, merchant
-    terminal_capabilities: str = "E0E8C8"  # 9F33
+    #: 9F33: IC with contact; CVMs: no CVM only (this product has no PIN pad; an attended
+    #: terminal adds signature, ``20``, through ``attended``); SDA, DDA (EMV Book 4 Annex A2).
+    terminal_capabilities: str = "E008C0"
     additional_capabilities: str = "F000F0A001"  # 9F40
-    ttq: str = "36800000"  # 9F66 qPBOC terminal transaction qualifiers
+    #: 9F66 qPBOC terminal transaction qualifiers (JR/T 0025.12): qPBOC and contact chip
+    #: supported. The per-transaction bits (byte 2 b8 "online cryptogram required", byte 1
+    #: b4 "offline only") are set by the kernel from the amount and the online policy.
+    ttq: str = "30000000"
     aids: tuple[AidEntry, ...] = tuple(AidEntry(a) for a in UNIONPAY_AIDS)
     ec_terminal_limit_fen: int = 100_000  # 9F7B
     floor_limit_fen: int = 50_000  # 9F1B
+    #: Most the terminal holds in offline approvals not yet uploaded: above it (with
+    #: ``TransactionParams.offline_total_fen``) nothing more is approved offline.
+    max_offline_total_fen: int = 2_000_000
     cvm_required_limit_fen: int = 30_000  # above it an attended terminal asks for a CVM
     contactless_limit_fen: int = 100_000  # above it: use contact
     #: Random selection (EMV Book 3 §10.6.2): target %, max target %, threshold.
@@ -95,6 +103,14 @@ class TerminalConfig:
     #: later without the PAN being stored.
     pan_token_key: bytes = field(default=b"demo-terminal-token-key", repr=False)
     support_sm: bool = True  # DF69 SM algorithms
+    #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
+    #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
+    revocation_list: frozenset[str] = frozenset()
+    #: SM2 CA public keys (PBOC SM profile) as pairs ``("A000000333/xx", x‖y hex of 64
+    #: bytes)``; the CA key store holds RSA keys only. Used when the FCI says DF69 = 01.
+    sm2_ca_keys: tuple[tuple[str, str], ...] = ()
+    #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
+    default_ddol: str = "9F3704"
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,9 @@ class TransactionParams:
     force_online: bool = False
     #: Total of offline approvals not yet uploaded (for the terminal's own offline ceiling).
     offline_total_fen: int = 0
+    #: Whether the configured host can be reached now (the caller's link monitor). With a
+    #: host given but unreachable the kernel completes as "unable to go online".
+    host_reachable: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,7 @@ class KernelHooks(Protocol):
 
 @dataclass(frozen=True)
 class OdaResult:
-    method: str = "none"  # none | sda | dda | cda | fdda | sm
+    method: str = "none"  # none | sda | dda | fdda | sm (SM2)
     result: str = "not_performed"  # not_performed | passed | failed
     failure: str = ""  # the failing step and reason
 
@@ -170,5 +189,6 @@ class TransactionResult:
     #: Tag (hex) -> value (hex) of the data for ISO 8583 field 55; never 5A, 57, 9F6B or keys.
     data: dict[str, str] = field(default_factory=dict)
     apdu_count: int = 0
-    #: True once the card was asked to approve: from then on, failing means *uncertain*.
+    #: True once the card was asked to approve (GENERATE AC / qPBOC GPO sent): a committed
+    #: ``TRY_AGAIN`` or ``END_APPLICATION`` is *uncertain* (the card may have approved).
     committed: bool = False

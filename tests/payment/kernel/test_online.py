@@ -1,0 +1,118 @@
+"""Online processing and completion against a faithful issuer: ARQC verified, ARPC checked
+by the card (EXTERNAL AUTHENTICATE), second GENERATE AC, issuer scripts, unable to go online."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.payment import tlv
+from kiosk.payment.capk import CaKeyStore
+from kiosk.payment.cardsim.card import PbocCard
+from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.crypto import derive_session_key, script_mac
+from kiosk.payment.kernel import Outcome, TerminalConfig
+from kiosk.payment.kernel.context import Tsi, Tvr
+from kiosk.payment.kernel.types import OnlinePolicy
+from tests.payment.kernel.conftest import Hooks, IssuerHost, transact
+
+
+@pytest.mark.parametrize("profile", ["credit", "debit-ec", "debit-ec-sm4"])
+def test_online_approval(profile: str, capk: CaKeyStore) -> None:
+    """The issuer finds the ARQC genuine, the card accepts the ARPC and gives a TC."""
+    host = IssuerHost()
+    hooks = Hooks()
+    result, _ = transact(load_card(profile), capk, host=host, hooks=hooks, force_online=True)
+    assert result.outcome is Outcome.APPROVED_ONLINE, result.reason
+    assert host.arqc_valid == [True]
+    assert result.cid == "40" and result.response_code == "00"
+    tsi = Tsi(int(result.tsi, 16))
+    assert Tsi.ISSUER_AUTHENTICATION_PERFORMED in tsi
+    assert Tvr.ISSUER_AUTHENTICATION_FAILED not in Tvr.from_hex(result.tvr)
+    assert Tvr.MERCHANT_FORCED_ONLINE in Tvr.from_hex(result.tvr)
+    assert hooks.stages[-2:] == ["host.waiting", "card.completing"]
+    assert len(hooks.commits) == 1 and hooks.commits[0].pan_masked.startswith("621234")
+
+
+def test_host_request_carries_field55_without_pan(capk: CaKeyStore) -> None:
+    """Field 55 holds the ARQC and terminal data, never 5A or 57; the PAN goes separately."""
+    host = IssuerHost()
+    transact(load_card("credit"), capk, host=host)
+    request = host.requests[0]
+    assert {0x9F26, 0x9F27, 0x9F10, 0x9F36, 0x95, 0x9F37, 0x82, 0x9F02} <= set(request.icc_data)
+    assert not {0x5A, 0x57, 0x9F6B, 0x56, 0x9F1F} & set(request.icc_data)
+    assert request.pan == "6212340000000027" and "0000000027" not in repr(request)
+
+
+def test_host_decline(capk: CaKeyStore) -> None:
+    """Response code 05: the terminal asks for an AAC and the card gives it."""
+    result, _ = transact(load_card("credit"), capk, host=IssuerHost(approve=False))
+    assert (result.outcome, result.reason, result.cid) == (Outcome.DECLINED, "host.declined", "00")
+
+
+@pytest.mark.parametrize(
+    ("host", "reachable", "code", "asked"),
+    [(IssuerHost(reachable=False), True, "Z3", 1), (IssuerHost(), False, "Z1", 0)],
+    ids=["host-times-out", "host-known-unreachable"],
+)
+def test_unable_to_go_online(
+    host: IssuerHost, reachable: bool, code: str, asked: int, capk: CaKeyStore
+) -> None:
+    """No answer: the default action codes decide. A host that times out after the ARQC
+    gets Z3 in the 2nd GENERATE AC; a host known to be down makes the first one an AAC."""
+    result, _ = transact(load_card("credit"), capk, host=host, host_reachable=reachable)
+    assert (result.outcome, result.reason) == (Outcome.DECLINED, "host.unavailable")
+    assert (result.response_code, len(host.requests)) == (code, asked)
+
+
+def _load_script(card: PbocCard, new_balance: int, *, atc: int, arqc: bytes, good: bool) -> bytes:
+    """Issuer script 72 with one PUT DATA 9F79 (EC load) MACed with the card's MAC key."""
+    value = bytes.fromhex(f"{new_balance:012d}")
+    header = bytes.fromhex("04DA9F790A")
+    key = derive_session_key(card.image.mk_smi, atc, suite=card.profile.suite)
+    mac = script_mac(key, header + atc.to_bytes(2, "big") + arqc + value, suite=card.profile.suite)
+    if not good:
+        mac = bytes(4)
+    command = header + value + mac
+    return tlv.encode(0x72, tlv.encode(0x9F18, b"\x00\x00\x00\x01") + tlv.encode(0x86, command))
+
+
+class ScriptingIssuer(IssuerHost):
+    """Approves and sends an EC load script built for this very ARQC."""
+
+    def __init__(self, card: PbocCard, *, good: bool) -> None:
+        super().__init__()
+        self.card, self.good = card, good
+
+    def authorize(self, request):  # type: ignore[no-untyped-def]
+        icc = request.icc_data
+        self.scripts = (
+            _load_script(
+                self.card,
+                80000,
+                atc=int.from_bytes(icc[0x9F36], "big"),
+                arqc=icc[0x9F26],
+                good=self.good,
+            ),
+        )
+        return super().authorize(request)
+
+
+@pytest.mark.parametrize("good", [True, False], ids=["valid-mac", "bad-mac"])
+def test_issuer_script_after_second_ac(good: bool, capk: CaKeyStore) -> None:
+    """A 72 script runs after the 2nd GENERATE AC; a refused command sets TVR 'script
+    failed after final AC' and leaves the balance alone."""
+    card = load_card("debit-ec")
+    assert isinstance(card, PbocCard)
+    result, _ = transact(card, capk, host=ScriptingIssuer(card, good=good), force_online=True)
+    assert result.outcome is Outcome.APPROVED_ONLINE
+    assert Tsi.SCRIPT_PROCESSING_PERFORMED in Tsi(int(result.tsi, 16))
+    assert (Tvr.SCRIPT_FAILED_AFTER_AC in Tvr.from_hex(result.tvr)) is not good
+    assert card.state.ec_balance == (80000 if good else 50000)
+
+
+def test_online_policy_always_without_host_is_online_request(capk: CaKeyStore) -> None:
+    """``online=always`` with no host: the card is asked for an ARQC, the caller goes online."""
+    config = TerminalConfig(online=OnlinePolicy.ALWAYS)
+    result, _ = transact(load_card("debit-ec"), capk, config=config)
+    assert (result.outcome, result.cid) == (Outcome.ONLINE_REQUEST, "80")
+    assert result.ec_balance_before_fen is None  # EC was not offered

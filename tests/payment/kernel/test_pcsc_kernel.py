@@ -1,0 +1,92 @@
+"""Through the real PC/SC stack (pcscd + vpcd, the card served by ``kiosk card-sim``):
+``kiosk pay --reader`` debits the simulated EC balance by exactly the amount, and a card
+pulled after N APDUs ends cleanly for every N."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.payment.capk import CaKeyStore
+from kiosk.payment.kernel import Outcome, TerminalConfig, TransactionParams, run_transaction
+from kiosk.payment.reader import Interface
+from kiosk.payment.reader_pcsc import PcscReader
+from tests.payment.conftest import REPO, SLOT, CardSim
+from tests.payment.kernel.conftest import WHEN, Hooks, never_random
+
+pytestmark = pytest.mark.pcsc
+KIOSK = (sys.executable, "-m", "kiosk.cli")
+
+
+def kiosk_pay(*args: str) -> dict[str, object]:
+    """Run ``kiosk pay … --json`` and return its object."""
+    done = subprocess.run(
+        [*KIOSK, "pay", "--json", *args],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout, done.stderr
+    out: dict[str, object] = json.loads(done.stdout)
+    return out
+
+
+def test_ec_purchase_debits_the_simulated_card(card_sim: CardSim, tmp_path: Path) -> None:
+    """Two offline EC purchases through pcscd: each debits exactly its amount, and the
+    card's own state file shows the new balance."""
+    card_sim("--profile", "debit-ec", "--state-dir", str(tmp_path))
+    first = kiosk_pay("--reader", SLOT, "--contact", "--amount", "1234")
+    second = kiosk_pay("--reader", SLOT, "--contact", "--amount", "766")
+    assert (first["outcome"], first["response_code"]) == ("approved_offline", "Y1")
+    assert (first["ec_balance_before"], first["ec_balance_after"]) == (50000, 48766)
+    assert (second["ec_balance_before"], second["ec_balance_after"]) == (48766, 48000)
+    state = json.loads((tmp_path / "debit-ec.json").read_text())
+    assert state["ec_balance"] == 48000
+    assert "6212340000000019" not in json.dumps(first)
+
+
+def test_qpboc_purchase_through_pcscd(card_sim: CardSim, tmp_path: Path) -> None:
+    """A qPBOC offline purchase through pcscd: 8 APDUs, fDDA passed, 9F5D down by the amount."""
+    card_sim("--profile", "qpboc-debit-ec", "--state-dir", str(tmp_path))
+    out = kiosk_pay("--reader", SLOT, "--contactless", "--amount", "300")
+    assert (out["outcome"], out["interface"], out["apdu_count"]) == (
+        "approved_offline",
+        "contactless",
+        8,
+    )
+    assert out["oda"] == {"method": "fdda", "result": "passed", "failure": ""}
+    assert (out["ec_balance_before"], out["ec_balance_after"]) == (30000, 29700)
+
+
+@pytest.mark.slow
+def test_card_removed_after_n_apdus_through_pcscd(
+    card_sim: CardSim, capk: CaKeyStore, tmp_path: Path
+) -> None:
+    """``kiosk card-sim --remove-after N`` for every N of a contact EC transaction: each
+    run ends with a clean outcome, committed exactly from the GENERATE AC on."""
+    for n in range(1, 17):
+        card_sim("--profile", "debit-ec", "--state-dir", str(tmp_path), "--remove-after", str(n))
+        reader = PcscReader(SLOT, interface=Interface.CONTACT)
+        hooks = Hooks()
+        presence = reader.wait_for_card(5)
+        result = run_transaction(
+            reader,
+            presence,
+            TransactionParams(amount_fen=100, when=WHEN),
+            TerminalConfig(),
+            capk=capk,
+            hooks=hooks,
+            rng=never_random,
+        )
+        reader.disconnect()
+        approved = n >= 15
+        assert result.outcome is (Outcome.APPROVED_OFFLINE if approved else Outcome.TRY_AGAIN), n
+        assert result.committed is (n >= 14), n
+        assert len(hooks.commits) == int(result.committed)
