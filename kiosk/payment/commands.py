@@ -3,6 +3,7 @@
     kiosk card-sim --list
     kiosk card-sim --profile NAME [--vpcd HOST:PORT] [--state-dir DIR] [--tap] [--remove-after N]
     kiosk card-sim --trace FILE   [--atr HEX] [--vpcd HOST:PORT] [--tap] [--remove-after N]
+    kiosk balance [--reader NAME | --sim PROFILE] [--state-dir DIR] [--json]
 
 Without ``--tap``/``--remove-after`` the card stays in the reader until SIGTERM/SIGINT and
 comes back by itself when pcscd restarts; with them, the command exits once the card has left
@@ -17,17 +18,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import signal
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.replay import ReplayCard
 from kiosk.payment.cardsim.scripted import DEFAULT_ATR
 from kiosk.payment.cardsim.vpcd import DEFAULT_HOST, DEFAULT_PORT, BridgeOptions, VpcdBridge
+
+if TYPE_CHECKING:
+    from kiosk.payment.cardlog import CardLog
 
 __all__ = ["register"]
 
@@ -111,6 +116,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.set_defaults(func=run)
     _register_pay(subparsers)
+    register_balance(subparsers)
 
 
 def _card(args: argparse.Namespace) -> VirtualCard:
@@ -212,3 +218,132 @@ def _run_pay(args: argparse.Namespace) -> int:
     from kiosk.payment.kernel.pay_command import run_pay
 
     return run_pay(args)
+
+
+# --- kiosk balance -------------------------------------------------------------------------
+
+#: Transaction types (9C, EMV Book 3 Annex A / ISO 8583 processing code) a log shows.
+_TXN_TYPES = {0x00: "消费 purchase", 0x01: "取现 cash", 0x20: "退货 refund", 0x31: "查询 inquiry"}
+
+
+def register_balance(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``kiosk balance``: the card's EC balance and limits and its recent log entries."""
+    parser = subparsers.add_parser(
+        "balance",
+        help="show a card's electronic cash balance and its recent transactions",
+        description="Read the EC balance, limits, transaction log and EC load log of a card.",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--reader", metavar="NAME", help="PC/SC reader (default: payment.reader)")
+    where.add_argument("--sim", metavar="PROFILE", help="read a simulated card in-process")
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        type=Path,
+        help="with --sim: the card's state (default: <data_dir>/cards, as the kiosk keeps it)",
+    )
+    parser.add_argument(
+        "--timeout", metavar="S", type=float, default=30.0, help="seconds to wait for a card"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run_balance)
+
+
+def run_balance(args: argparse.Namespace) -> int:
+    from kiosk.cli_support import load_from_args
+    from kiosk.payment.cardlog import read_card_log
+    from kiosk.payment.reader_open import open_reader
+
+    settings = load_from_args(args)
+    if args.sim:
+        spec = f"sim:{args.sim}"
+    elif args.reader:
+        spec = f"pcsc:{args.reader}"
+    else:
+        spec = settings.payment.reader
+    reader = open_reader(spec, state_dir=args.state_dir or settings.data_dir / "cards")
+    try:
+        reader.wait_for_card(args.timeout)
+        log = read_card_log(reader)
+    finally:
+        reader.disconnect()
+    if args.json:
+        print(json.dumps(_balance_json(log), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(_balance_lines(log)))
+    return 0
+
+
+def _money(fen: int | None) -> str:
+    from kiosk.money import format_fen
+
+    return "-" if fen is None else format_fen(fen)
+
+
+def _balance_json(log: CardLog) -> dict[str, Any]:
+    """The card log as JSON: amounts in fen and formatted, dates ISO 8601."""
+    ec = None
+    if log.ec is not None:
+        ec = {
+            "balance_fen": log.ec.balance_fen,
+            "balance": _money(log.ec.balance_fen),
+            "balance_limit_fen": log.ec.balance_limit_fen,
+            "single_limit_fen": log.ec.single_limit_fen,
+            "reset_threshold_fen": log.ec.reset_threshold_fen,
+            "currency": log.ec.currency,
+        }
+    return {
+        "aid": log.aid,
+        "label": log.label,
+        "ec": ec,
+        "entries": [
+            {
+                "when": e.when.isoformat() if e.when else None,
+                "amount_fen": e.amount_fen,
+                "amount": _money(e.amount_fen),
+                "atc": e.atc,
+                "type": e.transaction_type,
+                "currency": e.currency,
+                "merchant": e.merchant_name,
+            }
+            for e in log.entries
+        ],
+        "loads": [
+            {
+                "when": f"{e.date.isoformat()}T{e.time.isoformat()}" if e.date and e.time else None,
+                "before_fen": e.balance_before_fen,
+                "after_fen": e.balance_after_fen,
+                "merchant": e.merchant_name,
+            }
+            for e in log.load_entries
+        ],
+    }
+
+
+def _balance_lines(log: CardLog) -> list[str]:
+    """The card log as plain text, Chinese first, amounts as ``¥12.50``."""
+    lines = [f"卡片应用 Application: {log.label} ({log.aid})"]
+    if log.ec is None:
+        lines.append("电子现金 Electronic cash: 无 none")
+    else:
+        lines += [
+            f"电子现金余额 EC balance:        {_money(log.ec.balance_fen)}",
+            f"余额上限 Balance limit:         {_money(log.ec.balance_limit_fen)}",
+            f"单笔限额 Single limit:          {_money(log.ec.single_limit_fen)}",
+            f"重置阈值 Reset threshold:       {_money(log.ec.reset_threshold_fen)}",
+        ]
+    lines.append(f"交易记录 Transactions ({len(log.entries)}, 最新在前 newest first):")
+    for e in log.entries:
+        when = e.when.strftime("%Y-%m-%d %H:%M:%S") if e.when else "????-??-?? ??:??:??"
+        kind = _TXN_TYPES.get(e.transaction_type or 0, f"type {e.transaction_type}")
+        atc = "-" if e.atc is None else str(e.atc)
+        lines.append(
+            f"  {when}  {_money(e.amount_fen):>10}  ATC {atc:>5}  {kind}  {e.merchant_name}"
+        )
+    if log.load_entries:
+        lines.append(f"圈存记录 EC loads ({len(log.load_entries)}):")
+        for load in log.load_entries:
+            day = load.date.isoformat() if load.date else "????-??-??"
+            before, after = _money(load.balance_before_fen), _money(load.balance_after_fen)
+            lines.append(f"  {day}  {before} -> {after}  {load.merchant_name}")
+    return lines

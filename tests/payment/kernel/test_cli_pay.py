@@ -52,14 +52,14 @@ def test_fixed_unpredictable_number(capsys: pytest.CaptureFixture[str], tmp_path
     [
         (["--sim", "credit"], "online_request", 1),
         (["--sim", "qpboc-debit-ec"], "approved_offline", 0),
-        (["--sim", "debit-ec", "--online", "always"], "online_request", 1),
+        (["--sim", "debit-ec", "--online", "always"], "approved_online", 0),
         (["--sim", "broken-ec-low-balance"], "declined", 1),
         (["--sim", "broken-gpo-6985"], "end_application", 1),
     ],
     ids=[
         "online-only-card",
         "contactless-profile",
-        "always-online-no-host",
+        "always-online-issuer-simulator",
         "low-balance",
         "gpo-6985",
     ],
