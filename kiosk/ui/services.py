@@ -4,13 +4,12 @@ Plain Python, no Qt: every function here runs on a :class:`~kiosk.ui.workers.Wor
 thread, never on the GUI thread. Screens never import the journal, the printer or the
 reader; they get a :class:`KioskServices` and hand its methods to a worker.
 
-:func:`build_services` is the one factory: the card payment provider plugs in at
-:func:`payment_provider` (one line) once ``kiosk.checkout.card_provider`` is on main.
+:func:`build_services` is the one factory; :func:`payment_provider` is where the card
+payment provider (``kiosk.checkout.card_provider``) comes in.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
+from kiosk.checkout.card_provider import provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.reprint import queue_reprint
-from kiosk.config import Settings
+from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintStatus
 from kiosk.journal.store import JournalError, JournalStore, utcnow
@@ -191,18 +191,11 @@ class _Unavailable:
 
 
 def payment_provider(settings: Settings) -> PaymentProvider | None:
-    """The card payment provider for ``settings``; None while the card adapter is not built.
-
-    The one place the real provider plugs in (``kiosk.checkout.card_provider``).
-    """
-    try:
-        module = importlib.import_module("kiosk.checkout.card_provider")
-    except ModuleNotFoundError as exc:
-        if exc.name != "kiosk.checkout.card_provider":
-            raise  # the module is there but something it needs is not: say so
+    """The card payment provider for ``settings`` (the kernel on the configured reader);
+    None for a gate, which takes no payments."""
+    if settings.terminal.mode is Mode.GATE:
         return None
-    provider: PaymentProvider = module.provider_from_settings(settings)
-    return provider
+    return provider_from_settings(settings)
 
 
 def pcsc_reader_check(name: str | None) -> Callable[[], None]:
@@ -226,20 +219,19 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
-    spec = settings.payment.reader
     provider = payment_provider(settings)
-    # The demo's card panel must drive the reader the provider waits on.
+    # The demo's card panel drives the very reader the provider waits on.
     reader = getattr(provider, "reader", None)
-    sim = reader if isinstance(reader, SimReader) else None
-    if sim is None and spec.startswith("sim:"):
-        sim = SimReader(name="Demo card panel")
-    check = None if spec.startswith("sim:") else pcsc_reader_check(spec.partition(":")[2] or None)
+    spec = settings.payment.reader
+    check = None
+    if provider is not None and spec.startswith("pcsc"):
+        check = pcsc_reader_check(spec.partition(":")[2] or None)
     return KioskServices(
         settings=settings,
         store=store,
         catalog=load_catalog(),
         printer=printer_from_settings(settings),
         provider=provider,
-        sim_reader=sim,
+        sim_reader=reader if isinstance(reader, SimReader) else None,
         reader_check=check,
     )

@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
+from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter
-from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.printer import PreviewPrinter
 from kiosk.ui.services import build_services
-from tests.ui.kiosk_setup import kiosk_settings
-
-MODULE = "kiosk.checkout.card_provider"
+from tests.ui.kiosk_setup import gate_settings, kiosk_settings
 
 
-def test_demo_defaults_without_card_provider(tmp_path, monkeypatch) -> None:
-    """Demo settings: preview printer, a simulated reader for the panel, and no provider
-    while the card adapter is absent (the payment screen then says so)."""
-    monkeypatch.setitem(sys.modules, MODULE, None)  # as if the module did not exist
+def test_demo_defaults(tmp_path) -> None:
+    """Demo settings: preview printer, the card provider on a simulated reader, ready."""
     services = build_services(kiosk_settings(tmp_path))
     try:
-        assert services.provider is None and not services.can_pay
         assert isinstance(services.printer, JournalPrinter)
         assert isinstance(services.printer.service, PreviewPrinter)
-        assert isinstance(services.sim_reader, SimReader)
         assert services.health() == ()
     finally:
         services.dispose()
 
 
-def test_card_panel_gets_the_providers_reader(tmp_path, monkeypatch) -> None:
-    """With a card provider, the demo's card panel drives the very reader it waits on."""
-    reader = SimReader(load_card("debit-ec"))
-    provider = types.SimpleNamespace(reader=reader, pay=None)
-    module = types.ModuleType(MODULE)
-    module.provider_from_settings = lambda settings: provider
-    monkeypatch.setitem(sys.modules, MODULE, module)
+def test_a_gate_takes_no_payments(tmp_path) -> None:
+    """A gate terminal gets no payment provider and no card panel."""
+    services = build_services(gate_settings(tmp_path))
+    try:
+        assert services.provider is None and not services.can_pay
+        assert services.sim_reader is None
+    finally:
+        services.dispose()
+
+
+def test_card_panel_gets_the_providers_reader(tmp_path) -> None:
+    """With the card provider, the demo's card panel drives the very reader it waits on."""
     services = build_services(kiosk_settings(tmp_path))
     try:
-        assert services.provider is provider and services.sim_reader is reader
+        assert isinstance(services.provider, CardPaymentProvider) and services.can_pay
+        assert services.sim_reader is services.provider.reader
+        assert services.sim_reader.card_present()  # the profile's card starts in the reader
     finally:
         services.dispose()
