@@ -1,10 +1,19 @@
-"""``kiosk demo``, ``kiosk run`` and ``kiosk doctor``."""
+"""``kiosk demo``, ``kiosk run``, ``kiosk doctor`` and ``kiosk gate verify``.
+
+``gate verify`` checks a ticket token offline and marks it used: exit 0 when the holder may
+pass, 1 when the token is refused. Keys come from ``--key-file``, else as the gate screen
+takes them (``terminal.ticket_key_file``, the demo key in demo mode); the used-ticket
+registry is ``--used-file``, else the configured journal's, the one the gate screen
+(``kiosk run --mode gate``) writes, so a ticket admitted at the screen is used here too.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import sys
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kiosk.cli_support import load_from_args
@@ -22,6 +31,17 @@ def register(sub: Any) -> None:
     run.set_defaults(func=_run)
     doctor = sub.add_parser("doctor", help="check configuration, journal, reader and printer")
     doctor.set_defaults(func=_doctor)
+    gate = sub.add_parser("gate", help="ticket gate tools")
+    gate_sub = gate.add_subparsers(dest="gate_command", metavar="ACTION", required=True)
+    verify = gate_sub.add_parser("verify", help="verify a ticket token and mark it used")
+    verify.add_argument("token")
+    verify.add_argument("--key-file", type=Path, help="lines '<key id> <hex secret>'")
+    verify.add_argument(
+        "--used-file", type=Path, help="registry of used ticket ids (default: the journal)"
+    )
+    verify.add_argument("--at", type=datetime.fromisoformat, help="verify as of this time")
+    verify.add_argument("--dry-run", action="store_true", help="do not mark the ticket used")
+    verify.set_defaults(func=_gate_verify)
 
 
 def _quit_ms(args: argparse.Namespace) -> int | None:
@@ -52,3 +72,35 @@ def _doctor(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{check.status.value:<5} {check.name:<12} {check.detail}\n")
         worst = max(worst, check.status.severity)
     return 1 if worst >= 2 else 0
+
+
+def _gate_verify(args: argparse.Namespace) -> int:
+    from kiosk.journal.store import JournalStore
+    from kiosk.journal.used_tickets import JournalUsedTickets
+    from kiosk.sales.gate import gate_keys
+    from kiosk.sales.tokens import FileUsedTickets, admit, load_keys, verify_token
+
+    settings = load_from_args(args)
+    keys = load_keys(args.key_file) if args.key_file else gate_keys(settings)
+    now = args.at or datetime.now().astimezone()
+    if now.tzinfo is None:
+        now = now.astimezone()
+    if args.dry_run:
+        check = verify_token(args.token, keys, now=now)
+    elif args.used_file:
+        check = admit(args.token, keys, FileUsedTickets(args.used_file), now=now)
+    else:
+        store = JournalStore(settings.journal_url, settings.terminal.id)
+        try:
+            check = admit(args.token, keys, JournalUsedTickets(store, actor="cli"), now=now)
+        finally:
+            store.dispose()
+    if check.ticket is None:
+        print(check.status.value)
+    else:
+        t = check.ticket
+        print(
+            f"{check.status.value}: ticket {t.ticket_id} {t.product} "
+            f"{t.valid_from.isoformat()} - {t.valid_until.isoformat()}"
+        )
+    return 0 if check.accepted else 1

@@ -2,14 +2,188 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Attract</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="52"/>
+        <source>Touch the screen to buy tickets</source>
+        <extracomment>Most tickets of one kind in one order (a group larger than this buys at the counter).</extracomment>
+        <translation>触摸屏幕开始购票</translation>
+    </message>
+</context>
+<context>
+    <name>Demo</name>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
+        <source>Card simulator</source>
+        <extracomment>Width of a slip in the panel, in pixels.</extracomment>
+        <translation>银行卡模拟器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
+        <source>Tap</source>
+        <translation>挥卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <source>Insert</source>
+        <translation>插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
+        <source>Remove</source>
+        <translation>取出</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="115"/>
+        <source>In the reader: %1</source>
+        <translation>读卡器中：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="117"/>
+        <source>No card in the reader</source>
+        <translation>读卡器中没有卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="179"/>
+        <source>Show this ticket at the gate</source>
+        <translation>在闸机出示这张门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/demo_panels.py" line="196"/>
+        <source>Printer (preview)</source>
+        <translation>打印机（预览）</translation>
+    </message>
+</context>
+<context>
+    <name>Gate</name>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="132"/>
+        <source>Back</source>
+        <extracomment>The demo&apos;s way back to the mode chooser (a deployed gate has no such button).</extracomment>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="135"/>
+        <source>Ticket check</source>
+        <translation>检票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="136"/>
+        <source>Please scan your ticket</source>
+        <translation>请扫描门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="137"/>
+        <source>Hold the QR code under the scanner</source>
+        <translation>请将二维码对准扫描器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="157"/>
+        <source>Used at %1</source>
+        <translation>使用时间 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <source>Welcome</source>
+        <translation>欢迎光临</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <source>Please go through</source>
+        <translation>请通行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="206"/>
+        <source>This ticket has already been used</source>
+        <translation>这张门票已经使用过</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="207"/>
+        <source>Each ticket admits one person once. Please ask staff.</source>
+        <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="210"/>
+        <source>This ticket is not valid</source>
+        <translation>这张门票无效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="211"/>
+        <location filename="../../kiosk/ui/texts.py" line="215"/>
+        <location filename="../../kiosk/ui/texts.py" line="219"/>
+        <location filename="../../kiosk/ui/texts.py" line="235"/>
+        <source>Please ask staff.</source>
+        <translation>请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="214"/>
+        <source>This ticket is not for this site</source>
+        <translation>这张门票不是本景区的</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="218"/>
+        <source>Your entry time has passed</source>
+        <translation>您的入园时段已过</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="222"/>
+        <source>Your entry time has not started yet</source>
+        <translation>您的入园时段还没有开始</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="223"/>
+        <source>Please come back at the time on your ticket.</source>
+        <translation>请在门票上的时段再来。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="226"/>
+        <source>This ticket is for another day</source>
+        <translation>这张门票是其他日期的</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="227"/>
+        <source>Please check the date on your ticket or ask staff.</source>
+        <translation>请核对门票上的日期，或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="230"/>
+        <source>The code could not be read</source>
+        <translation>无法识别这个二维码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="231"/>
+        <source>Please scan the QR code on your ticket again.</source>
+        <translation>请重新扫描门票上的二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="234"/>
+        <source>The gate cannot check tickets right now</source>
+        <translation>闸机暂时无法检票</translation>
+    </message>
+</context>
+<context>
+    <name>Idle</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="321"/>
+        <source>Are you still there?</source>
+        <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
+        <translation>您还在吗？</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="322"/>
+        <source>Yes, I need more time</source>
+        <translation>在，我需要更多时间</translation>
+    </message>
+</context>
+<context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="74"/>
+        <location filename="../../kiosk/ui/main_window.py" line="82"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="78"/>
+        <location filename="../../kiosk/ui/main_window.py" line="86"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -17,7 +191,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="108"/>
+        <location filename="../../kiosk/ui/main_window.py" line="116"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -25,30 +199,534 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="26"/>
+        <location filename="../../kiosk/ui/main_window.py" line="34"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="27"/>
+        <location filename="../../kiosk/ui/main_window.py" line="35"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="28"/>
+        <location filename="../../kiosk/ui/main_window.py" line="36"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="29"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="30"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Administration</source>
         <translation>管理</translation>
+    </message>
+</context>
+<context>
+    <name>Operator</name>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="65"/>
+        <source>Operator PIN</source>
+        <translation>操作员密码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="66"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="117"/>
+        <source>Operator menu</source>
+        <translation>操作员菜单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="119"/>
+        <source>Reprint last</source>
+        <translation>补打上一笔</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="120"/>
+        <source>Printer status</source>
+        <translation>打印机状态</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
+        <source>E-cash balance inquiry</source>
+        <translation>电子现金余额查询</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
+        <source>Close shift</source>
+        <translation>交班结算</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
+        <source>Sync status</source>
+        <translation>上传状态</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
+        <source>Exit the application</source>
+        <translation>退出程序</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="129"/>
+        <source>E-cash balance inquiry needs the card log reader, and upload to the back office is not built yet: both buttons stay off until then.</source>
+        <translation>电子现金余额查询需要读卡日志功能，上传后台功能也尚未完成：在此之前这两个按钮不可用。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_screens.py" line="135"/>
+        <source>Back to sales</source>
+        <translation>返回售票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="54"/>
+        <source>Locked: try again in %1 s</source>
+        <translation>已锁定：请在 %1 秒后重试</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="61"/>
+        <source>Wrong PIN</source>
+        <translation>密码错误</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="64"/>
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="78"/>
+        <source>Reprinted</source>
+        <translation>已补打</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="86"/>
+        <source>Printer ready</source>
+        <translation>打印机就绪</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="94"/>
+        <source>Shift closed: %1 sales, %2</source>
+        <translation>已交班：%1 笔销售，共 %2</translation>
+    </message>
+</context>
+<context>
+    <name>OutOfService</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="258"/>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+</context>
+<context>
+    <name>Page</name>
+    <message>
+        <location filename="../../kiosk/ui/widgets.py" line="66"/>
+        <source>中文</source>
+        <translation>English</translation>
+    </message>
+</context>
+<context>
+    <name>Payment</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="147"/>
+        <source>Amount %1</source>
+        <translation>金额 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="153"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="155"/>
+        <source>Tap or insert your card</source>
+        <translation>请挥卡或插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="157"/>
+        <source>%1 seconds left</source>
+        <translation>剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="159"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>Processing</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="184"/>
+        <source>Processing your payment</source>
+        <translation>正在处理付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="185"/>
+        <source>Please do not remove your card</source>
+        <translation>请不要移开银行卡</translation>
+    </message>
+</context>
+<context>
+    <name>Products</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="133"/>
+        <source>Sold out today</source>
+        <translation>今日已售罄</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="185"/>
+        <source>Choose your tickets</source>
+        <translation>请选择门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="186"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="194"/>
+        <source>Total %1</source>
+        <translation>合计 %1</translation>
+    </message>
+</context>
+<context>
+    <name>Reasons</name>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="32"/>
+        <location filename="../../kiosk/ui/texts.py" line="36"/>
+        <source>Your card declined the payment</source>
+        <translation>您的银行卡拒绝了这笔付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="33"/>
+        <location filename="../../kiosk/ui/texts.py" line="37"/>
+        <location filename="../../kiosk/ui/texts.py" line="41"/>
+        <location filename="../../kiosk/ui/texts.py" line="49"/>
+        <source>Nothing was charged. Please try another card.</source>
+        <translation>未扣款。请换一张卡再试。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="40"/>
+        <source>Your bank declined the payment</source>
+        <translation>发卡银行拒绝了这笔付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="44"/>
+        <source>Not enough electronic cash on the card</source>
+        <translation>卡内电子现金余额不足</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="45"/>
+        <source>Nothing was charged. Top up the card or use another card.</source>
+        <translation>未扣款。请先圈存充值，或换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="66"/>
+        <source>This card has expired</source>
+        <translation>这张卡已过期</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="53"/>
+        <location filename="../../kiosk/ui/texts.py" line="63"/>
+        <location filename="../../kiosk/ui/texts.py" line="67"/>
+        <source>Nothing was charged. Please use another card.</source>
+        <translation>未扣款。请换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="48"/>
+        <source>Your bank cannot be reached right now</source>
+        <translation>暂时无法联系您的发卡银行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="52"/>
+        <source>This card cannot be used at this machine</source>
+        <translation>本机无法使用这张卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="56"/>
+        <source>This card is blocked</source>
+        <translation>这张卡已被锁定</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="57"/>
+        <source>Nothing was charged. Please contact your bank or use another card.</source>
+        <translation>未扣款。请联系发卡银行或换一张卡。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="62"/>
+        <source>This card is not valid yet</source>
+        <translation>这张卡尚未生效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="70"/>
+        <source>The card was taken away too early</source>
+        <translation>卡片拿开得太早了</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="71"/>
+        <source>Nothing was charged. Please present the card again and hold it still.</source>
+        <translation>未扣款。请重新出示卡片，并保持不动。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="76"/>
+        <source>The card could not be read</source>
+        <translation>无法读取这张卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="77"/>
+        <source>Nothing was charged. Please present the card again.</source>
+        <translation>未扣款。请重新出示卡片。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="80"/>
+        <source>Please insert the card instead</source>
+        <translation>请改为插卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="81"/>
+        <source>This card cannot pay by tapping. Insert it into the slot, chip first.</source>
+        <translation>这张卡不能挥卡支付。请将芯片一端朝前插入卡槽。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="86"/>
+        <source>No card was presented</source>
+        <translation>没有检测到银行卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="87"/>
+        <source>Nothing was charged. Start again when you are ready.</source>
+        <translation>未扣款。准备好后请重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="90"/>
+        <source>Payment cancelled</source>
+        <translation>付款已取消</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="91"/>
+        <source>Nothing was charged.</source>
+        <translation>未扣款。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="94"/>
+        <source>The card reader is not working</source>
+        <translation>读卡器无法使用</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="95"/>
+        <source>Nothing was charged. Please use another machine or ask staff.</source>
+        <translation>未扣款。请使用其他机器或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="98"/>
+        <source>Card payment is not available on this machine yet</source>
+        <translation>本机暂不支持刷卡付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="99"/>
+        <source>Nothing was charged. Please buy your tickets at the counter.</source>
+        <translation>未扣款。请到售票窗口购票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="102"/>
+        <source>We could not confirm your payment</source>
+        <translation>未能确认您的付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="103"/>
+        <source>Do not pay again. Keep your card and ask staff: they will check it.</source>
+        <translation>请不要重复付款。请保留银行卡并联系工作人员核实。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="108"/>
+        <source>Paid, but the tickets could not be printed</source>
+        <translation>已付款，但门票未能打印</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="109"/>
+        <source>Your payment is safe. Please ask staff: your tickets and receipt will be reprinted.</source>
+        <translation>您的付款是安全的。请联系工作人员：您的门票和小票会重新打印。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="116"/>
+        <source>The printer is out of paper</source>
+        <translation>打印机缺纸</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="117"/>
+        <location filename="../../kiosk/ui/texts.py" line="121"/>
+        <location filename="../../kiosk/ui/texts.py" line="125"/>
+        <location filename="../../kiosk/ui/texts.py" line="129"/>
+        <location filename="../../kiosk/ui/texts.py" line="133"/>
+        <source>Please use another machine or ask staff.</source>
+        <translation>请使用其他机器或联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="120"/>
+        <source>The printer cover is open</source>
+        <translation>打印机盖未关好</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="124"/>
+        <source>The printer is not ready</source>
+        <translation>打印机未就绪</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="128"/>
+        <source>No printer is connected</source>
+        <translation>未连接打印机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="132"/>
+        <source>This machine cannot record sales right now</source>
+        <translation>本机暂时无法记录交易</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="136"/>
+        <source>Sold out for today</source>
+        <translation>今日已售罄</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="137"/>
+        <source>Please choose fewer tickets or another ticket.</source>
+        <translation>请减少数量或选择其他门票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="140"/>
+        <source>Please choose an entry time</source>
+        <translation>请选择入园时段</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="141"/>
+        <source>Timed tickets need an entry time before you can pay.</source>
+        <translation>分时段门票需先选择入园时段才能付款。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="144"/>
+        <source>Something went wrong</source>
+        <translation>出现了问题</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="145"/>
+        <source>Please ask staff for help.</source>
+        <translation>请联系工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="175"/>
+        <source>Not enough electronic cash: %1 left on the card</source>
+        <extracomment>Codes that share another code&apos;s words.</extracomment>
+        <translation>电子现金余额不足：卡内仅剩 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="189"/>
+        <source>Waiting for your card…</source>
+        <translation>正在等待银行卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="190"/>
+        <location filename="../../kiosk/ui/texts.py" line="191"/>
+        <source>Reading your card…</source>
+        <translation>正在读卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="192"/>
+        <source>Checking your card…</source>
+        <translation>正在验证银行卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="193"/>
+        <source>Asking your bank…</source>
+        <translation>正在联系发卡银行…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="194"/>
+        <source>Finishing the payment…</source>
+        <translation>正在完成付款…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="195"/>
+        <source>You can take your card away now</source>
+        <translation>现在可以拿开银行卡了</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="196"/>
+        <source>Printing your tickets…</source>
+        <translation>正在打印门票…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="198"/>
+        <source>Please wait…</source>
+        <translation>请稍候…</translation>
+    </message>
+</context>
+<context>
+    <name>Result</name>
+    <message>
+        <location filename="../../kiosk/ui/payment_screens.py" line="221"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/result_words.py" line="48"/>
+        <source>Payment approved</source>
+        <translation>支付成功</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/result_words.py" line="50"/>
+        <source>Please take your tickets and your receipt below.</source>
+        <translation>请在下方取走门票和小票。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/result_words.py" line="55"/>
+        <source>Paid %1</source>
+        <translation>已付 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/result_words.py" line="57"/>
+        <source>Tickets: %1</source>
+        <translation>门票：%1 张</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/result_words.py" line="63"/>
+        <source>E-cash left on your card: %1</source>
+        <translation>卡内电子现金余额：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Summary</name>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
+        <source>Your order</source>
+        <translation>您的订单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="258"/>
+        <source>Change</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="259"/>
+        <source>Pay by card</source>
+        <translation>刷卡付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="263"/>
+        <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
+        <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="287"/>
+        <source>To pay %1</source>
+        <translation>应付 %1</translation>
     </message>
 </context>
 </TS>

@@ -219,3 +219,20 @@ class PrintJob(Base):
     last_error: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime]
     printed_at: Mapped[datetime | None]
+
+
+class UsedTicket(Base):
+    """A ticket a gate of this journal admitted: a second scan of the same ticket is refused.
+
+    Written with its ``gate.admitted`` journal entry in one transaction, so the registry and
+    the journal agree; ``kiosk gate verify`` and the gate screen share it.
+    """
+
+    __tablename__ = "used_ticket"
+    __table_args__ = (UniqueConstraint("ticket_id", name="uq_used_ticket_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
+    #: The ticket id signed into the QR token (:mod:`kiosk.sales.tokens`).
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[datetime]

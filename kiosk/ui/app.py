@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QApplication
 
 from kiosk.config import Settings
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import MainWindow
+from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.theme import STYLESHEET
 
 
-def create_window(app: QApplication, settings: Settings, *, chooser: bool) -> MainWindow:
+def create_window(
+    app: QApplication,
+    settings: Settings,
+    *,
+    chooser: bool,
+    services: Callable[[Settings], KioskServices] = build_services,
+) -> MainWindow:
     """Build the main window for ``settings`` on an existing QApplication (tests use this)."""
     translations = Translations.of(app)
     translations.use(settings.ui.language)
     app.setStyleSheet(STYLESHEET)
-    return MainWindow(settings, translations, chooser=chooser)
+    return MainWindow(settings, translations, chooser=chooser, services=services)
 
 
 def run_app(settings: Settings, *, chooser: bool, quit_after_ms: int | None = None) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -15,10 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.config import Mode, Settings
+from kiosk.printing.printer import PreviewPrinter
+from kiosk.ui.demo_panels import DemoPanels
+from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
+from kiosk.ui.services import KioskServices, build_services
+from kiosk.ui.signals import emit
+from kiosk.ui.ticket_flow import TicketFlow
 
 #: Modes offered by the chooser, in screen order.
-CHOOSER_MODES = (Mode.TICKET, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
+CHOOSER_MODES = (Mode.TICKET, Mode.GATE, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
 
 
 def mode_title(mode: Mode) -> str:
@@ -53,8 +62,8 @@ class ModeChooser(QWidget):
             button = QPushButton()
             button.setObjectName(f"mode_{mode.value}")
             button.setMinimumSize(280, 160)
-            button.clicked.connect(lambda _=False, m=mode: self.mode_chosen.emit(m))
-            grid.addWidget(button, i // 2, i % 2)
+            button.clicked.connect(lambda _=False, m=mode: emit(self.mode_chosen, m))
+            grid.addWidget(button, i // 3, i % 3)
             self.buttons[mode] = button
         self.language_button = QPushButton()
         self.language_button.setObjectName("language")
@@ -114,31 +123,110 @@ class ModeScreen(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """Holds the screens; the chooser first in demo mode, the configured mode otherwise."""
+    """Holds the screens; the chooser first in demo mode, the configured mode otherwise.
 
-    def __init__(self, settings: Settings, translations: Translations, *, chooser: bool) -> None:
+    ``services`` opens the journal and wires devices when a mode that sells is first shown
+    (tests pass a factory with their own provider and printer).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        translations: Translations,
+        *,
+        chooser: bool,
+        services: Callable[[Settings], KioskServices] = build_services,
+    ) -> None:
         super().__init__()
         self.settings, self.translations = settings, translations
+        self._make_services = services
+        self._services: KioskServices | None = None
+        self._chooser = chooser
         self.setObjectName("main_window")
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        central = QWidget()
+        self._row = QHBoxLayout(central)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.demo_panels: DemoPanels | None = None
         self.chooser = ModeChooser(settings)
         self.chooser.mode_chosen.connect(self.show_mode)
         self.chooser.language_toggled.connect(self.toggle_language)
         self.stack.addWidget(self.chooser)
-        self.screens: dict[Mode, ModeScreen] = {}
+        self.screens: dict[Mode, QWidget] = {}
         self.resize(1024, 768)
         self.setWindowTitle("kiosk")
         if not chooser:
             self.show_mode(settings.terminal.mode)
 
+    @property
+    def services(self) -> KioskServices:
+        """The journal, checkout and devices, opened on first use (with the demo panels)."""
+        if self._services is None:
+            self._services = self._make_services(self.settings)
+            if self.settings.demo:
+                self._add_demo_panels(self._services)
+        return self._services
+
+    def _add_demo_panels(self, services: KioskServices) -> None:
+        preview = services.printer.service if services.printer is not None else None
+        if not isinstance(preview, PreviewPrinter):
+            preview = None
+        if services.sim_reader is None and preview is None:
+            return  # e.g. a gate: no card to present, no paper to show
+        self.demo_panels = DemoPanels(
+            services.sim_reader, preview, self.settings.data_dir / "cards"
+        )
+        self._row.addWidget(self.demo_panels)
+        if self.demo_panels.printer is not None:
+            self.demo_panels.printer.token_scanned.connect(self.scan_at_gate)
+        self.resize(1024 + self.demo_panels.width(), self.height())
+
     def show_mode(self, mode: Mode) -> None:
         screen = self.screens.get(mode)
         if screen is None:
-            screen = self.screens[mode] = ModeScreen(mode)
-            screen.back.connect(lambda: self.stack.setCurrentWidget(self.chooser))
+            screen = self.screens[mode] = self._build(mode)
             self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
+
+    def _build(self, mode: Mode) -> QWidget:
+        if mode is Mode.TICKET:
+            flow = TicketFlow(self.services, self.translations)
+            flow.exit_requested.connect(self._leave_mode)
+            return flow
+        if mode is Mode.GATE:
+            gate = GateScreen(self.services, self.translations, leave=self._chooser)
+            gate.language_toggled.connect(self.toggle_language)
+            gate.leave.connect(self._leave_mode)
+            return gate
+        placeholder = ModeScreen(mode)
+        placeholder.back.connect(self._leave_mode)
+        return placeholder
+
+    def scan_at_gate(self, token: str) -> None:
+        """Demo: show the gate and let it read ``token``, as its scanner would."""
+        self.show_mode(Mode.GATE)
+        gate = self.screens[Mode.GATE]
+        assert isinstance(gate, GateScreen)
+        gate.scan(token)
+
+    def _leave_mode(self) -> None:
+        """Back to the chooser in the demo; a deployed terminal's operator exit closes it."""
+        if self._chooser:
+            self.stack.setCurrentWidget(self.chooser)
+        else:
+            self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for screen in self.screens.values():
+            if isinstance(screen, TicketFlow | GateScreen):
+                screen.shutdown()
+        if self.demo_panels is not None:
+            self.demo_panels.shutdown()
+        if self._services is not None:
+            self._services.dispose()
+        super().closeEvent(event)
 
     def toggle_language(self) -> None:
         self.translations.use("en" if self.translations.language != "en" else "zh_CN")

@@ -26,6 +26,7 @@ def test_chooser_shows_modes_in_chinese(window) -> None:
     texts = {m: b.text() for m, b in window.chooser.buttons.items()}
     assert texts == {
         Mode.TICKET: "自助售票",
+        Mode.GATE: "检票闸机",
         Mode.MARKET: "市场收银",
         Mode.PARKING: "停车收费",
         Mode.ADMIN: "管理",

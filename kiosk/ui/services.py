@@ -1,0 +1,237 @@
+"""What the screens ask of the rest of the system, built in one place from the settings.
+
+Plain Python, no Qt: every function here runs on a :class:`~kiosk.ui.workers.Worker`
+thread, never on the GUI thread. Screens never import the journal, the printer or the
+reader; they get a :class:`KioskServices` and hand its methods to a worker.
+
+:func:`build_services` is the one factory; :func:`payment_provider` is where the card
+payment provider (``kiosk.checkout.card_provider``) comes in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
+from kiosk.checkout.card_provider import provider_from_settings
+from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.reprint import queue_reprint
+from kiosk.config import Mode, Settings
+from kiosk.errors import KioskError
+from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintStatus
+from kiosk.journal.store import JournalError, JournalStore, utcnow
+from kiosk.journal.used_tickets import JournalUsedTickets
+from kiosk.payment.errors import ReaderUnavailableError
+from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.reader_sim import SimReader
+from kiosk.printing.reports import Summary
+from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
+from kiosk.sales.order import OrderDraft
+from kiosk.sales.tickets import Catalog, load_catalog
+from kiosk.ui.shift_close import close_shift
+
+
+class PaymentUnavailableError(KioskError):
+    """No card payment provider is wired on this terminal (nothing can be charged)."""
+
+    code = "payment.unavailable"
+
+
+@dataclass
+class KioskServices:
+    """The journal, checkout, printer, catalog and (in the demo) the simulated reader."""
+
+    settings: Settings
+    store: JournalStore
+    catalog: Catalog
+    printer: JournalPrinter | None
+    provider: PaymentProvider | None
+    #: The in-process reader the demo's card panel drives (``payment.reader = sim:…``).
+    sim_reader: SimReader | None = None
+    #: Raises a ReaderError when the configured reader is gone (see :func:`pcsc_reader_check`).
+    reader_check: Callable[[], None] | None = None
+    clock: Callable[[], datetime] = utcnow
+    #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
+    ticket_keys: dict[int, bytes] = field(init=False)
+    checkout: Checkout = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ticket_keys = gate_keys(self.settings)
+        self.checkout = Checkout(
+            self.store,
+            self.provider or _Unavailable(),
+            self.printer,
+            unattended=self.settings.terminal.unattended,
+            clock=self.clock,
+        )
+
+    # -- readiness ---------------------------------------------------------------------------
+
+    def health(self) -> tuple[str, ...]:
+        """Codes of what stops a sale now (printer, reader, journal); empty when one may start."""
+        problems = []
+        if self.reader_check is not None:
+            try:
+                self.reader_check()
+            except KioskError as exc:
+                problems.append(exc.code)
+        if self.printer is None:
+            problems.append("printer.missing")
+        else:
+            try:
+                self.printer.ready()
+            except KioskError as exc:
+                problems.append(exc.code)
+        try:
+            with self.store.read() as session:
+                session.execute(select(func.count()).select_from(Order)).scalar_one()
+        except Exception as exc:  # noqa: BLE001 - any database fault means: no sale
+            problems.append(JournalError(str(exc)).code)
+        return tuple(problems)
+
+    @property
+    def can_pay(self) -> bool:
+        return self.provider is not None
+
+    # -- sales ---------------------------------------------------------------------------------
+
+    def sold_on(self, day: date) -> dict[tuple[str, str], int]:
+        """Tickets sold for ``day``, per (product, slot label), from paid orders (for quotas)."""
+        since = datetime.combine(
+            day - timedelta(days=2), datetime.min.time(), tzinfo=self.clock().tzinfo
+        )
+        sold: Counter[tuple[str, str]] = Counter()
+        with self.store.read() as session:
+            rows = session.execute(
+                select(OrderLine.sku, OrderLine.quantity, OrderLine.meta)
+                .join(Order)
+                .where(Order.status == OrderStatus.PAID, Order.created_at >= since)
+            )
+            for sku, quantity, meta in rows:
+                if meta.get("visit_day") == day.isoformat():
+                    sold[(sku, meta.get("slot", ""))] += quantity
+        return dict(sold)
+
+    def pay(
+        self,
+        draft: OrderDraft,
+        *,
+        progress: Callable[[str], None],
+        cancelled: Callable[[], bool],
+    ) -> CheckoutResult:
+        """Take payment and print through the one checkout pipeline (see Checkout.pay)."""
+        if self.provider is None:
+            raise PaymentUnavailableError("no card payment provider on this terminal")
+        return self.checkout.pay(draft, actor="customer", progress=progress, cancelled=cancelled)
+
+    # -- operator ------------------------------------------------------------------------------
+
+    def printer_status(self) -> str:
+        """``ok`` or the printer's error code."""
+        if self.printer is None:
+            return "printer.missing"
+        try:
+            self.printer.ready()
+        except KioskError as exc:
+            return exc.code
+        return "ok"
+
+    def reprint_last(self) -> tuple[int, str]:
+        """Print what a printer fault left queued; if nothing is, a copy of the last receipt.
+
+        Tickets are never queued twice (a second copy would be a second ticket); only jobs
+        that never printed, and receipts. Returns (jobs left unprinted, error code).
+        """
+        with self.store.read() as session:
+            queued = session.scalar(
+                select(func.count())
+                .select_from(PrintJob)
+                .where(PrintJob.status == PrintStatus.QUEUED)
+            )
+        if not queued:
+            queue_reprint(self.store, None, actor="operator")
+        return self.checkout.print_queued(actor="operator")
+
+    def close_shift(self) -> Summary:
+        """Close the shift in the journal and print its slip (see :mod:`kiosk.ui.shift_close`)."""
+        return close_shift(self.store, self.printer, now=self.clock(), actor="operator")
+
+    # -- gate --------------------------------------------------------------------------------
+
+    def check_ticket(self, scanned: str) -> tuple[GateDecision, datetime | None]:
+        """The gate's decision on a scan (admitted tickets are marked used in the journal),
+        and when a USED ticket was admitted before. Refusals are journalled too."""
+        used = JournalUsedTickets(self.store)
+        decision = check_ticket(scanned, self.ticket_keys, used, now=self.clock())
+        ticket_id = decision.ticket.ticket_id if decision.ticket else None
+        if decision.admitted:
+            return decision, None
+        self.store.record(
+            "gate.refused", {"verdict": decision.verdict.value, "ticket": ticket_id}, actor="gate"
+        )
+        if decision.verdict is GateVerdict.USED and ticket_id is not None:
+            return decision, used.used_at(ticket_id)
+        return decision, None
+
+    def dispose(self) -> None:
+        self.store.dispose()
+
+
+class _Unavailable:
+    """Stands in for the provider in :class:`Checkout` until one is wired; never charges."""
+
+    def pay(self, request: Any, hooks: Any) -> Any:
+        raise PaymentUnavailableError("no card payment provider on this terminal")
+
+
+def payment_provider(settings: Settings) -> PaymentProvider | None:
+    """The card payment provider for ``settings`` (the kernel on the configured reader);
+    None for a gate, which takes no payments."""
+    if settings.terminal.mode is Mode.GATE:
+        return None
+    return provider_from_settings(settings)
+
+
+def pcsc_reader_check(name: str | None) -> Callable[[], None]:
+    """A readiness check for PC/SC reader ``name`` (None: any reader).
+
+    It lists readers on a PC/SC context of its own, so it may run while the payment
+    worker's reader is in a transaction. Raises ReaderUnavailableError.
+    """
+    probe = PcscReader(name)
+
+    def check() -> None:
+        names = probe.readers()
+        if not names or (name is not None and name not in names):
+            raise ReaderUnavailableError(
+                f"reader {name or 'any'!r} not connected", reader=name, available=names
+            )
+
+    return check
+
+
+def build_services(settings: Settings) -> KioskServices:
+    """Open the journal and wire printer, provider and catalog for ``settings``."""
+    store = JournalStore(settings.journal_url, settings.terminal.id)
+    provider = payment_provider(settings)
+    # The demo's card panel drives the very reader the provider waits on.
+    reader = getattr(provider, "reader", None)
+    spec = settings.payment.reader
+    check = None
+    if provider is not None and spec.startswith("pcsc"):
+        check = pcsc_reader_check(spec.partition(":")[2] or None)
+    return KioskServices(
+        settings=settings,
+        store=store,
+        catalog=load_catalog(),
+        printer=printer_from_settings(settings),
+        provider=provider,
+        sim_reader=reader if isinstance(reader, SimReader) else None,
+        reader_check=check,
+    )

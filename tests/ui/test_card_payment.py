@@ -1,0 +1,74 @@
+"""The purchase paid by the card simulator through the reader path the app uses.
+
+The provider is the real one (``provider_from_settings``: the kernel on a ``SimReader``
+with a simulated PBOC card); the demo's card panel takes the card out and puts it in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from kiosk.checkout.card_provider import provider_from_settings
+from kiosk.journal.models import Payment, PaymentState
+from kiosk.payment.cardsim.profiles import load_card
+from tests.ui.kiosk_setup import kiosk_settings
+from tests.ui.test_ticket_flow import buy_two_adults
+
+
+def _kiosk(make_kiosk, tmp_path, profile: str):
+    base = kiosk_settings(tmp_path)
+    settings = dataclasses.replace(
+        base, payment=dataclasses.replace(base.payment, reader=f"sim:{profile}", card_timeout_s=20)
+    )
+    provider = provider_from_settings(settings)
+    return make_kiosk(provider=provider, settings=settings, sim_reader=provider.reader)
+
+
+def test_pay_by_inserting_the_simulated_card(make_kiosk, qtbot, tmp_path) -> None:
+    """Card out, order paid by inserting it from the panel: EC offline, balance left shown,
+    masked PAN on the receipt."""
+    kiosk = _kiosk(make_kiosk, tmp_path, "debit-ec")
+    panel = kiosk.window.demo_panels.card
+    qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
+    buy_two_adults(kiosk, qtbot)
+    kiosk.wait_for(qtbot, "payment")
+    assert kiosk.flow.payment.title.text() == "请挥卡或插卡"
+    qtbot.mouseClick(panel.insert, Qt.MouseButton.LeftButton)
+    kiosk.wait_for(qtbot, "result", timeout=20_000)
+    assert kiosk.flow.result.kind == "success", kiosk.text("headline")
+    assert "卡内电子现金余额：¥380.00" in kiosk.text("details")
+    with kiosk.services.store.read() as session:
+        payment = session.scalars(select(Payment)).one()
+    assert (payment.state, payment.path, payment.ec_balance_after_fen) == (
+        PaymentState.APPROVED,
+        "ec_offline",
+        38000,
+    )
+    assert payment.pan_masked == "621234******0019"
+    assert kiosk.printer.kinds == ["receipt", "ticket", "ticket"]
+    assert b"621234******0019" in kiosk.printer.jobs[0]
+
+
+def test_low_ec_balance_shows_the_balance(make_kiosk, qtbot, tmp_path) -> None:
+    """A card with ¥1.00 of e-cash: declined, nothing printed, the balance on screen."""
+    kiosk = _kiosk(make_kiosk, tmp_path, "broken-ec-low-balance")
+    buy_two_adults(kiosk, qtbot)
+    kiosk.wait_for(qtbot, "result", timeout=20_000)
+    assert kiosk.flow.result.kind == "failure"
+    assert kiosk.text("headline") == "电子现金余额不足：卡内仅剩 ¥1.00"
+    assert kiosk.printer.kinds == []
+
+
+def test_card_pulled_early(make_kiosk, qtbot, tmp_path) -> None:
+    """The card leaves after two commands: nothing charged, "taken away too early"."""
+    kiosk = _kiosk(make_kiosk, tmp_path, "debit-ec")
+    reader = kiosk.services.sim_reader
+    reader.insert(load_card("debit-ec", state_dir=tmp_path / "cards"), remove_after=2)
+    buy_two_adults(kiosk, qtbot)
+    kiosk.wait_for(qtbot, "result", timeout=20_000)
+    assert kiosk.text("headline") == "卡片拿开得太早了"
+    with kiosk.services.store.read() as session:
+        assert session.scalars(select(Payment.state)).all() == [PaymentState.ABORTED]

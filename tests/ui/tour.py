@@ -1,0 +1,254 @@
+"""A tour of every kiosk and gate screen, for the screen checks and the screenshots.
+
+``tour(folder, shoot)`` drives real windows (built by :mod:`tests.ui.kiosk_setup`) with
+QTest clicks and calls ``shoot(name, widget)`` on each screen. It needs a QApplication and
+runs under any platform plugin: offscreen in the test session, xcb under Xvfb for the
+screenshots (``python -m tests.ui.tour OUT_DIR``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+
+from kiosk.checkout import Outcome, PaymentOutcome
+from kiosk.payment.reader_sim import SimReader
+from kiosk.printing.document import QrCode
+from kiosk.ui.main_window import MainWindow
+from tests.checkout.conftest import ScriptedProvider
+from tests.ui.kiosk_setup import (
+    FaultyPreview,
+    HoldingProvider,
+    WaitingProvider,
+    build_services,
+    gate_settings,
+    kiosk_settings,
+    open_window,
+    paper_out,
+)
+
+Shoot = Callable[[str, QWidget], None]
+
+
+def wait(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not get there")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle() -> None:
+    """Let pending signals, layouts and repaints run."""
+    for _ in range(20):
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+class Driver:
+    """Clicks a window's buttons by name, as a visitor's finger would."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        window.resize(window.width(), 768)
+        wait(window.isVisible)
+
+    @property
+    def flow(self) -> QWidget:
+        return self.window.stack.currentWidget()
+
+    @property
+    def screen(self) -> str:
+        return self.flow.current.objectName()
+
+    def click(self, name: str) -> None:
+        (button,) = [
+            b
+            for b in self.window.findChildren(QPushButton, name)
+            if b.isVisible() and b.isEnabled()
+        ]
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+        QApplication.processEvents()
+
+    def touch(self) -> None:
+        QTest.mouseClick(self.flow.current, Qt.MouseButton.LeftButton, pos=QPoint(500, 400))
+
+    def until(self, screen: str) -> None:
+        wait(lambda: self.screen == screen)
+
+    def settle(self) -> None:
+        settle()
+
+
+def _kiosk(folder: Path, provider: object, printer: FaultyPreview | None = None) -> Driver:
+    settings = kiosk_settings(folder)
+    services = build_services(
+        settings, provider=provider, printer=printer or FaultyPreview(), sim_reader=SimReader()
+    )
+    return Driver(open_window(settings, services))
+
+
+def _to_summary(d: Driver) -> None:
+    d.touch()
+    d.until("products")
+    d.click("plus_ADULT")
+    d.click("plus_ADULT")
+    d.click("plus_CHILD")
+    d.click("next")
+    d.until("summary")
+
+
+def tour(folder: Path, shoot: Shoot) -> None:
+    """Visit every screen once, calling ``shoot`` on each."""
+    windows: list[MainWindow] = []
+    try:
+        windows += _ticket_tour(folder, shoot)
+        windows += _failure_tour(folder, shoot)
+        windows.append(_gate_tour(folder, shoot))
+    finally:
+        for window in windows:
+            window.close()
+
+
+def _ticket_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
+    waiting = _kiosk(folder / "waiting", WaitingProvider())
+    shoot("01-attract", waiting.flow)
+    waiting.touch()
+    waiting.until("products")
+    waiting.click("plus_ADULT")
+    waiting.click("plus_ADULT")
+    waiting.click("slot_NIGHT_0")
+    waiting.click("plus_NIGHT")
+    shoot("02-products", waiting.flow)
+    waiting.click("next")
+    waiting.until("summary")
+    shoot("03-summary", waiting.flow)
+    waiting.click("pay")
+    waiting.until("payment")
+    shoot("04-payment", waiting.flow)
+    waiting.click("cancel")
+    waiting.until("attract")
+    waiting.touch()
+    waiting.until("products")
+    waiting.flow._idle()
+    waiting.settle()
+    shoot("05-still-there", waiting.flow)
+    waiting.click("prompt_yes")
+    waiting.flow.open_operator()
+    waiting.until("operator_pin")
+    for digit in "00":
+        waiting.click(f"key_{digit}")
+    shoot("06-operator-pin", waiting.flow)
+    for digit in "0000":
+        waiting.click(f"key_{digit}")
+    waiting.until("operator_menu")
+    shoot("07-operator-menu", waiting.flow)
+
+    holding = HoldingProvider()
+    paying = _kiosk(folder / "paying", holding)
+    _to_summary(paying)
+    paying.click("pay")
+    paying.until("processing")
+    shoot("08-processing", paying.flow)
+    holding.release.set()
+    paying.until("result")
+    shoot("09-success", paying.flow)
+    panels = paying.window.demo_panels
+    assert panels is not None and panels.printer is not None
+    printed = len(panels.printer.printer.documents)
+    wait(lambda: len(panels.printer.paper.findChildren(QWidget, "slip")) == printed)
+    paying.click("card_insert")
+    wait(lambda: panels.card is not None and "debit-ec" in panels.card.status.text())
+    paying.settle()
+    shoot("10-demo-window", paying.window)
+    paying.click("done")
+    paying.until("attract")
+    paying.click("language")
+    paying.touch()
+    paying.until("products")
+    shoot("11-products-english", paying.flow)
+    paying.click("language")
+    return [waiting.window, paying.window]
+
+
+def _failure_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
+    low = ScriptedProvider(
+        outcome=PaymentOutcome(
+            Outcome.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
+        )
+    )
+    declined = _kiosk(folder / "declined", low)
+    _to_summary(declined)
+    declined.click("pay")
+    declined.until("result")
+    shoot("12-declined-low-balance", declined.flow)
+
+    unprinted = _kiosk(folder / "unprinted", ScriptedProvider(), FaultyPreview(fail_next=1))
+    _to_summary(unprinted)
+    unprinted.click("pay")
+    unprinted.until("result")
+    shoot("13-paid-printer-failed", unprinted.flow)
+
+    broken = _kiosk(folder / "broken", ScriptedProvider(), FaultyPreview(ready_error=paper_out()))
+    broken.touch()
+    broken.until("out_of_service")
+    shoot("14-out-of-service", broken.flow)
+
+    unavailable = _kiosk(folder / "unavailable", None)
+    _to_summary(unavailable)
+    unavailable.click("pay")
+    unavailable.until("payment")
+    shoot("15-payment-unavailable", unavailable.flow)
+    return [declined.window, unprinted.window, broken.window, unavailable.window]
+
+
+def _gate_tour(folder: Path, shoot: Shoot) -> MainWindow:
+    seller = _kiosk(folder / "seller", ScriptedProvider())
+    _to_summary(seller)
+    seller.click("pay")
+    seller.until("result")
+    printer = seller.window.services.printer.service
+    token = next(b.data for d in printer.documents for b in d.blocks if isinstance(b, QrCode))
+    seller.window.close()
+    settings = gate_settings(folder / "gate")
+    window = open_window(settings, build_services(settings, provider=None, printer=None))
+    window.resize(1024, 768)
+    gate = window.stack.currentWidget()
+    wait(gate.scan_input.hasFocus)
+    shoot("16-gate-ready", gate)
+    for name in ("17-gate-admitted", "18-gate-used"):
+        QTest.keyClicks(gate.scan_input, token)
+        QTest.keyClick(gate.scan_input, Qt.Key.Key_Return)
+        wait(lambda: not gate.worker.busy)
+        settle()
+        shoot(name, gate)
+    return window
+
+
+def main(out: str) -> int:
+    """Save each screen as ``OUT/<name>.png`` (run under Xvfb with QT_QPA_PLATFORM=xcb)."""
+    import tempfile
+
+    app = QApplication(sys.argv[:1])
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def save(name: str, widget: QWidget) -> None:
+        if not widget.grab().save(str(folder / f"{name}.png")):
+            raise OSError(f"cannot write {name}.png")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tour(Path(tmp), save)
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
