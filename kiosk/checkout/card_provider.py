@@ -17,6 +17,7 @@ when reachable; EC offline when the host is down).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from kiosk.checkout.provider import (
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
 from kiosk.payment.capk import CaKeyStore
-from kiosk.payment.errors import CardTimeoutError, HostError, ReaderError
+from kiosk.payment.errors import CardError, CardTimeoutError, HostError, ReaderError
 from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.kernel import run_transaction
 from kiosk.payment.kernel.types import (
@@ -46,6 +47,8 @@ from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
 from kiosk.payment.reader_open import open_reader
 from kiosk.payment.settings import terminal_config
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CardPaymentProvider",
@@ -244,8 +247,12 @@ class CardPaymentProvider:
         clock: Callable[[], float] = time.monotonic,
         run: RunTransaction | None = None,
         tz: tzinfo | None = None,
+        on_card: Callable[[Reader, CardPresence], None] | None = None,
     ) -> None:
         self.reader, self.config, self.capk = reader, config, capk
+        #: Called with each presented card before the kernel runs (start-up recovery settles
+        #: the card's uncertain payments from its log here); its card errors are not fatal.
+        self.on_card = on_card
         self.host = None if host is None else TrackedHost(host, host_retry_s, clock)
         self.card_timeout_s, self.poll_s, self._clock = card_timeout_s, poll_s, clock
         self._run: RunTransaction = run or run_transaction
@@ -262,6 +269,8 @@ class CardPaymentProvider:
         if isinstance(card, PaymentOutcome):
             return card
         try:
+            if self.on_card is not None:
+                self._settle_first(card)
             params = TransactionParams(
                 amount_fen=request.amount_fen,
                 when=request.now.astimezone(self._tz),
@@ -282,6 +291,15 @@ class CardPaymentProvider:
         if self.host is not None and result.outcome is KernelOutcome.DECLINED:
             self.host.reverse_approval("card.declined_after_approval")
         return outcome_from_result(result)
+
+    def _settle_first(self, card: CardPresence) -> None:
+        """Run ``on_card``; a card that cannot be read for it is still offered to the kernel
+        (which then decides with its own, clearer outcome)."""
+        assert self.on_card is not None
+        try:
+            self.on_card(self.reader, card)
+        except (CardError, ReaderError) as exc:
+            log.warning("could not settle earlier payments with this card: %s", exc.code)
 
     def _wait(self, request: PaymentRequest) -> CardPresence | PaymentOutcome:
         """A card, or an aborted outcome when the customer gave up or time ran out."""

@@ -9,6 +9,7 @@ ticket id is the print job's id, unique in this terminal's journal.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -83,8 +84,22 @@ def _validity(line: OrderLine) -> tuple[datetime, datetime]:
     return midnight, midnight + timedelta(days=1)
 
 
+def ticket_number(terminal_id: str, job_id: int) -> int:
+    """A ticket id unique across the site's terminals: 16 bits of the terminal, 32 of the job.
+
+    The print job id alone is unique only in one terminal's journal; gates keep one
+    used-ticket registry for every kiosk whose key they hold, so two kiosks must never issue
+    the same id. CRC-16 of the terminal id keeps the token short (the id field is 48 bits);
+    ``kiosk doctor``-style site checks should keep terminal ids whose CRCs differ.
+    """
+    return (binascii.crc_hqx(terminal_id.encode("ascii"), 0) << 32) | (job_id & 0xFFFF_FFFF)
+
+
 def render_job(job: PrintJobView, slip: SlipSettings, *, now: datetime) -> Document:
-    """The document for ``job``; raises PrintDataError when the rows cannot make one."""
+    """The document for ``job``; raises PrintDataError when the rows cannot make one.
+
+    Slips show China time, the customer's clock, whatever the machine's zone."""
+    now = now.astimezone(CHINA)
     order = job.order
     if order is None:
         raise PrintDataError(f"print job {job.job_id} has no order", code="printer.no_data")

@@ -10,7 +10,8 @@ presented again (:func:`resolve_with_card`), or by reconciliation with the acqui
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
@@ -30,6 +31,8 @@ from kiosk.payment.cardlog import (
     select_by_aid,
 )
 from kiosk.payment.reader import CardPresence, Reader
+
+log = logging.getLogger(__name__)
 
 
 def recover_pending(
@@ -291,3 +294,25 @@ class _Settle:
             },
             actor=self.actor,
         )
+
+
+def card_settler(
+    store: JournalStore, *, token_key: bytes
+) -> Callable[[Reader, CardPresence], None]:
+    """The provider's ``on_card`` hook: settle this card's uncertain payments from its log.
+
+    It reads the card only while uncertain payments exist (a journal query first), so an
+    ordinary sale costs no extra APDU.
+    """
+
+    def settle(reader: Reader, card: CardPresence) -> None:
+        if uncertain_payments(store):
+            for resolution in resolve_with_card(store, reader, card, token_key=token_key):
+                log.info(
+                    "payment %s -> %s (%s)",
+                    resolution.payment_id,
+                    resolution.state.value,
+                    resolution.reason,
+                )
+
+    return settle

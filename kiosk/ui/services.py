@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
-from kiosk.checkout.card_provider import provider_from_settings
+from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.recovery import card_settler, recover_pending
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
@@ -219,7 +220,11 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
+    # A crash may have left a payment pending: resolve it before anything else happens.
+    recover_pending(store)
     provider = payment_provider(settings)
+    if isinstance(provider, CardPaymentProvider):
+        provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
     # The demo's card panel drives the very reader the provider waits on.
     reader = getattr(provider, "reader", None)
     spec = settings.payment.reader

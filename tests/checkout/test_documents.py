@@ -95,3 +95,19 @@ def test_production_needs_a_ticket_key(tmp_path) -> None:
     terminal = dataclasses.replace(settings.terminal, ticket_key_file=str(keyfile))
     key = ticket_key(dataclasses.replace(settings, terminal=terminal))
     assert key.key_id == 3 and key.secret == bytes.fromhex("cd" * 16)
+
+
+def test_ticket_numbers_differ_between_terminals() -> None:
+    """The same print job number on two kiosks gives two different ticket ids."""
+    from kiosk.checkout.documents import ticket_number
+
+    assert ticket_number("KIOSK001", 7) != ticket_number("KIOSK002", 7)
+    assert ticket_number("KIOSK001", 7) & 0xFFFFFFFF == 7
+    assert ticket_number("KIOSK001", 7) < 2**48
+
+
+def test_slips_show_china_time(store, demo_printer) -> None:
+    """A sale at 02:00 UTC prints 10:00, the customer's clock."""
+    demo_printer.clock = lambda: NOW
+    _sell(store, demo_printer, ADULT=1)
+    assert "2026-11-27 10:00" in demo_printer.service.documents[0].preview_text()
