@@ -14,6 +14,7 @@ module             phase (EMV 4.3 Book 3 §10 / Book 1 §12, PBOC JR/T 0025)
 ``online``         ``online_processing``, ``issuer_script_processing``, ``completion``
 ``qpboc``          the contactless path: TTQ, GPO decision, fDDA, outcome
 ``run``            ``run_transaction``: the order, the commit point, errors as results
+``reprice``        ``amount_for``: a lower amount once the card is known (contact restart)
 ``context``        ``TransactionContext`` and the ``Tvr`` / ``Tsi`` flags
 ``outcome``        field 55 and the ``TransactionResult``
 =================  ==========================================================================
@@ -27,6 +28,7 @@ from kiosk.payment.kernel.types import (
     OdaResult,
     OnlinePolicy,
     Outcome,
+    PricingFacts,
     TerminalConfig,
     TransactionParams,
     TransactionResult,
@@ -39,6 +41,7 @@ __all__ = [
     "OdaResult",
     "OnlinePolicy",
     "Outcome",
+    "PricingFacts",
     "TerminalConfig",
     "TransactionParams",
     "TransactionResult",

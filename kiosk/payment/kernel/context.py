@@ -218,6 +218,19 @@ class TransactionContext:
     #: by the EC balance check; read when the card answers AAC.
     decline_reason: str = ""
 
+    def restart(self, params: TransactionParams) -> None:
+        """Forget the card's and the terminal's data for a new transaction on the same link.
+
+        Called by the contact repricing only (:mod:`.reprice`, EMV Book 3 §10.1): ``params``
+        replace this transaction's; config, channel (its APDU count goes on), random source
+        and the online flags stay; a new 9F37 is drawn (or the fixed one kept).
+        """
+        self.params = params
+        self.card, self.oda = CardData(), OdaState()
+        un = params.unpredictable_number or self.rng(4)
+        self.terminal = TerminalData(unpredictable_number=un)
+        self.decline_reason = ""
+
     def set_tvr(self, bits: Tvr) -> None:
         self.terminal.tvr |= bits
 

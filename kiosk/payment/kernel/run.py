@@ -1,6 +1,7 @@
 """``run_transaction``: the phases in order, for a card the caller has already waited for.
 
-Contact (EMV 4.3 Book 3 §10, PBOC JR/T 0025.5/.13): selection, GPO, records, terminal
+Contact (EMV 4.3 Book 3 §10, PBOC JR/T 0025.5/.13): selection, GPO, records, the
+caller's repricing (:mod:`.reprice`: a lower amount restarts on the card), terminal
 risk management, ODA, processing restrictions, CVM, terminal action analysis, the EC
 balance check, the commit hook, the first GENERATE AC, then online processing and the
 second GENERATE AC when the card asks for it. Book 3 §10 leaves the order of ODA,
@@ -8,7 +9,7 @@ restrictions, CVM and risk management to the terminal; risk management comes fir
 because its GET DATA (velocity) then precedes INTERNAL AUTHENTICATE, as real terminals
 do it (see the recorded UnionPay session in ``tests/data``).
 
-Contactless: selection by PPSE, then :mod:`.qpboc`.
+Contactless: selection by PPSE, the caller's repricing by AID, then :mod:`.qpboc`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kiosk.payment.kernel.outcome import build_result
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
 from kiosk.payment.kernel.qpboc import qpboc_gpo, qpboc_outcome, ttq_for
 from kiosk.payment.kernel.read_data import read_application_data
+from kiosk.payment.kernel.reprice import reprice_contact, reprice_contactless
 from kiosk.payment.kernel.restrictions import processing_restrictions
 from kiosk.payment.kernel.risk import TransactionHistory, terminal_risk_management
 from kiosk.payment.kernel.selection import (
@@ -173,6 +175,7 @@ def _contact(
     _select_and_initiate(ctx, lambda c: initiate_application_processing(c) is GpoStatus.DONE)
     _progress(hooks, "card.reading")
     read_application_data(ctx)
+    reprice_contact(ctx, hooks)
     terminal_risk_management(ctx, history)
     _progress(hooks, "card.authenticating")
     offline_data_authentication(ctx, capk)
@@ -202,6 +205,7 @@ def _contactless(
     def gpo(c: TransactionContext) -> bool:
         nonlocal first
         if first:
+            reprice_contactless(c, hooks)
             _commit(c, hooks)  # qPBOC: the card decides in GPO
             first = False
         return qpboc_gpo(c)
@@ -244,8 +248,10 @@ def run_transaction(
 
     ``host`` None means no host is configured: a card that wants to go online ends
     ``ONLINE_REQUEST``. A host with ``params.host_reachable`` False completes as
-    "unable to go online". ``hooks.before_card_commit`` is called exactly once, right
-    before the first GENERATE AC (contact) or the GPO (qPBOC); it may raise to stop.
+    "unable to go online". ``hooks.amount_for`` is asked at most once, before the commit
+    (see :mod:`.reprice`); ``result.amount_fen`` is the amount finally charged.
+    ``hooks.before_card_commit`` is called exactly once, right before the first GENERATE
+    AC (contact) or the GPO (qPBOC); it may raise to stop.
 
     Errors are results, never exceptions, once the card is being talked to:
     a reader fault or a card pulled out (``ReaderError``) returns ``TRY_AGAIN``, malformed
@@ -255,7 +261,9 @@ def run_transaction(
     card may have approved) and is journalled for recovery.
 
     Raises ``ConfigError`` (no CA key store, a malformed TAC) and ``UsageError`` (negative
-    amount, a 9F37 not 4 bytes) before any command is sent; whatever ``hooks`` raise.
+    amount, a 9F37 not 4 bytes) before any command is sent; ``UsageError``
+    ``usage.amount_raised`` when ``amount_for`` does not lower the amount; whatever
+    ``hooks`` raise.
     """
     _check_inputs(params, config, capk)
     assert capk is not None  # checked above

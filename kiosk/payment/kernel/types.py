@@ -23,6 +23,7 @@ __all__ = [
     "KernelHooks",
     "OnlinePolicy",
     "Outcome",
+    "PricingFacts",
     "TerminalConfig",
     "TransactionParams",
     "TransactionResult",
@@ -144,7 +145,33 @@ class CardCommit:
     atc: int | None = None
 
 
+@dataclass(frozen=True)
+class PricingFacts:
+    """What is known of the card while the amount may still change (``amount_for``).
+
+    Contact: everything, after READ RECORD. Contactless (qPBOC): the AID only, after
+    SELECT — the card decides in GPO, so ``bin`` is empty and ``electronic_cash`` False;
+    discounts by BIN or by e-cash need the card inserted.
+    """
+
+    interface: Interface
+    aid: str  # hex
+    #: First 8 digits of a PAN of 16 or more digits, else the first 6 (never the full PAN).
+    bin: str = ""
+    #: The card took the EC path (9F74 ``ECC001`` in its records, JR/T 0025.13).
+    electronic_cash: bool = False
+
+
 class KernelHooks(Protocol):
+    def amount_for(self, card: PricingFacts) -> int | None:
+        """The amount (fen) to charge now that ``card`` is known; None: unchanged.
+
+        Called at most once, before ``before_card_commit``; only a lower amount is taken
+        (a higher one raises ``UsageError``). Contact: after READ RECORD, a changed amount
+        restarts the transaction on the card; qPBOC: after SELECT, before GPO.
+        """
+        ...
+
     def before_card_commit(self, card: CardCommit) -> None:
         """Called once, right before GENERATE AC (contact) or GPO (qPBOC); may raise to stop."""
         ...

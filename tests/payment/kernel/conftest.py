@@ -26,6 +26,7 @@ from kiosk.payment.errors import HostError
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.kernel import (
     CardCommit,
+    PricingFacts,
     TerminalConfig,
     TransactionParams,
     TransactionResult,
@@ -57,10 +58,16 @@ def never_random(n: int) -> bytes:
 
 @dataclass
 class Hooks:
-    """Records the kernel's callbacks."""
+    """Records the kernel's callbacks; ``amount`` is what ``amount_for`` answers."""
 
     commits: list[CardCommit] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    amount: int | None = None
+    facts: list[PricingFacts] = field(default_factory=list)
+
+    def amount_for(self, card: PricingFacts) -> int | None:
+        self.facts.append(card)
+        return self.amount
 
     def before_card_commit(self, card: CardCommit) -> None:
         self.commits.append(card)
