@@ -39,6 +39,7 @@ from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, Aut
 from kiosk.payment.kernel import run_transaction
 from kiosk.payment.kernel.types import (
     CardCommit,
+    PricingFacts,
     TerminalConfig,
     TransactionParams,
     TransactionResult,
@@ -47,6 +48,7 @@ from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
 from kiosk.payment.reader_open import open_reader
 from kiosk.payment.settings import terminal_config
+from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +206,19 @@ def outcome_from_result(result: TransactionResult) -> PaymentOutcome:
 
 
 class _Hooks:
-    """The kernel's hooks, forwarded to checkout's (the commit point and progress)."""
+    """The kernel's hooks, forwarded to checkout's (pricing, the commit point, progress)."""
 
-    def __init__(self, hooks: PaymentHooks) -> None:
-        self._hooks = hooks
+    def __init__(
+        self, hooks: PaymentHooks, reprice: Callable[[CardFacts], int | None] | None = None
+    ) -> None:
+        self._hooks, self._reprice = hooks, reprice
+
+    def amount_for(self, card: PricingFacts) -> int | None:
+        """``request.reprice`` with the kernel's facts (qPBOC: the AID only, so BIN and
+        e-cash discounts do not apply there)."""
+        if self._reprice is None:
+            return None
+        return self._reprice(CardFacts(card.bin, card.aid, card.electronic_cash))
 
     def before_card_commit(self, card: CardCommit) -> None:
         identity = CardIdentity(
@@ -284,7 +295,7 @@ class CardPaymentProvider:
                 self.config,
                 capk=self.capk,
                 host=self.host,
-                hooks=_Hooks(hooks),
+                hooks=_Hooks(hooks, request.reprice),
             )
         finally:
             self.reader.disconnect()

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import selectinload
 
+from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
 from kiosk.checkout.printing import JobPrinter, job_view
 from kiosk.checkout.provider import (
     CardIdentity,
@@ -25,7 +26,7 @@ from kiosk.checkout.provider import (
     PaymentProvider,
     PaymentRequest,
 )
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, UsageError
 from kiosk.journal.models import (
     Order,
     OrderLine,
@@ -38,6 +39,7 @@ from kiosk.journal.models import (
 from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
+from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,13 @@ class CheckoutResult:
     #: Print jobs still queued after this attempt (printer trouble): reprint later.
     unprinted: int = 0
     print_error: str = ""
+    #: The order as charged: the draft given, or the card-discounted one (``pricing``).
+    draft: OrderDraft | None = None
 
 
 class _Hooks:
-    """Connects the provider's commit point and progress to the journal and the screen."""
+    """Connects the provider's commit point, card pricing and progress to the journal and
+    the screen. ``draft`` is the order as it is to be charged."""
 
     def __init__(
         self,
@@ -103,10 +108,39 @@ class _Hooks:
         payment_id: int,
         actor: str,
         progress: Callable[[str], None] | None,
+        *,
+        order_id: int = 0,
+        draft: OrderDraft | None = None,
+        pricing: Pricing | None = None,
     ) -> None:
         self._checkout, self._payment_id, self._actor = checkout, payment_id, actor
-        self._progress = progress
+        self._progress, self._order_id, self._pricing = progress, order_id, pricing
+        self.draft = draft
         self.committed = False
+
+    def reprice(self, card: CardFacts) -> int | None:
+        """``PaymentRequest.reprice``: the pricing's new total, journalled first
+        (``order.discounted``); None when it leaves the total as it is.
+
+        Raises ``UsageError`` after the commit point or for a price that is not lower.
+        """
+        if self.committed or self._pricing is None or self.draft is None:
+            raise UsageError("the price is fixed once the card is asked", code="usage.reprice")
+        after = self._pricing(card)
+        if after is None or not check_repriced(self.draft, after):
+            return None
+        checkout = self._checkout
+        record_discount(
+            checkout.store,
+            order_id=self._order_id,
+            payment_id=self._payment_id,
+            before=self.draft,
+            after=after,
+            actor=self._actor,
+            now=checkout.clock(),
+        )
+        self.draft = after
+        return after.total_fen
 
     def before_card_commit(self, card: CardIdentity) -> None:
         with self._checkout.store.transaction(now=self._checkout.clock()) as tx:
@@ -156,8 +190,13 @@ class Checkout:
         actor: str,
         progress: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        pricing: Pricing | None = None,
     ) -> CheckoutResult:
         """Take payment for ``draft`` and print its documents.
+
+        ``pricing`` (a card discount) may lower the total once the card is known, before
+        it is asked to approve (:mod:`kiosk.checkout.pricing`); ``result.draft`` is the
+        order as charged.
 
         Raises before anything is charged when an unattended terminal's printer is not
         ready (the printer's error) or the journal cannot be written (``JournalError``).
@@ -168,14 +207,25 @@ class Checkout:
                 raise KioskError("no printer configured", code="printer.missing")
             self.printer.ready()
         order_id, reference, payment_id = self._open(draft, actor)
-        hooks = _Hooks(self, payment_id, actor, progress)
-        request = PaymentRequest(payment_id, draft.total_fen, reference, self.clock(), cancelled)
+        hooks = _Hooks(
+            self, payment_id, actor, progress, order_id=order_id, draft=draft, pricing=pricing
+        )
+        request = PaymentRequest(
+            payment_id,
+            draft.total_fen,
+            reference,
+            self.clock(),
+            cancelled,
+            reprice=hooks.reprice if pricing is not None else None,
+        )
         try:
             outcome = self.provider.pay(request, hooks)
         except KioskError as exc:
             state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
             self._fail(payment_id, state, exc.code, actor)
-            return CheckoutResult(order_id, reference, payment_id, state, exc.code)
+            return CheckoutResult(
+                order_id, reference, payment_id, state, exc.code, draft=hooks.draft
+            )
         except BaseException:
             # A bug or an interrupt: record what we know, then let it propagate.
             state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
@@ -184,7 +234,15 @@ class Checkout:
         state = self._close(payment_id, outcome, committed=hooks.committed, actor=actor)
         unprinted, error = self.print_queued(order_id=order_id, actor=actor)
         return CheckoutResult(
-            order_id, reference, payment_id, state, outcome.reason, outcome, unprinted, error
+            order_id,
+            reference,
+            payment_id,
+            state,
+            outcome.reason,
+            outcome,
+            unprinted,
+            error,
+            draft=hooks.draft,
         )
 
     # -- steps, one transaction each ---------------------------------------------------------

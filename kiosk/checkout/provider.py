@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from kiosk.sales.tickets import CardFacts
+
 
 class Outcome(enum.StrEnum):
     APPROVED = "approved"
@@ -33,6 +35,10 @@ class PaymentRequest:
     now: datetime
     #: Set by the caller to stop waiting for a card.
     cancelled: Callable[[], bool] = lambda: False
+    #: Asked once the card is known and before it is asked to approve: the new, lower
+    #: amount to charge (the order and pending payment already say so), or None. Card
+    #: providers ask it once (contact: after the records; contactless: with the AID only).
+    reprice: Callable[[CardFacts], int | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,12 @@ class Catalog:
         offers = [(d, off) for d, off in offers if off > 0]
         return max(offers, key=lambda o: o[1]) if offers else None
 
+    def priced_for(self, draft: OrderDraft, card: CardFacts) -> OrderDraft | None:
+        """``draft`` with the best discount for ``card`` applied; None when none applies
+        (checkout's card pricing, :mod:`kiosk.checkout.pricing`)."""
+        best = self.best_discount(draft, card)
+        return None if best is None else with_discount(draft, *best)
+
 
 def with_discount(draft: OrderDraft, discount: CardDiscount | None, saving: int) -> OrderDraft:
     """``draft`` with the discount applied (recorded in its meta for screen and receipt)."""

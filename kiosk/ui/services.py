@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -126,10 +127,18 @@ class KioskServices:
         progress: Callable[[str], None],
         cancelled: Callable[[], bool],
     ) -> CheckoutResult:
-        """Take payment and print through the one checkout pipeline (see Checkout.pay)."""
+        """Take payment and print through the one checkout pipeline (see Checkout.pay).
+
+        A ticket order gets the catalog's best card discount once the card is read
+        (``result.draft`` is the order as charged); BIN and e-cash discounts need the card
+        inserted, a tapped card is priced by its application only.
+        """
         if self.provider is None:
             raise PaymentUnavailableError("no card payment provider on this terminal")
-        return self.checkout.pay(draft, actor="customer", progress=progress, cancelled=cancelled)
+        pricing = partial(self.catalog.priced_for, draft) if draft.mode is Mode.TICKET else None
+        return self.checkout.pay(
+            draft, actor="customer", progress=progress, cancelled=cancelled, pricing=pricing
+        )
 
     # -- operator ------------------------------------------------------------------------------
 

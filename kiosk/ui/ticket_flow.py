@@ -304,7 +304,8 @@ class TicketFlow(QWidget):
             self._show_result(lambda: failure("internal"))
             return
         result: CheckoutResult = done.value
-        draft, timed_out = self._draft, self._timed_out
+        # The order as charged: a card discount may have lowered it once the card was read.
+        draft, timed_out = result.draft or self._draft, self._timed_out
         assert draft is not None
         self._show_result(
             lambda: outcome_words(result, draft, self.translations.language, timed_out=timed_out)
