@@ -4,7 +4,7 @@
 <context>
     <name>Attract</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="52"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="53"/>
         <source>Touch the screen to buy tickets</source>
         <extracomment>Most tickets of one kind in one order (a group larger than this buys at the counter).</extracomment>
         <translation>触摸屏幕开始购票</translation>
@@ -13,43 +13,43 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="110"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
         <source>Card simulator</source>
         <extracomment>Width of a slip in the panel, in pixels.</extracomment>
         <translation>银行卡模拟器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
         <source>Tap</source>
         <translation>挥卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
         <source>Insert</source>
         <translation>插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="114"/>
         <source>Remove</source>
         <translation>取出</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="115"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="116"/>
         <source>In the reader: %1</source>
         <translation>读卡器中：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="117"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="118"/>
         <source>No card in the reader</source>
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="179"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="180"/>
         <source>Show this ticket at the gate</source>
         <translation>在闸机出示这张门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="196"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="197"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
@@ -164,13 +164,13 @@
 <context>
     <name>Idle</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="321"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="323"/>
         <source>Are you still there?</source>
         <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="322"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="324"/>
         <source>Yes, I need more time</source>
         <translation>在，我需要更多时间</translation>
     </message>
@@ -178,12 +178,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="82"/>
+        <location filename="../../kiosk/ui/main_window.py" line="83"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="86"/>
+        <location filename="../../kiosk/ui/main_window.py" line="87"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -191,7 +191,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="116"/>
+        <location filename="../../kiosk/ui/main_window.py" line="117"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -199,28 +199,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="34"/>
+        <location filename="../../kiosk/ui/main_window.py" line="35"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="35"/>
+        <location filename="../../kiosk/ui/main_window.py" line="36"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="36"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="37"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="38"/>
+        <location filename="../../kiosk/ui/main_window.py" line="39"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>
@@ -228,57 +228,57 @@
 <context>
     <name>Operator</name>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="65"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="66"/>
         <source>Operator PIN</source>
         <translation>操作员密码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="66"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="67"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="117"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="118"/>
         <source>Operator menu</source>
         <translation>操作员菜单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="119"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="120"/>
         <source>Reprint last</source>
         <translation>补打上一笔</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="120"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
         <source>Printer status</source>
         <translation>打印机状态</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
         <source>E-cash balance inquiry</source>
         <translation>电子现金余额查询</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
         <source>Close shift</source>
         <translation>交班结算</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
         <source>Sync status</source>
         <translation>上传状态</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="125"/>
         <source>Exit the application</source>
         <translation>退出程序</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="129"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="130"/>
         <source>E-cash balance inquiry needs the card log reader, and upload to the back office is not built yet: both buttons stay off until then.</source>
         <translation>电子现金余额查询需要读卡日志功能，上传后台功能也尚未完成：在此之前这两个按钮不可用。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="135"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="136"/>
         <source>Back to sales</source>
         <translation>返回售票</translation>
     </message>
@@ -316,7 +316,7 @@
 <context>
     <name>OutOfService</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="258"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="259"/>
         <source>Out of service</source>
         <translation>暂停服务</translation>
     </message>
@@ -332,27 +332,27 @@
 <context>
     <name>Payment</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="147"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="148"/>
         <source>Amount %1</source>
         <translation>金额 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="153"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="154"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="155"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="156"/>
         <source>Tap or insert your card</source>
         <translation>请挥卡或插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="157"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="158"/>
         <source>%1 seconds left</source>
         <translation>剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="159"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="160"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -360,12 +360,12 @@
 <context>
     <name>Processing</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="184"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="185"/>
         <source>Processing your payment</source>
         <translation>正在处理付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="185"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="186"/>
         <source>Please do not remove your card</source>
         <translation>请不要移开银行卡</translation>
     </message>
@@ -373,27 +373,27 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="133"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="134"/>
         <source>Sold out today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="185"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="186"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="186"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="188"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="194"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="195"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -671,7 +671,7 @@
 <context>
     <name>Result</name>
     <message>
-        <location filename="../../kiosk/ui/payment_screens.py" line="221"/>
+        <location filename="../../kiosk/ui/payment_screens.py" line="222"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
@@ -704,27 +704,27 @@
 <context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="257"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="258"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="258"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="259"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="259"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="260"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="263"/>
-        <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt.</source>
-        <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。</translation>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="264"/>
+        <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt. Co-branded card and e-cash discounts need the card inserted, not tapped.</source>
+        <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。联名卡优惠和电子现金优惠须插卡使用，挥卡不享受。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="287"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="289"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

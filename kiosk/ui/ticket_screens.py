@@ -264,7 +264,8 @@ class SummaryScreen(Page):
             translate(
                 "Summary",
                 "Card discounts: %1. The discount is worked out when your card is read and "
-                "printed on your receipt.",
+                "printed on your receipt. Co-branded card and e-cash discounts need the card "
+                "inserted, not tapped.",
             ).replace("%1", separator.join(rules))
             if rules
             else ""

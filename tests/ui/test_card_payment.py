@@ -28,8 +28,9 @@ def _kiosk(make_kiosk, tmp_path, profile: str):
 
 
 def test_pay_by_inserting_the_simulated_card(make_kiosk, qtbot, tmp_path) -> None:
-    """Card out, order paid by inserting it from the panel: EC offline, balance left shown,
-    masked PAN on the receipt."""
+    """Card out, order paid by inserting it from the panel: the co-brand discount (the
+    simulator's BIN) taken off before the card approves, EC offline, balance left shown,
+    discount and masked PAN on the receipt."""
     kiosk = _kiosk(make_kiosk, tmp_path, "debit-ec")
     panel = kiosk.window.demo_panels.card
     qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
@@ -39,17 +40,23 @@ def test_pay_by_inserting_the_simulated_card(make_kiosk, qtbot, tmp_path) -> Non
     qtbot.mouseClick(panel.insert, Qt.MouseButton.LeftButton)
     kiosk.wait_for(qtbot, "result", timeout=20_000)
     assert kiosk.flow.result.kind == "success", kiosk.text("headline")
-    assert "卡内电子现金余额：¥380.00" in kiosk.text("details")
+    details = kiosk.text("details")
+    assert "已付 ¥108.00" in details and "本地联名卡九折 -¥12.00" in details
+    assert "卡内电子现金余额：¥392.00" in details
     with kiosk.services.store.read() as session:
         payment = session.scalars(select(Payment)).one()
-    assert (payment.state, payment.path, payment.ec_balance_after_fen) == (
+    assert (payment.state, payment.path, payment.amount_fen) == (
         PaymentState.APPROVED,
         "ec_offline",
-        38000,
+        10800,
     )
+    assert (payment.ec_balance_before_fen, payment.ec_balance_after_fen) == (50000, 39200)
     assert payment.pan_masked == "621234******0019"
     assert kiosk.printer.kinds == ["receipt", "ticket", "ticket"]
-    assert b"621234******0019" in kiosk.printer.jobs[0]
+    receipt = kiosk.printer.jobs[0]
+    assert b"621234******0019" in receipt
+    assert "优惠".encode("gb18030") in receipt  # the discount line: subtotal, -12.00, total
+    assert all(fen in receipt for fen in (b"120.00", b"12.00", b"108.00"))
 
 
 def test_low_ec_balance_shows_the_balance(make_kiosk, qtbot, tmp_path) -> None:

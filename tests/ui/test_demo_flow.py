@@ -14,7 +14,8 @@ from tests.ui.test_ticket_flow import buy_two_adults
 
 
 def test_demo_tickets_admitted_once_at_the_gate(qtbot, tmp_path) -> None:
-    """From the chooser: pay by card, see the tickets in the preview, each opens the gate once."""
+    """From the chooser: pay by card (the demo card gets the co-brand discount), see the
+    tickets in the preview, each opens the gate once."""
     settings = kiosk_settings(tmp_path)
     services = build_services(settings)  # the app's own wiring: card simulator, preview
     printer = services.printer.service
@@ -26,6 +27,8 @@ def test_demo_tickets_admitted_once_at_the_gate(qtbot, tmp_path) -> None:
     buy_two_adults(kiosk, qtbot)
     kiosk.wait_for(qtbot, "result", timeout=20_000)
     assert kiosk.flow.result.kind == "success"
+    details = kiosk.text("details")
+    assert "已付 ¥108.00" in details and "本地联名卡九折 -¥12.00" in details
     panel = window.demo_panels.printer
 
     def scan_buttons() -> list[QPushButton]:

@@ -32,8 +32,10 @@ def buy_two_adults(kiosk, qtbot) -> None:
     kiosk.wait_for(qtbot, "summary")
     assert "成人票" in kiosk.text("lines") and "× 2" in kiosk.text("lines")
     assert "¥120.00" in kiosk.text("total")
-    # The card discount rules are explained before paying.
+    # The card discount rules are explained before paying, and that a tap gets no
+    # co-branded or e-cash discount (those need the card's records: contact only).
     assert "本地联名卡九折" in kiosk.text("discounts")
+    assert "须插卡使用" in kiosk.text("discounts")
     kiosk.click(qtbot, "pay")
 
 
