@@ -18,6 +18,8 @@
   transaction (``card.changed``): the price was worked out for the first.
 * **Contactless** (qPBOC, JR/T 0025.12): the card decides *in* GPO, so only what is known
   before it counts: the AID, after SELECT. BIN and e-cash facts need the card inserted.
+  The contactless limit is checked on the amount before repricing (before any command),
+  so a discount never moves a sale from contact to contactless.
 
 Only a lower amount (still above zero) is taken: a higher one is a caller's error
 (``UsageError``), since discounts only lower the price and the customer saw the total.

@@ -1,6 +1,6 @@
 """Through the real PC/SC stack (pcscd + vpcd, the card served by ``kiosk card-sim``):
-``kiosk pay --reader`` debits the simulated EC balance by exactly the amount, and a card
-pulled after N APDUs ends cleanly for every N."""
+``kiosk pay --reader`` debits the simulated EC balance by exactly the amount, a repriced
+purchase restarts on the card, and a card pulled after N APDUs ends cleanly for every N."""
 
 from __future__ import annotations
 
@@ -90,3 +90,29 @@ def test_card_removed_after_n_apdus_through_pcscd(
         assert result.outcome is (Outcome.APPROVED_OFFLINE if approved else Outcome.TRY_AGAIN), n
         assert result.committed is (n >= 14), n
         assert len(hooks.commits) == int(result.committed)
+
+
+def test_repriced_contact_purchase_through_pcscd(
+    card_sim: CardSim, capk: CaKeyStore, tmp_path: Path
+) -> None:
+    """A lower amount after READ RECORD restarts on the card through pcscd: 9 more APDUs,
+    and the card's own state shows exactly the new amount debited."""
+    card_sim("--profile", "debit-ec", "--state-dir", str(tmp_path))
+    reader = PcscReader(SLOT, interface=Interface.CONTACT)
+    hooks = Hooks(amount=880)
+    result = run_transaction(
+        reader,
+        reader.wait_for_card(5),
+        TransactionParams(amount_fen=1000, when=WHEN),
+        TerminalConfig(),
+        capk=capk,
+        hooks=hooks,
+        rng=never_random,
+    )
+    reader.disconnect()
+    assert (result.outcome, result.amount_fen, result.apdu_count) == (
+        Outcome.APPROVED_OFFLINE,
+        880,
+        25,
+    )
+    assert json.loads((tmp_path / "debit-ec.json").read_text())["ec_balance"] == 50000 - 880
