@@ -3,9 +3,10 @@
 :class:`CardPaymentProvider` waits for a card on a :class:`~kiosk.payment.reader.Reader`
 (bounded by a timeout, ended early by ``request.cancelled``), runs the kernel's
 ``run_transaction``, passes the kernel's commit point on to checkout's hooks (so the
-*pending* row knows the card before it is asked to approve), and turns the
-:class:`~kiosk.payment.kernel.types.TransactionResult` into a
-:class:`~kiosk.checkout.provider.PaymentOutcome`. Exceptions of the card session
+*pending* row knows the card before it is asked to approve), hands ``request.reprice``
+to the kernel as ``amount_for`` (card discounts: contact after the records, qPBOC with
+the AID only), and turns the :class:`~kiosk.payment.kernel.types.TransactionResult`
+into a :class:`~kiosk.checkout.provider.PaymentOutcome`. Exceptions of the card session
 (card pulled, reader gone) are left to the pipeline, which marks the payment aborted or,
 after the commit point, uncertain.
 

@@ -4,7 +4,8 @@ The card kernel (``kiosk.payment``) is one provider; tests use scripted ones. A
 provider must call :meth:`PaymentHooks.before_card_commit` right before the card
 is asked to approve (first GENERATE AC, or GPO on qPBOC): after that call, the
 card may have been debited, so any failure leaves the payment *uncertain* rather
-than *aborted*.
+than *aborted*. A provider that can price by card calls ``request.reprice`` at most once,
+before that commit point, and then charges the amount it returns (None: unchanged).
 """
 
 from __future__ import annotations

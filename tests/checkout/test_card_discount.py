@@ -18,6 +18,7 @@ import pytest
 from kiosk.checkout import Checkout, CheckoutResult
 from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import SlipSettings, render_job, ticket_key
+from kiosk.checkout.recovery import resolve_with_card
 from kiosk.config import load_settings
 from kiosk.journal.models import Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore
@@ -26,6 +27,7 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardlog import read_card_log
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.errors import CardRemovedError
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.types import TerminalConfig
 from kiosk.payment.reader import Interface
@@ -36,6 +38,7 @@ from kiosk.printing.layouts import Lang
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import CardDiscount, Catalog, DiscountKind, load_catalog
 from tests.checkout.conftest import TestPrinter
+from tests.payment.kernel.cards import Rewriting
 from tests.printing.escpos_stream import decode
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -76,7 +79,7 @@ def _draft(catalog: Catalog, **cart: int) -> OrderDraft:
 
 def _sell(
     store: JournalStore,
-    card: VirtualCard,
+    card: VirtualCard | Rewriting,
     draft: OrderDraft,
     capk: CaKeyStore,
     *,
@@ -227,3 +230,32 @@ def test_a_higher_price_is_refused_before_the_card_is_asked(
     assert (result.state, result.reason) == (PaymentState.ABORTED, "usage.reprice")
     assert "order.discounted" not in _events(store)
     assert _balance(card) == 50_000
+
+
+def test_torn_discounted_sale_settles_at_the_discounted_amount(
+    store: JournalStore, capk: CaKeyStore
+) -> None:
+    """The card debits the discounted total but its answer is lost: uncertain, and the
+    card's log (same amount as the pending row) settles it approved."""
+    card = load_card("debit-ec")
+    reader = SimReader()
+
+    def lose_the_answer(apdu: bytes, answer: bytes) -> bytes | None:
+        if apdu[:2] == bytes.fromhex("80ae"):
+            reader.remove()
+            raise CardRemovedError("the card was pulled")
+        return None
+
+    reader.insert(Rewriting(card, [lose_the_answer]))
+    provider = CardPaymentProvider(reader, TerminalConfig(), capk=capk, card_timeout_s=1)
+    draft = _draft(DEMO, ADULT=2)
+    result = Checkout(store, provider, None, unattended=False).pay(
+        draft, actor="kiosk", pricing=partial(DEMO.priced_for, draft)
+    )
+    assert result.state is PaymentState.UNCERTAIN
+    assert _balance(card) == 50_000 - 10_800
+    again = SimReader(card)
+    [settled] = resolve_with_card(
+        store, again, again.wait_for_card(0), token_key=TerminalConfig().pan_token_key
+    )
+    assert (settled.payment_id, settled.state) == (result.payment_id, PaymentState.APPROVED)
