@@ -30,6 +30,8 @@ __all__ = [
     "OdaStep",
     "RsaPublicKey",
     "StaticSignature",
+    "certificate_expired",
+    "pan_digits",
     "recover_icc_key",
     "recover_issuer_key",
     "verify_dynamic_signature",
@@ -156,15 +158,17 @@ def _check_hash(step: OdaStep, block: bytes, extra: bytes) -> OdaFailure | None:
     return None
 
 
-def _expired(mmyy: bytes, today: dt.date | None) -> bool:
-    """Certificates are valid through the last day of their MMYY month (Book 2 §5.3 step 8)."""
-    if today is None:
-        return False
-    month, year = int(mmyy[:1].hex()), 2000 + int(mmyy[1:2].hex())
-    return (year, month) < (today.year, today.month)
+def certificate_expired(mmyy: bytes, today: dt.date | None) -> bool:
+    """Certificates are valid through the last day of their MMYY month (Book 2 §5.3 step 8);
+    a date that is not BCD counts as expired. ``today`` None skips the check."""
+    text = mmyy.hex()
+    if not text.isdigit():
+        return True
+    return today is not None and (2000 + int(text[2:]), int(text[:2])) < (today.year, today.month)
 
 
-def _pan_digits(data: bytes) -> str:
+def pan_digits(data: bytes) -> str:
+    """The digits of a PAN field (cn, padded with F)."""
     return data.hex().upper().rstrip("F")
 
 
@@ -224,9 +228,9 @@ def recover_issuer_key(
     if failure := _check_hash(step, block, hashed_extra):
         return failure
     issuer_id, expiry, serial = block[2:6], block[6:8], block[8:11]
-    if not _pan_digits(pan).startswith(_pan_digits(issuer_id)) or len(_pan_digits(issuer_id)) < 3:
+    if not pan_digits(pan).startswith(pan_digits(issuer_id)) or len(pan_digits(issuer_id)) < 3:
         return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "issuer id vs PAN")
-    if _expired(expiry, today):
+    if certificate_expired(expiry, today):
         return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
     return IssuerKey(key, issuer_id, expiry, serial)
 
@@ -259,9 +263,9 @@ def recover_icc_key(
     if failure := _check_hash(step, block, hashed_extra + static_data):
         return failure
     cert_pan, expiry, serial = block[2:12], block[12:14], block[14:17]
-    if _pan_digits(cert_pan) != _pan_digits(pan):
+    if pan_digits(cert_pan) != pan_digits(pan):
         return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "certificate PAN vs 5A")
-    if _expired(expiry, today):
+    if certificate_expired(expiry, today):
         return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
     return IccKey(key, cert_pan, expiry, serial)
 

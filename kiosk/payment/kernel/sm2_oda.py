@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 from gmssl import sm2
 
-from kiosk.payment.crypto_oda import OdaFailure, OdaFailureReason, OdaStep
+from kiosk.payment.crypto_oda import (
+    OdaFailure,
+    OdaFailureReason,
+    OdaStep,
+    certificate_expired,
+    pan_digits,
+)
 
 __all__ = [
     "Sm2Key",
@@ -57,13 +63,6 @@ class Sm2Key:
             return False  # not a point of the curve: gmssl's arithmetic gives up
 
 
-def _expired(mmyy: bytes, today: dt.date | None) -> bool:
-    text = mmyy.hex()
-    if not text.isdigit():
-        return True
-    return today is not None and (2000 + int(text[2:]), int(text[:2])) < (today.year, today.month)
-
-
 def _certified_key(
     step: OdaStep, cert: bytes, signer: Sm2Key, *, fmt: int, head: int, extra: bytes = b""
 ) -> tuple[bytes, Sm2Key] | OdaFailure:
@@ -91,10 +90,6 @@ class Sm2Certified:
     serial: bytes
 
 
-def _digits(data: bytes) -> str:
-    return data.hex().upper().rstrip("F")
-
-
 def recover_issuer_key_sm2(
     certificate: bytes, *, ca_key: Sm2Key, pan: bytes, today: dt.date | None = None
 ) -> Sm2Certified | OdaFailure:
@@ -105,9 +100,9 @@ def recover_issuer_key_sm2(
         return checked
     fields, key = checked
     issuer_id, expiry, serial = fields[:4], fields[4:6], fields[6:9]
-    if len(_digits(issuer_id)) < 3 or not _digits(pan).startswith(_digits(issuer_id)):
+    if len(pan_digits(issuer_id)) < 3 or not pan_digits(pan).startswith(pan_digits(issuer_id)):
         return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "issuer id vs PAN")
-    if _expired(expiry, today):
+    if certificate_expired(expiry, today):
         return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
     return Sm2Certified(key, issuer_id, expiry, serial)
 
@@ -129,9 +124,9 @@ def recover_icc_key_sm2(
         return checked
     fields, key = checked
     cert_pan, expiry, serial = fields[:10], fields[10:12], fields[12:15]
-    if _digits(cert_pan) != _digits(pan):
+    if pan_digits(cert_pan) != pan_digits(pan):
         return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "certificate PAN vs 5A")
-    if _expired(expiry, today):
+    if certificate_expired(expiry, today):
         return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
     return Sm2Certified(key, cert_pan, expiry, serial)
 
