@@ -11,9 +11,14 @@ from kiosk.payment.crypto_oda import certificate_expired, pan_digits
 
 @pytest.mark.parametrize(
     ("mmyy", "today", "expired"),
-    [("1226", dt.date(2026, 12, 31), False), ("1126", dt.date(2026, 12, 1), True),
-     ("0127", dt.date(2026, 12, 1), False), ("1226", None, False), ("1A26", None, True),
-     ("FFFF", dt.date(2026, 1, 1), True)],
+    [
+        ("1226", dt.date(2026, 12, 31), False),
+        ("1126", dt.date(2026, 12, 1), True),
+        ("0127", dt.date(2026, 12, 1), False),
+        ("1226", None, False),
+        ("1A26", None, True),
+        ("FFFF", dt.date(2026, 1, 1), True),
+    ],
     ids=["last-day", "month-after", "next-year", "no-date-check", "not-bcd", "padding"],
 )
 def test_certificate_expiry(mmyy: str, today: dt.date | None, expired: bool) -> None:
