@@ -35,6 +35,8 @@ class GateVerdict(enum.StrEnum):
     UNREADABLE = "unreadable"
     #: Signed with a key this gate does not hold: another site's ticket.
     UNKNOWN_ISSUER = "unknown_issuer"
+    #: A tapped card that paid for no ticket valid today (:mod:`kiosk.checkout.gate_card`).
+    NO_TICKET = "no_ticket"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""Admission at the gate by tapping the card that paid for the ticket.
+
+The card is recognised by its keyed PAN token (HMAC of PAN and PSN, as the payment row keeps
+it), read with the balance-inquiry GPO of :func:`kiosk.payment.cardlog.read_card_identity`:
+nothing is charged and no PAN is kept. Its tickets are the ticket print jobs of the orders
+its approved or settled payments paid for, in this journal (any terminal writing to the same
+database). The first one valid now and not yet used is admitted through the same used-ticket
+registry as a scanned QR code, so a ticket admitted by tap is USED when scanned, and vice
+versa. The window rules are those of the printed token (China calendar day, time slot).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from kiosk.checkout.documents import _validity
+from kiosk.journal.models import OrderLine, Payment, PaymentState, PrintJob, UsedTicket
+from kiosk.journal.store import JournalStore
+from kiosk.journal.used_tickets import JournalUsedTickets
+from kiosk.payment.cardlog import DEFAULT_AIDS, read_card_identity, select_by_aid
+from kiosk.payment.errors import PaymentError
+from kiosk.payment.reader import CardPresence, Reader
+from kiosk.sales.gate import GateDecision, GateVerdict
+from kiosk.sales.tickets import today_in_china
+from kiosk.sales.tokens import Ticket
+
+log = logging.getLogger(__name__)
+
+#: Payments that bought their tickets (a refunded or voided payment's tickets are void).
+_PAID = (PaymentState.APPROVED, PaymentState.SETTLED)
+
+
+def admit_by_card(
+    store: JournalStore,
+    reader: Reader,
+    card: CardPresence,
+    *,
+    token_key: bytes,
+    now: datetime,
+    aids: Sequence[str] = DEFAULT_AIDS,
+    actor: str = "gate",
+) -> GateDecision:
+    """Admit the presented ``card``'s first ticket valid at ``now``, marking it used.
+
+    ``card`` is connected in ``reader``; ``token_key`` is the terminal's PAN token key.
+    Verdicts: ADMIT (with the ticket), USED (all of today's tickets of this card were
+    admitted), TOO_EARLY / EXPIRED (today's unused tickets are outside their slot),
+    NO_TICKET (nothing for today), UNREADABLE (the card or reader failed; nothing is
+    marked used). Refusals are journalled as ``gate.refused``. Raises JournalError only
+    when the journal cannot be read or written (the gate must then stay shut).
+    """
+    try:
+        app = select_by_aid(reader, aids)
+        identity = read_card_identity(reader, app, card.interface, token_key=token_key, when=now)
+    except PaymentError as exc:
+        log.info("card at the gate not readable: %s", exc.code)
+        decision = GateDecision(GateVerdict.UNREADABLE)
+    else:
+        decision = _decide(store, card_tickets(store, identity.pan_token), now, actor)
+    if not decision.admitted:
+        ticket_id = decision.ticket.ticket_id if decision.ticket else None
+        store.record(
+            "gate.refused",
+            {"verdict": decision.verdict.value, "ticket": ticket_id, "by": "card"},
+            actor=actor,
+            now=now,
+        )
+    return decision
+
+
+def card_tickets(store: JournalStore, pan_token: str) -> list[Ticket]:
+    """The tickets paid by the card with ``pan_token``, in the order they were queued.
+
+    A ticket's id is its print job id, as in the printed token
+    (:func:`kiosk.checkout.documents.render_job`), so both ways of entry share one id.
+    """
+    if not pan_token:
+        return []
+    with store.read() as session:
+        jobs = session.execute(
+            select(PrintJob.id, PrintJob.kind, PrintJob.order_id)
+            .join(Payment, Payment.order_id == PrintJob.order_id)
+            .where(
+                Payment.pan_token == pan_token,
+                Payment.state.in_(_PAID),
+                PrintJob.kind.startswith("ticket:"),
+            )
+            .order_by(PrintJob.id)
+        ).all()
+        orders = {job.order_id for job in jobs}
+        lines = {
+            (line.order_id, line.position): line
+            for line in session.scalars(select(OrderLine).where(OrderLine.order_id.in_(orders)))
+        }
+        tickets = []
+        for job in jobs:
+            line = lines[(job.order_id, int(job.kind.split(":")[1]))]
+            valid_from, valid_until = _validity(line)
+            tickets.append(Ticket(job.id, line.sku, valid_from, valid_until))
+        return tickets
+
+
+def _decide(store: JournalStore, tickets: list[Ticket], now: datetime, actor: str) -> GateDecision:
+    """Admit the first of today's tickets valid at ``now`` that the registry still takes."""
+    today = [t for t in tickets if today_in_china(t.valid_from) == today_in_china(now)]
+    registry = JournalUsedTickets(store, actor=actor)
+    for ticket in today:
+        if ticket.valid_from <= now < ticket.valid_until and registry.mark_used(
+            ticket.ticket_id, now
+        ):
+            return GateDecision(GateVerdict.ADMIT, ticket)
+    used = _used_ids(store, [t.ticket_id for t in today])
+    unused = [t for t in today if t.ticket_id not in used]
+    if not today:
+        return GateDecision(GateVerdict.NO_TICKET)
+    if not unused:
+        return GateDecision(GateVerdict.USED, today[-1])
+    early = [t for t in unused if now < t.valid_from]
+    if early:
+        return GateDecision(GateVerdict.TOO_EARLY, early[0])
+    return GateDecision(GateVerdict.EXPIRED, unused[0])
+
+
+def _used_ids(store: JournalStore, ticket_ids: list[int]) -> set[int]:
+    with store.read() as session:
+        rows = session.scalars(
+            select(UsedTicket.ticket_id).where(UsedTicket.ticket_id.in_(ticket_ids))
+        )
+        return set(rows)

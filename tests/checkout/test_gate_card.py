@@ -1,0 +1,138 @@
+"""Admission by tapping the paying card: real SQLite journal, the card simulator in a SimReader,
+tickets bought through the real checkout with the same simulated card."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.checkout.documents import render_job
+from kiosk.checkout.gate_card import admit_by_card
+from kiosk.checkout.printing import job_view
+from kiosk.config import load_settings
+from kiosk.journal.models import Order, PaymentState, PrintJob, UsedTicket
+from kiosk.journal.store import utcnow
+from kiosk.journal.verify import verify_journal
+from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.settings import pan_token_key
+from kiosk.printing.document import QrCode
+from kiosk.sales.gate import GateDecision, GateVerdict
+from kiosk.sales.tickets import today_in_china
+from kiosk.ui.services import KioskServices, build_services
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    """The demo terminal (sim:debit-ec reader) on a fresh journal."""
+    settings = dataclasses.replace(load_settings(environ={}), data_dir=tmp_path)
+    built = build_services(settings)
+    yield built
+    built.dispose()
+
+
+def buy_adults(services: KioskServices, count: int, day: date | None = None) -> None:
+    """Pay ``count`` adult tickets for ``day`` (today in China) with the reader's card."""
+    draft = services.catalog.order({"ADULT": count}, visit_day=day or today_in_china(utcnow()))
+    assert services.checkout.pay(draft, actor="kiosk").state is PaymentState.APPROVED
+
+
+def tap(services: KioskServices, card_name: str | None = None, **insert) -> GateDecision:
+    """Present the reader's card (or a fresh ``card_name`` profile) and decide on it."""
+    reader = services.sim_reader
+    assert reader is not None
+    if card_name is not None:
+        reader.insert(
+            load_card(card_name, state_dir=services.settings.data_dir / "cards"), **insert
+        )
+    card = reader.wait_for_card(1)
+    try:
+        return admit_by_card(
+            services.store,
+            reader,
+            card,
+            token_key=pan_token_key(services.settings),
+            now=utcnow(),
+        )
+    finally:
+        reader.disconnect()
+
+
+def ticket_jobs(services: KioskServices) -> list[int]:
+    with services.store.read() as session:
+        return list(
+            session.scalars(
+                select(PrintJob.id).where(PrintJob.kind.startswith("ticket:")).order_by(PrintJob.id)
+            )
+        )
+
+
+def printed_token(services: KioskServices, job_id: int) -> str:
+    """The QR code on the printed ticket of print job ``job_id``."""
+    assert services.printer is not None
+    with services.store.read() as session:
+        job = session.get(PrintJob, job_id)
+        assert job is not None
+        doc = render_job(
+            job_view(job, session.get(Order, job.order_id)), services.printer.slip, now=utcnow()
+        )
+    (qr,) = [b.data for b in doc.blocks if isinstance(b, QrCode)]
+    return qr
+
+
+def used_ids(services: KioskServices) -> list[int]:
+    with services.store.read() as session:
+        return list(session.scalars(select(UsedTicket.ticket_id).order_by(UsedTicket.id)))
+
+
+def test_taps_admit_each_ticket_once_then_used(services) -> None:
+    """Two tickets: the 1st and 2nd tap admit them in order, the 3rd says USED."""
+    buy_adults(services, 2)
+    first, second = ticket_jobs(services)
+    verdicts = [tap(services) for _ in range(3)]
+    assert [d.verdict for d in verdicts] == [GateVerdict.ADMIT, GateVerdict.ADMIT, GateVerdict.USED]
+    assert [d.ticket.ticket_id for d in verdicts[:2]] == [first, second]
+    assert verdicts[0].ticket.product == "ADULT"
+    assert used_ids(services) == [first, second]
+    events = [e.event for e in services.store.entries() if e.event.startswith("gate.")]
+    assert events == ["gate.admitted", "gate.admitted", "gate.refused"]
+    assert verify_journal(services.store).ok
+
+
+def test_qr_scan_after_tap_is_used_and_tap_after_scan_skips(services) -> None:
+    """Tap and QR scan share the registry: ticket 1 tapped scans USED; ticket 2 scanned first
+    leaves nothing for the next tap."""
+    buy_adults(services, 2)
+    first, second = ticket_jobs(services)
+    assert tap(services).ticket.ticket_id == first
+    decision, used_at = services.check_ticket(printed_token(services, first))
+    assert decision.verdict is GateVerdict.USED and used_at is not None
+    assert services.check_ticket(printed_token(services, second))[0].admitted
+    assert tap(services).verdict is GateVerdict.USED
+
+
+def test_card_that_bought_nothing_gets_no_ticket(services) -> None:
+    """Another card (credit profile) paid for nothing: NO_TICKET, journalled as a refusal."""
+    buy_adults(services, 1)
+    assert tap(services, "credit").verdict is GateVerdict.NO_TICKET
+    assert used_ids(services) == []
+    (refused,) = [e for e in services.store.entries() if e.event == "gate.refused"]
+    assert refused.payload["verdict"] == "no_ticket"
+
+
+def test_ticket_for_another_day_is_not_admitted(services) -> None:
+    """A ticket bought for tomorrow does not open today's gate."""
+    buy_adults(services, 1, today_in_china(utcnow()) + timedelta(days=1))
+    assert tap(services).verdict is GateVerdict.NO_TICKET
+    assert used_ids(services) == []
+
+
+def test_card_pulled_mid_read_is_unreadable_and_marks_nothing(services) -> None:
+    """The card leaves after two commands: UNREADABLE, no ticket used; a full tap then admits."""
+    buy_adults(services, 1)
+    assert tap(services, "debit-ec", remove_after=2).verdict is GateVerdict.UNREADABLE
+    assert used_ids(services) == []
+    assert tap(services, "debit-ec").verdict is GateVerdict.ADMIT
