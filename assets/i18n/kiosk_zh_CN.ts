@@ -57,106 +57,131 @@
 <context>
     <name>Gate</name>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="132"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="181"/>
         <source>Back</source>
         <extracomment>The demo&apos;s way back to the mode chooser (a deployed gate has no such button).</extracomment>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="135"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="184"/>
         <source>Ticket check</source>
         <translation>检票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="136"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="185"/>
         <source>Please scan your ticket</source>
         <translation>请扫描门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="137"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="188"/>
+        <source>Scan your QR code or tap the card you paid with</source>
+        <translation>请扫描门票二维码，或刷付款时用的银行卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/gate_screen.py" line="191"/>
         <source>Hold the QR code under the scanner</source>
         <translation>请将二维码对准扫描器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/gate_screen.py" line="157"/>
+        <location filename="../../kiosk/ui/gate_screen.py" line="211"/>
         <source>Used at %1</source>
         <translation>使用时间 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <location filename="../../kiosk/ui/texts.py" line="206"/>
+        <source>The card could not be read</source>
+        <translation>无法读取这张卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="207"/>
+        <source>Please hold the card still on the reader and try again.</source>
+        <translation>请将卡片贴稳在读卡区，再试一次。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="210"/>
         <source>Welcome</source>
         <translation>欢迎光临</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="204"/>
+        <location filename="../../kiosk/ui/texts.py" line="210"/>
         <source>Please go through</source>
         <translation>请通行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="206"/>
+        <location filename="../../kiosk/ui/texts.py" line="212"/>
         <source>This ticket has already been used</source>
         <translation>这张门票已经使用过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="207"/>
+        <location filename="../../kiosk/ui/texts.py" line="213"/>
         <source>Each ticket admits one person once. Please ask staff.</source>
         <translation>每张门票仅限一人入园一次。请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="210"/>
+        <location filename="../../kiosk/ui/texts.py" line="216"/>
         <source>This ticket is not valid</source>
         <translation>这张门票无效</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="211"/>
-        <location filename="../../kiosk/ui/texts.py" line="215"/>
-        <location filename="../../kiosk/ui/texts.py" line="219"/>
-        <location filename="../../kiosk/ui/texts.py" line="235"/>
+        <location filename="../../kiosk/ui/texts.py" line="217"/>
+        <location filename="../../kiosk/ui/texts.py" line="221"/>
+        <location filename="../../kiosk/ui/texts.py" line="225"/>
+        <location filename="../../kiosk/ui/texts.py" line="245"/>
         <source>Please ask staff.</source>
         <translation>请联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="214"/>
+        <location filename="../../kiosk/ui/texts.py" line="220"/>
         <source>This ticket is not for this site</source>
         <translation>这张门票不是本景区的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="218"/>
+        <location filename="../../kiosk/ui/texts.py" line="224"/>
         <source>Your entry time has passed</source>
         <translation>您的入园时段已过</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="222"/>
+        <location filename="../../kiosk/ui/texts.py" line="228"/>
         <source>Your entry time has not started yet</source>
         <translation>您的入园时段还没有开始</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="223"/>
+        <location filename="../../kiosk/ui/texts.py" line="229"/>
         <source>Please come back at the time on your ticket.</source>
         <translation>请在门票上的时段再来。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="226"/>
+        <location filename="../../kiosk/ui/texts.py" line="232"/>
         <source>This ticket is for another day</source>
         <translation>这张门票是其他日期的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="227"/>
+        <location filename="../../kiosk/ui/texts.py" line="233"/>
         <source>Please check the date on your ticket or ask staff.</source>
         <translation>请核对门票上的日期，或联系工作人员。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="230"/>
+        <location filename="../../kiosk/ui/texts.py" line="236"/>
         <source>The code could not be read</source>
         <translation>无法识别这个二维码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="231"/>
+        <location filename="../../kiosk/ui/texts.py" line="237"/>
         <source>Please scan the QR code on your ticket again.</source>
         <translation>请重新扫描门票上的二维码。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="234"/>
+        <location filename="../../kiosk/ui/texts.py" line="240"/>
+        <source>This card has no ticket for today</source>
+        <translation>这张卡没有今天的门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="241"/>
+        <source>Please tap the card you paid with, or scan your QR code.</source>
+        <translation>请刷付款时用的银行卡，或扫描门票二维码。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="244"/>
         <source>The gate cannot check tickets right now</source>
         <translation>闸机暂时无法检票</translation>
     </message>

@@ -12,6 +12,7 @@ versa. The window rules are those of the printed token (China calendar day, time
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -22,7 +23,7 @@ from kiosk.journal.models import OrderLine, Payment, PaymentState, PrintJob, Use
 from kiosk.journal.store import JournalStore
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.cardlog import DEFAULT_AIDS, read_card_identity, select_by_aid
-from kiosk.payment.errors import PaymentError
+from kiosk.payment.errors import CardTimeoutError, PaymentError
 from kiosk.payment.reader import CardPresence, Reader
 from kiosk.sales.gate import GateDecision, GateVerdict
 from kiosk.sales.tickets import today_in_china
@@ -131,3 +132,43 @@ def _used_ids(store: JournalStore, ticket_ids: list[int]) -> set[int]:
             select(UsedTicket.ticket_id).where(UsedTicket.ticket_id.in_(ticket_ids))
         )
         return set(rows)
+
+
+class CardTaps:
+    """Presentations of cards at a gate's ``reader``, each handed out once.
+
+    A card left on the reader must not admit one ticket per poll: after a read, the next
+    one waits for a new presentation. The simulator counts its insertions
+    (``presentations``: the demo replaces a card without removing it); any other reader
+    must be seen empty in between. A card already present when watching starts (the
+    demo's card left from a sale) is not a tap either.
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self._handed = self._presence()
+
+    def _presence(self) -> int | None:
+        """What identifies the card in the field: the simulator's insertion count, else 1
+        while a card is present, None when the reader is empty."""
+        count = getattr(self.reader, "presentations", None)
+        if isinstance(count, int):
+            return count if self.reader.card_present() else None
+        return 1 if self.reader.card_present() else None
+
+    def next(self, timeout: float) -> CardPresence | None:
+        """A newly presented card, connected; None when none came within ``timeout`` s.
+
+        Raises ReaderError when the reader itself fails (unplugged, cancelled).
+        """
+        now_in_field = self._presence()
+        if now_in_field is not None and now_in_field == self._handed:
+            time.sleep(timeout)  # the card already read is still there: not a new tap
+            return None
+        try:
+            card = self.reader.wait_for_card(timeout)
+        except CardTimeoutError:
+            self._handed = None
+            return None
+        self._handed = self._presence()
+        return card

@@ -45,6 +45,9 @@ class SimReader:
         self._inserted = threading.Condition()
         self._cancelled = False
         self._trace = ApduTrace()
+        #: Cards put in with :meth:`insert` so far: a new one is a new tap (the gate reads
+        #: each presentation once, even when the demo replaces a card without removing it).
+        self.presentations = 0
 
     @property
     def trace(self) -> ApduTrace:
@@ -56,6 +59,7 @@ class SimReader:
             self._card = card
             self._remove_after = remove_after
             self._sent = 0
+            self.presentations += 1
             self._inserted.notify_all()
 
     def remove(self) -> None:

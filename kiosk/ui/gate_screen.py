@@ -4,14 +4,20 @@ Scanners at gates act as keyboards ("keyboard wedge"): they type the code's char
 then Enter. A focused, practically invisible line edit collects them; a completed line is
 checked on the journal worker (the admission is written before the screen turns green).
 The verdict stays up for :data:`VERDICT_MS`, then the screen invites the next scan.
+
+A gate with a card reader (the demo's simulated one, or PC/SC) also admits by tapping the
+card that paid for the ticket: while idle, a worker of its own polls the reader for
+:data:`CARD_POLL_S` at a time (so scans are never queued behind a wait) and a decision is
+shown like a scan's.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QShowEvent
+from PySide6.QtGui import QFocusEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLineEdit
 
 from kiosk.errors import KioskError
@@ -23,8 +29,11 @@ from kiosk.ui.texts import gate_text
 from kiosk.ui.widgets import Page, button, label
 from kiosk.ui.workers import Done, Worker
 
+log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
 VERDICT_MS = 3000
+# Seconds one card poll waits on the reader; then the screen gets a turn.
+CARD_POLL_S = 0.3
 
 
 class _ScanInput(QLineEdit):
@@ -50,6 +59,7 @@ class GateScreen(Page):
         self.back.setVisible(leave)
         self.back.clicked.connect(self.leave)
         self.worker = Worker("journal", self)
+        self.card_worker = Worker("gate-card", self)
         self.scan_input = _ScanInput()
         self.scan_input.setObjectName("scan_input")
         self.scan_input.setFixedSize(1, 1)  # present and focused, but not shown to anyone
@@ -69,20 +79,35 @@ class GateScreen(Page):
         self.reset_timer.setSingleShot(True)
         self.reset_timer.setInterval(VERDICT_MS)
         self.reset_timer.timeout.connect(self.ready)
+        self.card_timer = QTimer(self)
+        self.card_timer.setSingleShot(True)
+        self.card_timer.setInterval(100)
+        self.card_timer.timeout.connect(self._poll_card)
         self.state = "ready"
         self._shown: tuple[GateDecision | None, datetime | None, str] = (None, None, "")
+        self._by_card = False
         self.scans = 0
+        self.taps = 0
         self.ready()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         self.scan_input.setFocus()
+        if self.services.card_gate:
+            self.card_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        self.card_timer.stop()
 
     def ready(self) -> None:
         """Back to "please scan"."""
         self._set_state("ready")
         self._shown = (None, None, "")
+        self._by_card = False
         self.retranslate()
+        if self.services.card_gate and self.isVisible():
+            self.card_timer.start()
 
     def _scanned(self) -> None:
         text = self.scan_input.text()
@@ -99,7 +124,31 @@ class GateScreen(Page):
             still_wanted=lambda: self.scans == scan,  # a newer scan wins the screen
         )
 
-    def _decided(self, done: Done) -> None:
+    def _poll_card(self) -> None:
+        """Look for a tapped card while idle (the worker may block for CARD_POLL_S)."""
+        if self.state != "ready" or self.card_worker.busy or not self.isVisible():
+            if self.isVisible():
+                self.card_timer.start()
+            return
+        self.card_worker.run(lambda _job: self.services.check_card(CARD_POLL_S), self._card_polled)
+
+    def _card_polled(self, done: Done) -> None:
+        code = done.error.code if isinstance(done.error, KioskError) else "internal"
+        if done.error is not None and not code.startswith("journal."):
+            # A reader fault (unplugged, busy) is no visitor's business: QR still works.
+            log.warning("gate card reader: %s", code)
+            self.card_timer.setInterval(2000)
+        elif done.error is not None or done.value is not None:
+            self.taps += 1
+            self._decided(done, by_card=True)
+            return
+        else:
+            self.card_timer.setInterval(100)
+        if self.isVisible():
+            self.card_timer.start()
+
+    def _decided(self, done: Done, *, by_card: bool = False) -> None:
+        self._by_card = by_card
         if done.error is not None:
             code = done.error.code if isinstance(done.error, KioskError) else "internal"
             self._shown = (
@@ -134,10 +183,15 @@ class GateScreen(Page):
         if not verdict:
             self.title.setText(translate("Gate", "Ticket check"))
             self.verdict_label.setText(translate("Gate", "Please scan your ticket"))
-            self.detail.setText(translate("Gate", "Hold the QR code under the scanner"))
+            if self.services.card_gate:
+                self.detail.setText(
+                    translate("Gate", "Scan your QR code or tap the card you paid with")
+                )
+            else:
+                self.detail.setText(translate("Gate", "Hold the QR code under the scanner"))
             self.advice.setText("")
             return
-        words = gate_text(verdict)
+        words = gate_text(verdict, by_card=self._by_card)
         self.title.setText("")
         self.verdict_label.setText(words.title)
         self.advice.setText(words.advice)
@@ -161,4 +215,6 @@ class GateScreen(Page):
 
     def shutdown(self) -> None:
         self.reset_timer.stop()
+        self.card_timer.stop()
+        self.card_worker.shutdown()
         self.worker.shutdown()

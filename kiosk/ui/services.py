@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.recovery import card_settler, recover_pending
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.config import Mode, Settings
@@ -30,8 +31,10 @@ from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintS
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.errors import ReaderUnavailableError
+from kiosk.payment.reader import Reader
 from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.settings import pan_token_key
 from kiosk.printing.reports import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
@@ -58,10 +61,13 @@ class KioskServices:
     sim_reader: SimReader | None = None
     #: Raises a ReaderError when the configured reader is gone (see :func:`pcsc_reader_check`).
     reader_check: Callable[[], None] | None = None
+    #: The gate's card reader (PC/SC) when it has one; the demo's gate uses ``sim_reader``.
+    gate_reader: Reader | None = None
     clock: Callable[[], datetime] = utcnow
     #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
     ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
+    _taps: CardTaps | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -177,17 +183,53 @@ class KioskServices:
     def check_ticket(self, scanned: str) -> tuple[GateDecision, datetime | None]:
         """The gate's decision on a scan (admitted tickets are marked used in the journal),
         and when a USED ticket was admitted before. Refusals are journalled too."""
-        used = JournalUsedTickets(self.store)
-        decision = check_ticket(scanned, self.ticket_keys, used, now=self.clock())
-        ticket_id = decision.ticket.ticket_id if decision.ticket else None
-        if decision.admitted:
-            return decision, None
-        self.store.record(
-            "gate.refused", {"verdict": decision.verdict.value, "ticket": ticket_id}, actor="gate"
+        decision = check_ticket(
+            scanned, self.ticket_keys, JournalUsedTickets(self.store), now=self.clock()
         )
-        if decision.verdict is GateVerdict.USED and ticket_id is not None:
-            return decision, used.used_at(ticket_id)
-        return decision, None
+        if not decision.admitted:
+            ticket_id = decision.ticket.ticket_id if decision.ticket else None
+            self.store.record(
+                "gate.refused",
+                {"verdict": decision.verdict.value, "ticket": ticket_id},
+                actor="gate",
+            )
+        return decision, self._used_at(decision)
+
+    @property
+    def card_gate(self) -> bool:
+        """Whether the gate also admits by tapping the paying card (it has a reader)."""
+        return (self.gate_reader or self.sim_reader) is not None
+
+    def check_card(self, timeout: float) -> tuple[GateDecision, datetime | None] | None:
+        """Wait up to ``timeout`` s for a card tapped at the gate's reader and decide on it
+        (:func:`kiosk.checkout.gate_card.admit_by_card`), as :meth:`check_ticket` does for a
+        scan. None when no new card came, or the gate has no reader (QR only). Raises
+        ReaderError when the reader itself fails, JournalError when the journal does."""
+        reader = self.gate_reader or self.sim_reader
+        if reader is None:
+            return None
+        if self._taps is None:
+            self._taps = CardTaps(reader)
+        card = self._taps.next(timeout)
+        if card is None:
+            return None
+        try:
+            decision = admit_by_card(
+                self.store,
+                reader,
+                card,
+                token_key=pan_token_key(self.settings),
+                now=self.clock(),
+            )
+        finally:
+            reader.disconnect()
+        return decision, self._used_at(decision)
+
+    def _used_at(self, decision: GateDecision) -> datetime | None:
+        """When a USED ticket was admitted (for the refusal screen), else None."""
+        if decision.verdict is not GateVerdict.USED or decision.ticket is None:
+            return None
+        return JournalUsedTickets(self.store).used_at(decision.ticket.ticket_id)
 
     def dispose(self) -> None:
         self.store.dispose()
@@ -240,6 +282,10 @@ def build_services(settings: Settings) -> KioskServices:
     check = None
     if provider is not None and spec.startswith("pcsc"):
         check = pcsc_reader_check(spec.partition(":")[2] or None)
+    # A gate takes no payment; with a PC/SC reader configured it admits by card taps too.
+    gate_reader = None
+    if settings.terminal.mode is Mode.GATE and spec.startswith("pcsc"):
+        gate_reader = PcscReader(spec.partition(":")[2] or None)
     return KioskServices(
         settings=settings,
         store=store,
@@ -248,4 +294,5 @@ def build_services(settings: Settings) -> KioskServices:
         provider=provider,
         sim_reader=reader if isinstance(reader, SimReader) else None,
         reader_check=check,
+        gate_reader=gate_reader,
     )

@@ -198,8 +198,14 @@ def stage_text(stage: str) -> str:
     return stages.get(stage, translate("Reasons", "Please wait…"))
 
 
-def gate_text(verdict: str) -> Explanation:
-    """The gate screen's words for a :class:`~kiosk.sales.gate.GateVerdict` value."""
+def gate_text(verdict: str, *, by_card: bool = False) -> Explanation:
+    """The gate screen's words for a :class:`~kiosk.sales.gate.GateVerdict` value
+    (``by_card``: the decision was on a tapped card, not a scanned code)."""
+    if by_card and verdict == "unreadable":
+        return Explanation(
+            translate("Gate", "The card could not be read"),
+            translate("Gate", "Please hold the card still on the reader and try again."),
+        )
     texts = {
         "admit": (translate("Gate", "Welcome"), translate("Gate", "Please go through")),
         "used": (
@@ -229,6 +235,10 @@ def gate_text(verdict: str) -> Explanation:
         "unreadable": (
             translate("Gate", "The code could not be read"),
             translate("Gate", "Please scan the QR code on your ticket again."),
+        ),
+        "no_ticket": (
+            translate("Gate", "This card has no ticket for today"),
+            translate("Gate", "Please tap the card you paid with, or scan your QR code."),
         ),
         "journal.unavailable": (
             translate("Gate", "The gate cannot check tickets right now"),
