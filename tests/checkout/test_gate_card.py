@@ -4,24 +4,25 @@ tickets bought through the real checkout with the same simulated card."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from kiosk.checkout.documents import render_job
-from kiosk.checkout.gate_card import admit_by_card
+from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.printing import job_view
 from kiosk.config import load_settings
 from kiosk.journal.models import Order, PaymentState, PrintJob, UsedTicket
 from kiosk.journal.store import utcnow
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.reader_sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.document import QrCode
 from kiosk.sales.gate import GateDecision, GateVerdict
-from kiosk.sales.tickets import today_in_china
+from kiosk.sales.tickets import CHINA, today_in_china
 from kiosk.ui.services import KioskServices, build_services
 
 
@@ -40,7 +41,9 @@ def buy_adults(services: KioskServices, count: int, day: date | None = None) -> 
     assert services.checkout.pay(draft, actor="kiosk").state is PaymentState.APPROVED
 
 
-def tap(services: KioskServices, card_name: str | None = None, **insert) -> GateDecision:
+def tap(
+    services: KioskServices, card_name: str | None = None, *, now: datetime | None = None, **insert
+) -> GateDecision:
     """Present the reader's card (or a fresh ``card_name`` profile) and decide on it."""
     reader = services.sim_reader
     assert reader is not None
@@ -55,7 +58,7 @@ def tap(services: KioskServices, card_name: str | None = None, **insert) -> Gate
             reader,
             card,
             token_key=pan_token_key(services.settings),
-            now=utcnow(),
+            now=now or utcnow(),
         )
     finally:
         reader.disconnect()
@@ -136,3 +139,52 @@ def test_card_pulled_mid_read_is_unreadable_and_marks_nothing(services) -> None:
     assert tap(services, "debit-ec", remove_after=2).verdict is GateVerdict.UNREADABLE
     assert used_ids(services) == []
     assert tap(services, "debit-ec").verdict is GateVerdict.ADMIT
+
+
+@pytest.mark.parametrize(
+    ("at", "verdict"),
+    [
+        pytest.param(time(10), GateVerdict.TOO_EARLY, id="before-slot"),
+        pytest.param(time(18, 30), GateVerdict.ADMIT, id="slot-start"),
+        pytest.param(time(19, 29, 59), GateVerdict.ADMIT, id="slot-last-second"),
+        pytest.param(time(19, 30), GateVerdict.EXPIRED, id="slot-end"),
+    ],
+)
+def test_time_slot_window(services, at: time, verdict: GateVerdict) -> None:
+    """A timed ticket (NIGHT 18:30–19:30 today) opens the gate only inside its slot."""
+    night = services.catalog.by_code["NIGHT"]
+    day = today_in_china(utcnow())
+    draft = services.catalog.order({"NIGHT": 1}, visit_day=day, slot={"NIGHT": night.slots[0]})
+    assert services.checkout.pay(draft, actor="kiosk").state is PaymentState.APPROVED
+    decision = tap(services, now=datetime.combine(day, at, CHINA))
+    assert decision.verdict is verdict
+    assert decision.ticket is not None and decision.ticket.product == "NIGHT"
+    assert len(used_ids(services)) == (verdict is GateVerdict.ADMIT)
+
+
+class PresenceOnlyReader:
+    """The simulator seen as a PC/SC reader is: card present or not, no insertion count."""
+
+    def __init__(self, reader: SimReader) -> None:
+        self.sim = reader
+
+    def card_present(self) -> bool:
+        return self.sim.card_present()
+
+    def wait_for_card(self, timeout: float):
+        return self.sim.wait_for_card(timeout)
+
+
+@pytest.mark.parametrize("counting", [True, False], ids=["simulator", "presence-only"])
+def test_card_left_on_reader_is_read_once(tmp_path: Path, counting: bool) -> None:
+    """A card already there is no tap; a new presentation is read once, not once per poll."""
+    sim = SimReader(load_card("debit-ec", state_dir=tmp_path))
+    taps = CardTaps(sim if counting else PresenceOnlyReader(sim))  # type: ignore[arg-type]
+    assert taps.next(0.01) is None  # present from the start
+    if not counting:
+        sim.remove()
+        assert taps.next(0.01) is None  # empty reader: waited, nothing came
+    sim.insert(load_card("debit-ec", state_dir=tmp_path))
+    assert taps.next(0.01) is not None
+    sim.disconnect()
+    assert taps.next(0.01) is None  # the same card, still in the field
