@@ -31,6 +31,9 @@ from kiosk.sales.tokens import Ticket
 
 log = logging.getLogger(__name__)
 
+#: Seconds between looks at a reader whose card was already read.
+_LOOK_S = 0.05
+
 #: Payments that bought their tickets (a refunded or voided payment's tickets are void).
 _PAID = (PaymentState.APPROVED, PaymentState.SETTLED)
 
@@ -159,16 +162,20 @@ class CardTaps:
     def next(self, timeout: float) -> CardPresence | None:
         """A newly presented card, connected; None when none came within ``timeout`` s.
 
+        While the card already read is in the field, the reader is looked at every
+        :data:`_LOOK_S`; a presence-only reader thus misses a card swapped faster than that.
         Raises ReaderError when the reader itself fails (unplugged, cancelled).
         """
-        now_in_field = self._presence()
-        if now_in_field is not None and now_in_field == self._handed:
-            time.sleep(timeout)  # the card already read is still there: not a new tap
-            return None
+        deadline = time.monotonic() + timeout
+        while (in_field := self._presence()) is not None and in_field == self._handed:
+            if time.monotonic() >= deadline:
+                return None  # the card already read is still there: not a new tap
+            time.sleep(_LOOK_S)
+        if in_field is None:
+            self._handed = None  # the reader was seen empty: the next card is a tap
         try:
-            card = self.reader.wait_for_card(timeout)
+            card = self.reader.wait_for_card(max(deadline - time.monotonic(), _LOOK_S))
         except CardTimeoutError:
-            self._handed = None
             return None
         self._handed = self._presence()
         return card

@@ -18,12 +18,14 @@ from kiosk.journal.models import Order, PaymentState, PrintJob, UsedTicket
 from kiosk.journal.store import utcnow
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.payment.reader_sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.document import QrCode
 from kiosk.sales.gate import GateDecision, GateVerdict
 from kiosk.sales.tickets import CHINA, today_in_china
 from kiosk.ui.services import KioskServices, build_services
+from tests.payment.conftest import SLOT, pcscd, serve_card, wait_slot  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -188,3 +190,24 @@ def test_card_left_on_reader_is_read_once(tmp_path: Path, counting: bool) -> Non
     assert taps.next(0.01) is not None
     sim.disconnect()
     assert taps.next(0.01) is None  # the same card, still in the field
+
+
+def test_taps_through_pcscd(services, serve_card, wait_slot) -> None:  # noqa: F811
+    """A gate on the real PC/SC stack (pcscd + vpcd): each tap of the paying card admits one
+    ticket; a card left lying on the reader admits nothing more."""
+    buy_adults(services, 2)
+    gate = dataclasses.replace(
+        services, provider=None, sim_reader=None, gate_reader=PcscReader(SLOT)
+    )
+    cards = services.settings.data_dir / "cards"
+    assert gate.check_card(0.2) is None  # the gate watches its empty reader
+    serve_card(load_card("debit-ec", state_dir=cards), tap=True)
+    first = gate.check_card(5)
+    assert first is not None and first[0].verdict is GateVerdict.ADMIT
+    wait_slot(present=False)  # the tap is over
+    assert gate.check_card(0.2) is None  # the gate's next poll sees the reader empty
+    serve_card(load_card("debit-ec", state_dir=cards))
+    second = gate.check_card(5)
+    assert second is not None and second[0].verdict is GateVerdict.ADMIT
+    assert gate.check_card(0.3) is None  # still on the reader: not a new tap
+    assert used_ids(services) == ticket_jobs(services)
