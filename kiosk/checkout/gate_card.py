@@ -62,14 +62,20 @@ def admit_by_card(
         identity = read_card_identity(reader, app, card.interface, token_key=token_key, when=now)
     except PaymentError as exc:
         log.info("card at the gate not readable: %s", exc.code)
-        decision = GateDecision(GateVerdict.UNREADABLE)
+        decision, reason = GateDecision(GateVerdict.UNREADABLE), exc.code
     else:
         decision = _decide(store, card_tickets(store, identity.pan_token), now, actor)
+        reason = ""
     if not decision.admitted:
         ticket_id = decision.ticket.ticket_id if decision.ticket else None
         store.record(
             "gate.refused",
-            {"verdict": decision.verdict.value, "ticket": ticket_id, "by": "card"},
+            {
+                "verdict": decision.verdict.value,
+                "ticket": ticket_id,
+                "by": "card",
+                "reason": reason,
+            },
             actor=actor,
             now=now,
         )
@@ -109,24 +115,31 @@ def card_tickets(store: JournalStore, pan_token: str) -> list[Ticket]:
 
 
 def _decide(store: JournalStore, tickets: list[Ticket], now: datetime, actor: str) -> GateDecision:
-    """Admit the first of today's tickets valid at ``now`` that the registry still takes."""
+    """Admit the first of today's unused tickets valid at ``now``, else say why not.
+
+    The used-ticket registry's ``mark_used`` stays the arbiter: a ticket scanned at
+    another lane between the read and the write is skipped as used.
+    """
     today = [t for t in tickets if today_in_china(t.valid_from) == today_in_china(now)]
-    registry = JournalUsedTickets(store, actor=actor)
-    for ticket in today:
-        if ticket.valid_from <= now < ticket.valid_until and registry.mark_used(
-            ticket.ticket_id, now
-        ):
-            return GateDecision(GateVerdict.ADMIT, ticket)
-    used = _used_ids(store, [t.ticket_id for t in today])
-    unused = [t for t in today if t.ticket_id not in used]
     if not today:
         return GateDecision(GateVerdict.NO_TICKET)
+    used = _used_ids(store, [t.ticket_id for t in today])
+    registry = JournalUsedTickets(store, actor=actor)
+    for ticket in today:
+        if ticket.ticket_id in used or not ticket.valid_from <= now < ticket.valid_until:
+            continue
+        if registry.mark_used(ticket.ticket_id, now):
+            return GateDecision(GateVerdict.ADMIT, ticket)
+        used.add(ticket.ticket_id)
+    unused = [t for t in today if t.ticket_id not in used]
     if not unused:
         return GateDecision(GateVerdict.USED, today[-1])
     early = [t for t in unused if now < t.valid_from]
-    if early:
-        return GateDecision(GateVerdict.TOO_EARLY, early[0])
-    return GateDecision(GateVerdict.EXPIRED, unused[0])
+    return (
+        GateDecision(GateVerdict.TOO_EARLY, early[0])
+        if early
+        else GateDecision(GateVerdict.EXPIRED, unused[0])
+    )
 
 
 def _used_ids(store: JournalStore, ticket_ids: list[int]) -> set[int]:

@@ -135,11 +135,21 @@ def test_ticket_for_another_day_is_not_admitted(services) -> None:
     assert used_ids(services) == []
 
 
-def test_card_pulled_mid_read_is_unreadable_and_marks_nothing(services) -> None:
-    """The card leaves after two commands: UNREADABLE, no ticket used; a full tap then admits."""
+@pytest.mark.parametrize(
+    ("profile", "insert", "reason"),
+    [
+        pytest.param("debit-ec", {"remove_after": 2}, "reader.card_removed", id="pulled-mid-read"),
+        pytest.param("broken-gpo-6985", {}, "card.log.gpo_refused", id="gpo-refused"),
+    ],
+)
+def test_unreadable_card_marks_nothing(services, profile: str, insert: dict, reason: str) -> None:
+    """A card pulled mid-read, or one refusing GPO: UNREADABLE with the error's code in the
+    journal, no ticket used; a full tap of the paying card then admits."""
     buy_adults(services, 1)
-    assert tap(services, "debit-ec", remove_after=2).verdict is GateVerdict.UNREADABLE
+    assert tap(services, profile, **insert).verdict is GateVerdict.UNREADABLE
     assert used_ids(services) == []
+    (refused,) = [e for e in services.store.entries() if e.event == "gate.refused"]
+    assert (refused.payload["verdict"], refused.payload["reason"]) == ("unreadable", reason)
     assert tap(services, "debit-ec").verdict is GateVerdict.ADMIT
 
 
