@@ -15,7 +15,8 @@ from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.printing import job_view
 from kiosk.config import load_settings
 from kiosk.journal.models import Order, PaymentState, PrintJob, UsedTicket
-from kiosk.journal.store import utcnow
+from kiosk.journal.states import transition
+from kiosk.journal.store import JournalStore, utcnow
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.reader_pcsc import PcscReader
@@ -133,6 +134,45 @@ def test_ticket_for_another_day_is_not_admitted(services) -> None:
     buy_adults(services, 1, today_in_china(utcnow()) + timedelta(days=1))
     assert tap(services).verdict is GateVerdict.NO_TICKET
     assert used_ids(services) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "verdict"),
+    [
+        pytest.param(PaymentState.SETTLED, GateVerdict.ADMIT, id="settled"),
+        pytest.param(PaymentState.REFUNDED, GateVerdict.NO_TICKET, id="refunded"),
+        pytest.param(PaymentState.VOIDED, GateVerdict.NO_TICKET, id="voided"),
+    ],
+)
+def test_payment_state_decides(services, state: PaymentState, verdict: GateVerdict) -> None:
+    """A settled payment's tickets admit; a refunded or voided payment bought nothing."""
+    buy_adults(services, 1)
+    with services.store.transaction() as tx:
+        transition(tx, 1, state, reason="test")
+    assert tap(services).verdict is verdict
+
+
+def test_gate_of_another_terminal_on_the_same_database(services) -> None:
+    """A gate terminal writing to the kiosk's database admits the kiosk's ticket by tap, and
+    the kiosk's own registry then sees it used."""
+    buy_adults(services, 1)
+    gate_store = JournalStore(services.settings.journal_url, "GATE0001")
+    reader = services.sim_reader
+    assert reader is not None
+    try:
+        decision = admit_by_card(
+            gate_store,
+            reader,
+            reader.wait_for_card(1),
+            token_key=pan_token_key(services.settings),
+            now=utcnow(),
+        )
+    finally:
+        reader.disconnect()
+        gate_store.dispose()
+    assert decision.verdict is GateVerdict.ADMIT
+    assert used_ids(services) == ticket_jobs(services)
+    assert tap(services).verdict is GateVerdict.USED
 
 
 @pytest.mark.parametrize(
