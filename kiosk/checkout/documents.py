@@ -72,7 +72,7 @@ def card_payment(payment: Payment | None, reference: str) -> CardPayment | None:
     )
 
 
-def _validity(line: OrderLine) -> tuple[datetime, datetime]:
+def ticket_validity(line: OrderLine) -> tuple[datetime, datetime]:
     """The ticket's window: its time slot on the visit day, else the whole day (China time)."""
     day = date.fromisoformat(line.meta.get("visit_day") or "1970-01-01")
     slot = line.meta.get("slot") or ""
@@ -111,12 +111,13 @@ def render_job(job: PrintJobView, slip: SlipSettings, *, now: datetime) -> Docum
     if kind == "ticket":
         position = int(rest.split(":")[0])
         line = next(li for li in order.lines if li.position == position)
-        valid_from, valid_until = _validity(line)
-        token = issue_token(Ticket(job.job_id, line.sku, valid_from, valid_until), slip.ticket_key)
+        valid_from, valid_until = ticket_validity(line)
+        ticket_id = ticket_number(slip.terminal_id, job.job_id)
+        token = issue_token(Ticket(ticket_id, line.sku, valid_from, valid_until), slip.ticket_key)
         data = TicketData(
             header,
             line.name,
-            job.job_id,
+            ticket_id,
             valid_from,
             valid_until,
             line.unit_price_fen,

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from kiosk.checkout.documents import _validity
+from kiosk.checkout.documents import ticket_number, ticket_validity
 from kiosk.journal.models import OrderLine, Payment, PaymentState, PrintJob, UsedTicket
 from kiosk.journal.store import JournalStore
 from kiosk.journal.used_tickets import JournalUsedTickets
@@ -85,14 +85,14 @@ def admit_by_card(
 def card_tickets(store: JournalStore, pan_token: str) -> list[Ticket]:
     """The tickets paid by the card with ``pan_token``, in the order they were queued.
 
-    A ticket's id is its print job id, as in the printed token
-    (:func:`kiosk.checkout.documents.render_job`), so both ways of entry share one id.
+    A ticket's id is :func:`kiosk.checkout.documents.ticket_number` of the terminal that
+    printed it and its print job, as in the printed token, so both ways of entry share one id.
     """
     if not pan_token:
         return []
     with store.read() as session:
         jobs = session.execute(
-            select(PrintJob.id, PrintJob.kind, PrintJob.order_id)
+            select(PrintJob.id, PrintJob.kind, PrintJob.order_id, PrintJob.terminal_id)
             .join(Payment, Payment.order_id == PrintJob.order_id)
             .where(
                 Payment.pan_token == pan_token,
@@ -109,8 +109,9 @@ def card_tickets(store: JournalStore, pan_token: str) -> list[Ticket]:
         tickets = []
         for job in jobs:
             line = lines[(job.order_id, int(job.kind.split(":")[1]))]
-            valid_from, valid_until = _validity(line)
-            tickets.append(Ticket(job.id, line.sku, valid_from, valid_until))
+            valid_from, valid_until = ticket_validity(line)
+            ticket_id = ticket_number(job.terminal_id, job.id)
+            tickets.append(Ticket(ticket_id, line.sku, valid_from, valid_until))
         return tickets
 
 

@@ -8,7 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kiosk.checkout import Checkout
-from kiosk.checkout.documents import JournalPrinter, printer_from_settings, ticket_key
+from kiosk.checkout.documents import (
+    JournalPrinter,
+    printer_from_settings,
+    ticket_key,
+    ticket_number,
+)
 from kiosk.config import load_settings
 from kiosk.errors import ConfigError
 from kiosk.journal.store import JournalStore
@@ -56,6 +61,8 @@ def test_tickets_carry_valid_tokens_for_the_visit_day(store, demo_printer) -> No
         check = verify_token(token, keys, now=NOW)
         assert check.status is TokenStatus.VALID
         assert check.ticket is not None and check.ticket.product == "ADULT"
+        # The id names the printing terminal as well as its print job (unique per site).
+        assert check.ticket.ticket_id >> 32 == ticket_number("DEMO0001", 0) >> 32
         assert (check.ticket.valid_until - check.ticket.valid_from).total_seconds() == 86400
     later = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)  # 09:00 next day in China
     assert verify_token(tokens[0], keys, now=later).status is TokenStatus.EXPIRED
@@ -99,7 +106,6 @@ def test_production_needs_a_ticket_key(tmp_path) -> None:
 
 def test_ticket_numbers_differ_between_terminals() -> None:
     """The same print job number on two kiosks gives two different ticket ids."""
-    from kiosk.checkout.documents import ticket_number
 
     assert ticket_number("KIOSK001", 7) != ticket_number("KIOSK002", 7)
     assert ticket_number("KIOSK001", 7) & 0xFFFFFFFF == 7

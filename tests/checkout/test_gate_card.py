@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.checkout.documents import render_job
+from kiosk.checkout.documents import render_job, ticket_number
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.printing import job_view
 from kiosk.config import load_settings
@@ -76,6 +76,12 @@ def ticket_jobs(services: KioskServices) -> list[int]:
         )
 
 
+def ticket_ids(services: KioskServices) -> list[int]:
+    """The ids the printed tokens carry, in print-job order."""
+    terminal = services.settings.terminal.id
+    return [ticket_number(terminal, job) for job in ticket_jobs(services)]
+
+
 def printed_token(services: KioskServices, job_id: int) -> str:
     """The QR code on the printed ticket of print job ``job_id``."""
     assert services.printer is not None
@@ -97,7 +103,7 @@ def used_ids(services: KioskServices) -> list[int]:
 def test_taps_admit_each_ticket_once_then_used(services) -> None:
     """Two tickets: the 1st and 2nd tap admit them in order, the 3rd says USED."""
     buy_adults(services, 2)
-    first, second = ticket_jobs(services)
+    first, second = ticket_ids(services)
     verdicts = [tap(services) for _ in range(3)]
     assert [d.verdict for d in verdicts] == [GateVerdict.ADMIT, GateVerdict.ADMIT, GateVerdict.USED]
     assert [d.ticket.ticket_id for d in verdicts[:2]] == [first, second]
@@ -112,11 +118,11 @@ def test_qr_scan_after_tap_is_used_and_tap_after_scan_skips(services) -> None:
     """Tap and QR scan share the registry: ticket 1 tapped scans USED; ticket 2 scanned first
     leaves nothing for the next tap."""
     buy_adults(services, 2)
-    first, second = ticket_jobs(services)
+    (job1, job2), (first, _) = ticket_jobs(services), ticket_ids(services)
     assert tap(services).ticket.ticket_id == first
-    decision, used_at = services.check_ticket(printed_token(services, first))
+    decision, used_at = services.check_ticket(printed_token(services, job1))
     assert decision.verdict is GateVerdict.USED and used_at is not None
-    assert services.check_ticket(printed_token(services, second))[0].admitted
+    assert services.check_ticket(printed_token(services, job2))[0].admitted
     assert tap(services).verdict is GateVerdict.USED
 
 
@@ -171,7 +177,7 @@ def test_gate_of_another_terminal_on_the_same_database(services) -> None:
         reader.disconnect()
         gate_store.dispose()
     assert decision.verdict is GateVerdict.ADMIT
-    assert used_ids(services) == ticket_jobs(services)
+    assert used_ids(services) == ticket_ids(services)
     assert tap(services).verdict is GateVerdict.USED
 
 
@@ -260,4 +266,4 @@ def test_taps_through_pcscd(services, serve_card, wait_slot) -> None:  # noqa: F
     second = gate.check_card(5)
     assert second is not None and second[0].verdict is GateVerdict.ADMIT
     assert gate.check_card(0.3) is None  # still on the reader: not a new tap
-    assert used_ids(services) == ticket_jobs(services)
+    assert used_ids(services) == ticket_ids(services)
