@@ -123,6 +123,10 @@ class PaymentSettings:
     card_timeout_s: float = field(default=60.0, metadata=_check(lambda v: 1 <= v <= 600, "1–600 s"))
     #: Accept the project's test CA keys (demo and simulator only; never in production).
     allow_test_keys: bool = True
+    #: Secret for PAN tokens (keyed hashes that recognise a card without its PAN). Kiosks and
+    #: gates of one site share it so that a gate knows the card that paid. Empty:
+    #: ``<data_dir>/pan-token.key``, created on first use.
+    pan_token_key_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ floor_limit_fen = 1
 max_offline_total_fen = 3
 card_timeout_s = 30
 allow_test_keys = false
+pan_token_key_file = "/etc/kiosk/pan-token.key"
 [printer]
 url = "tcp://127.0.0.1:9100"
 width_mm = 80

@@ -21,13 +21,14 @@ PAN_TOKEN_KEY_FILE = "pan-token.key"  # noqa: S105 - a file name, not a secret
 
 
 def pan_token_key(settings: Settings) -> bytes:
-    """This terminal's secret for PAN tokens, created (32 random bytes, mode 0600) on first use.
+    """The secret for PAN tokens (``payment.pan_token_key_file``, else one in ``data_dir``),
+    created (32 random bytes, mode 0600) on first use.
 
     A token is HMAC-SHA256(key, PAN ‖ PSN): it recognises the same card again (torn
     transaction recovery, exception file) without the PAN being stored, and is worthless
     to anyone without this file. Raises ConfigError when the file cannot be read or made.
     """
-    path = Path(settings.data_dir) / PAN_TOKEN_KEY_FILE
+    path = Path(settings.payment.pan_token_key_file or Path(settings.data_dir) / PAN_TOKEN_KEY_FILE)
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
