@@ -24,7 +24,7 @@ from kiosk.payment.capk import (
 UNIONPAY = bytes.fromhex("A000000333")
 TEST_RID = bytes.fromhex("A000000333")
 DATA = Path(__file__).resolve().parents[1] / "data"
-#: Indices UnionPay's published production keys use (../shared/reference/README.md).
+#: Indices UnionPay's published production keys use (see tests/data/README.md).
 PRODUCTION_INDICES = [0x01, 0x02, 0x03, 0x04, 0x08, 0x09, 0x0A, 0x0B, 0x0C]
 
 

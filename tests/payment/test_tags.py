@@ -34,7 +34,7 @@ from kiosk.payment.tags import Format, Tag, info
     ids=lambda v: f"{v:X}" if isinstance(v, int) else v.value,
 )
 def test_pboc_and_emv_tags_known(tag: int, fmt: Format) -> None:
-    """Every tag the brief names is in the dictionary with its format."""
+    """Every tag the payment issue names is in the dictionary with its format."""
     entry = info(tag)
     assert entry.known
     assert entry.fmt is fmt
