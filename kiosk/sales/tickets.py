@@ -372,9 +372,11 @@ def _discount(t: Mapping[str, Any], where: str, codes: set[str]) -> CardDiscount
     )
 
 
-def describe(discount: CardDiscount, saving: int, language: str) -> str:
-    """One line for screen and receipt: ``银联联名卡优惠 -¥6.00``."""
-    return f"{discount.name(language)} {format_fen(-saving)}"
+def describe(discount: Mapping[str, Any], language: str) -> str:
+    """The discount an order records (``meta["discount"]``, see :func:`with_discount`) as one
+    line for screen and receipt: ``本地联名卡九折 -¥12.00``."""
+    name = discount["name_zh"] if language == "zh_CN" else discount["name_en"]
+    return f"{name} {format_fen(-int(discount['saving_fen']))}"
 
 
 def today_in_china(now: datetime) -> date:

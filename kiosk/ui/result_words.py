@@ -13,8 +13,8 @@ from kiosk.checkout import CheckoutResult
 from kiosk.journal.models import PaymentState
 from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
+from kiosk.sales.tickets import describe
 from kiosk.ui.texts import explain
-from kiosk.ui.ticket_screens import describe_meta
 
 translate = QCoreApplication.translate
 Words = tuple[str, str, str, str]
@@ -56,7 +56,7 @@ def _paid_details(result: CheckoutResult, draft: OrderDraft, language: str) -> s
     tickets = sum(li.quantity for li in draft.lines)
     rows.append(translate("Result", "Tickets: %1").replace("%1", str(tickets)))
     if draft.meta.get("discount"):
-        rows.append(describe_meta(draft.meta["discount"], language))
+        rows.append(describe(draft.meta["discount"], language))
     outcome = result.outcome
     if outcome is not None and outcome.ec_balance_after_fen is not None:
         rows.append(

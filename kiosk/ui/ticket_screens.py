@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel
 
 from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
-from kiosk.sales.tickets import Catalog, TicketProduct, TimeSlot
+from kiosk.sales.tickets import Catalog, TicketProduct, TimeSlot, describe
 from kiosk.ui.signals import emit
 from kiosk.ui.widgets import Page, button, label
 
@@ -283,16 +283,8 @@ class SummaryScreen(Page):
             )
         discount = draft.meta.get("discount")
         if discount:
-            rows.append(describe_meta(discount, language))
+            rows.append(describe(discount, language))
         self.lines.setText("<br>".join(rows))
         self.total.setText(
             translate("Summary", "To pay %1").replace("%1", format_fen(draft.total_fen))
         )
-
-
-def describe_meta(discount: Mapping[str, object], language: str) -> str:
-    """A discount recorded in an order's meta, as :func:`kiosk.sales.tickets.describe` words it."""
-    name = discount["name_zh"] if language == "zh_CN" else discount["name_en"]
-    saving = discount["saving_fen"]
-    assert isinstance(saving, int)
-    return f"{name} {format_fen(-saving)}"

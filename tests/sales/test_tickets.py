@@ -258,5 +258,7 @@ def test_broken_catalog_file(tmp_path: Path) -> None:
 
 def test_describe_and_day() -> None:
     """The discount line reads as name and minus amount; the visit day is China's date."""
-    assert describe(CATALOG.discounts[1], 200, "zh_CN") == "电子现金立减2元 -¥2.00"
+    draft = with_discount(CATALOG.order({"ADULT": 1}, visit_day=DAY), CATALOG.discounts[1], 200)
+    assert describe(draft.meta["discount"], "zh_CN") == "电子现金立减2元 -¥2.00"
+    assert describe(draft.meta["discount"], "en") == "E-cash ¥2 off -¥2.00"
     assert today_in_china(datetime(2026, 11, 27, 17, 0, tzinfo=UTC)) == date(2026, 11, 28)

@@ -8,9 +8,9 @@
 
 ``--sim`` runs the in-process card simulator (its balance, ATC and log persist in
 ``--state-dir``, default ``<data_dir>/cards``); ``--reader`` uses PC/SC. With
-``--online always`` the in-process issuer simulator answers, when it is installed
-(``kiosk.payment.host.issuer_sim``); otherwise no host is configured and a card that
-wants to go online ends ``online_request``. Exit status 0 when the outcome is an
+``--online always`` the in-process issuer simulator (``kiosk.payment.host.issuer_sim``)
+answers; otherwise no host is configured and a card that wants to go online ends
+``online_request``. Exit status 0 when the outcome is an
 approval, 1 otherwise; a ``KioskError`` is one line on stderr and status 2.
 """
 
@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import importlib
 import json
 from typing import Any
 
 from kiosk.config import Settings, load_settings
 from kiosk.payment.capk import CaKeyStore
-from kiosk.payment.host.base import AuthorizationHost
+from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.run import run_transaction
 from kiosk.payment.kernel.types import (
     OnlinePolicy,
@@ -42,16 +41,6 @@ __all__ = ["result_json", "run_pay"]
 #: How long ``--reader`` waits for a card.
 CARD_WAIT_S = 30.0
 APPROVED = frozenset({Outcome.APPROVED_OFFLINE, Outcome.APPROVED_ONLINE})
-
-
-def _issuer_simulator() -> AuthorizationHost | None:
-    """The in-process issuer simulator, when that module is installed."""
-    try:
-        module = importlib.import_module("kiosk.payment.host.issuer_sim")
-    except ModuleNotFoundError:
-        return None
-    factory = getattr(module, "IssuerSimulator", None)
-    return None if factory is None else factory()
 
 
 def _reader(args: argparse.Namespace, settings: Settings) -> Reader:
@@ -83,7 +72,7 @@ def run_pay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     config = terminal_config(settings, online=args.online)
     capk = CaKeyStore.load(allow_test_keys=settings.payment.allow_test_keys)
-    host = _issuer_simulator() if config.online is OnlinePolicy.ALWAYS else None
+    host = IssuerSimulator() if config.online is OnlinePolicy.ALWAYS else None
     reader = _reader(args, settings)
     presence = reader.wait_for_card(CARD_WAIT_S)
     try:
