@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +48,16 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(reason)
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    """A fresh database on the session's server, so tests do not see each other's rows."""
+    from sqlalchemy import create_engine, text
+
+    name = f"k_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return postgres_url.replace("/postgres?", f"/{name}?")

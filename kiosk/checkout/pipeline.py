@@ -36,6 +36,7 @@ from kiosk.journal.models import (
     PrintJob,
     PrintStatus,
 )
+from kiosk.journal.prepared import Prepared
 from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
@@ -43,19 +44,31 @@ from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
 
-# Table-level statements on the hot path (see kiosk.journal.states.PAYMENTS for why).
+# Prepared statements: they run in every approved sale (see kiosk.journal.prepared).
 _ORDERS: Table = Order.__table__  # type: ignore[assignment]
 _LINES: Table = OrderLine.__table__  # type: ignore[assignment]
 _JOBS: Table = PrintJob.__table__  # type: ignore[assignment]
-_MARK_PAID = (
+_MARK_PAID = Prepared(
     _ORDERS.update().where(_ORDERS.c.id == bindparam("oid")).values(status=OrderStatus.PAID)
 )
-_ORDER_LINES = (
+_ORDER_LINES = Prepared(
     select(_LINES.c.position, _LINES.c.quantity, _LINES.c.meta)
     .where(_LINES.c.order_id == bindparam("oid"))
     .order_by(_LINES.c.position)
 )
-_INSERT_JOBS = _JOBS.insert().returning(_JOBS.c.id, sort_by_parameter_order=True)
+_QUEUE_JOB = Prepared(
+    _JOBS.insert()
+    .values(
+        terminal_id=bindparam("tid"),
+        order_id=bindparam("oid"),
+        kind=bindparam("kind"),
+        status=PrintStatus.QUEUED,
+        attempts=0,
+        last_error="",
+        created_at=bindparam("now"),
+    )
+    .returning(_JOBS.c.id)
+)
 
 #: Outcome fields copied onto the payment row when the provider filled them in.
 _OUTCOME_COLUMNS = (
@@ -348,7 +361,7 @@ class Checkout:
             }
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:
-                tx.connection.execute(_MARK_PAID, {"oid": row.order_id})
+                tx.run(_MARK_PAID, {"oid": row.order_id})
                 queue_documents(tx, row.order_id, actor)
         return state
 
@@ -411,25 +424,14 @@ class Checkout:
 
 def queue_documents(tx: Tx, order_id: int, actor: str) -> None:
     """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
-    lines = tx.connection.execute(_ORDER_LINES, {"oid": order_id})
+    lines = tx.run(_ORDER_LINES, {"oid": order_id})
     kinds = ["receipt"] + [
         f"ticket:{line.position}:{n}"
         for line in lines
         if line.meta.get("ticket")
         for n in range(line.quantity)
     ]
-    rows = [
-        {
-            "terminal_id": tx.terminal_id,
-            "order_id": order_id,
-            "kind": kind,
-            "status": PrintStatus.QUEUED,
-            "attempts": 0,
-            "last_error": "",
-            "created_at": tx.now,
-        }
-        for kind in kinds
-    ]
-    ids = tx.connection.execute(_INSERT_JOBS, rows).scalars()
-    for job_id, kind in zip(ids, kinds, strict=True):
+    for kind in kinds:
+        params = {"tid": tx.terminal_id, "oid": order_id, "kind": kind, "now": tx.now}
+        [(job_id,)] = tx.run(_QUEUE_JOB, params)
         tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)

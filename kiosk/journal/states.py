@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Row, Table, Update, bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from kiosk.errors import KioskError, UsageError
 from kiosk.journal.models import Payment
 from kiosk.journal.models import PaymentState as S
+from kiosk.journal.prepared import Prepared
 from kiosk.journal.store import Tx
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -50,38 +51,38 @@ def check_transition(current: S, target: S) -> None:
         )
 
 
-def transition(tx: Tx, payment_id: int, target: S, **values: Any) -> Row[S, int, int]:
+def transition(tx: Tx, payment_id: int, target: S, **values: Any) -> Any:
     """Move payment ``payment_id`` to ``target`` (locking its row), setting ``values`` too.
 
     Returns the row's ``order_id`` and ``amount_fen``. Raises :class:`IllegalTransitionError`
     for a transition the table above does not allow, KioskError ``journal.not_found`` for an
     unknown payment.
     """
-    row = tx.connection.execute(_LOCK_PAYMENT, {"pid": payment_id}).one_or_none()
-    if row is None:
+    rows = tx.run(_LOCK_PAYMENT, {"pid": payment_id})
+    if not rows:
         raise KioskError(f"payment {payment_id} not found", code="journal.not_found")
+    row = rows[0]
     check_transition(S(row.state), target)
     params = {"pid": payment_id, "state": target, "updated_at": tx.now, **values}
-    tx.connection.execute(_update_payment(frozenset(params) - {"pid"}), params)
+    tx.run(_update_payment(frozenset(params) - {"pid"}), params)
     return row
 
 
-# Table-level (not ORM-entity) statements: on a Connection the ORM plugin would cost more
-# than the database's own work on this hot path.
+# Every sale moves a payment at least twice: these statements are prepared (hot path).
 PAYMENTS: Table = Payment.__table__  # type: ignore[assignment]
 
 
 @functools.cache
-def _update_payment(columns: frozenset[str]) -> Update:
+def _update_payment(columns: frozenset[str]) -> Prepared:
     """``UPDATE payment SET <columns> WHERE id = :pid``, built once per set of columns."""
-    return (
+    return Prepared(
         PAYMENTS.update()
         .where(PAYMENTS.c.id == bindparam("pid"))
         .values({name: bindparam(name) for name in sorted(columns)})
     )
 
 
-_LOCK_PAYMENT = (
+_LOCK_PAYMENT = Prepared(
     select(PAYMENTS.c.state, PAYMENTS.c.order_id, PAYMENTS.c.amount_fen)
     .where(PAYMENTS.c.id == bindparam("pid"))
     .with_for_update()

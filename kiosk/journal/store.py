@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.errors import KioskError
 from kiosk.journal.chain import GENESIS, entry_hash
 from kiosk.journal.models import JournalEntry, Terminal
+from kiosk.journal.prepared import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class JournalError(KioskError):
     code = "journal.unavailable"
 
 
-def _cause(exc: SQLAlchemyError) -> object:
+def _cause(exc: Exception) -> object:
     """The driver's own message when there is one (SQLAlchemy's adds a long URL footer)."""
     return getattr(exc, "orig", None) or exc
 
@@ -78,7 +79,8 @@ def create_journal_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # On the driver directly: this runs before every write (see kiosk.journal.prepared).
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
     return engine
 
@@ -117,10 +119,10 @@ class Appended:
 class Tx:
     """One open write transaction: state changes and the journal entries that record them.
 
-    The transaction runs on a Core ``Connection`` and entries are buffered and written with
-    the head in one statement each at commit time: this is the hot path of every sale, and
-    SQLAlchemy's ORM costs several times the database's own work there. Code that wants the
-    ORM gets :attr:`session`, bound to the same connection and transaction.
+    This is the hot path of every sale. Its statements are :class:`Prepared` and run with
+    :meth:`run` on the driver's cursor; entries are buffered and written with the head at
+    commit time. Code off the hot path uses :attr:`connection` (Core) or :attr:`session`
+    (ORM), both in the same transaction.
     """
 
     connection: Connection
@@ -130,6 +132,7 @@ class Tx:
     last_hash: str
     appended: list[Appended] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
+    _cursor: Any = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -137,6 +140,23 @@ class Tx:
         if self._session is None:
             self._session = Session(bind=self.connection, expire_on_commit=False)
         return self._session
+
+    def run(self, statement: Prepared, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Execute a prepared statement; its rows as named tuples (none for DML)."""
+        compiled = statement.compiled(self.connection.dialect)
+        cursor = self._driver_cursor()
+        cursor.execute(compiled.sql, compiled.params(params or {}))
+        return compiled.rows(cursor.fetchall()) if compiled.row else []
+
+    def run_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute a prepared DML statement once per row (no rows come back)."""
+        compiled = statement.compiled(self.connection.dialect)
+        self._driver_cursor().executemany(compiled.sql, [compiled.params(r) for r in rows])
+
+    def _driver_cursor(self) -> Any:
+        if self._cursor is None:
+            self._cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self._cursor
 
     @property
     def next_seq(self) -> int:
@@ -167,27 +187,30 @@ class Tx:
             self._session.flush()
         if not self.appended:
             return
-        self.connection.execute(_INSERT_ENTRY, [vars(e) for e in self.appended])
-        self.connection.execute(
+        self.run_many(_INSERT_ENTRY, [vars(e) for e in self.appended])
+        self.run(
             _UPDATE_HEAD, {"tid": self.terminal_id, "seq": self.last_seq, "digest": self.last_hash}
         )
 
     def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
         if self._session is not None:
             self._session.close()
 
 
-# Built once on the tables (not the ORM entities, whose plugin costs more than the database's
-# own work here): these run in every write transaction.
+# These run in every write transaction.
 _ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
 _TERMINALS: Table = Terminal.__table__  # type: ignore[assignment]
-_INSERT_ENTRY = _ENTRIES.insert()
-_UPDATE_HEAD = (
+_INSERT_ENTRY = Prepared(
+    _ENTRIES.insert().values({name: bindparam(name) for name in Appended.__dataclass_fields__})
+)
+_UPDATE_HEAD = Prepared(
     _TERMINALS.update()
     .where(_TERMINALS.c.id == bindparam("tid"))
     .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
 )
-_SELECT_HEAD = (
+_SELECT_HEAD = Prepared(
     select(_TERMINALS.c.last_seq, _TERMINALS.c.last_hash)
     .where(_TERMINALS.c.id == bindparam("tid"))
     .with_for_update()
@@ -212,6 +235,8 @@ class JournalStore:
                 f"cannot open the journal at {self.safe_url}: {_cause(exc)}", url=self.safe_url
             ) from exc
         self._listeners: list[Any] = []
+        # Prepared statements raise the driver's own errors, not SQLAlchemy's.
+        self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
 
     @property
     def safe_url(self) -> str:
@@ -231,14 +256,14 @@ class JournalStore:
         now = now or utcnow()
         try:
             with self.engine.begin() as conn:
-                head = conn.execute(_SELECT_HEAD, {"tid": self.terminal_id}).one()
-                tx = Tx(conn, self.terminal_id, now, head.last_seq, head.last_hash)
+                tx = Tx(conn, self.terminal_id, now, 0, "")
+                [(tx.last_seq, tx.last_hash)] = tx.run(_SELECT_HEAD, {"tid": self.terminal_id})
                 try:
                     yield tx
                     tx.write()
                 finally:
                     tx.close()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, self._driver_error) as exc:
             raise JournalError(f"journal write failed: {_cause(exc)}") from exc
         for listener in self._listeners:
             listener(list(tx.appended))

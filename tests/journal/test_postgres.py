@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from kiosk.checkout import Checkout
 from kiosk.config import Mode
@@ -17,17 +15,6 @@ from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import ScriptedProvider, TestPrinter
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> str:
-    """A fresh database on the session's server, so tests do not see each other's rows."""
-    name = f"k_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return postgres_url.replace("/postgres?", f"/{name}?")
 
 
 def test_concurrent_writers_stay_gapless(pg_url: str) -> None:
