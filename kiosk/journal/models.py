@@ -129,7 +129,11 @@ class Shift(Base):
 
 class Order(Base):
     __tablename__ = "sale_order"
-    __table_args__ = (Index("ix_order_terminal_created", "terminal_id", "created_at"),)
+    # By terminal and time (reports, reprint) and by time alone (a site's ticket quotas).
+    __table_args__ = (
+        Index("ix_order_terminal_created", "terminal_id", "created_at"),
+        Index("ix_order_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
@@ -152,6 +156,7 @@ class Order(Base):
 
 class OrderLine(Base):
     __tablename__ = "order_line"
+    __table_args__ = (Index("ix_order_line_order", "order_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sale_order.id"))
@@ -171,7 +176,13 @@ class Payment(Base):
     """A card payment and what the card and host said. No full PAN, no Track 2, no keys."""
 
     __tablename__ = "payment"
-    __table_args__ = (Index("ix_payment_state", "state"),)
+    # By card (gate taps, settling a torn payment) and by order (receipts): without these a
+    # lookup scans every payment ever taken, and a gate tap's join grows with its square.
+    __table_args__ = (
+        Index("ix_payment_state", "state"),
+        Index("ix_payment_pan_token", "pan_token"),
+        Index("ix_payment_order", "order_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sale_order.id"))
@@ -208,7 +219,10 @@ class PrintJob(Base):
     """A document to print, rendered from the journal; queued until the printer confirms it."""
 
     __tablename__ = "print_job"
-    __table_args__ = (Index("ix_print_job_status", "status"),)
+    __table_args__ = (
+        Index("ix_print_job_status", "status"),
+        Index("ix_print_job_order", "order_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
