@@ -41,27 +41,19 @@ def _store(args: argparse.Namespace) -> tuple[Any, JournalStore]:
 
 def _reprint(args: argparse.Namespace) -> int:
     from kiosk.checkout.documents import printer_from_settings
-    from kiosk.checkout.pipeline import Checkout
+    from kiosk.checkout.printing import PrintQueue
     from kiosk.checkout.reprint import queue_reprint
 
     settings, store = _store(args)
     if not args.pending:
         reference = queue_reprint(store, None if args.order == "LAST" else args.order, actor="cli")
         sys.stdout.write(f"receipt of {reference} queued\n")
-    checkout = Checkout(store, _NoPayments(), printer_from_settings(settings), unattended=False)
-    left, error = checkout.print_queued(actor="cli")
+    left, error = PrintQueue(store, printer_from_settings(settings)).print_queued(actor="cli")
     if left:
         sys.stdout.write(f"{left} job(s) still queued: {error}\n")
         return 1
     sys.stdout.write("printed\n")
     return 0
-
-
-class _NoPayments:
-    """Reprinting takes no payment; a call here would be a bug."""
-
-    def pay(self, request: Any, hooks: Any) -> Any:
-        raise AssertionError("reprint does not take payments")
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.orm import selectinload
 
 from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
-from kiosk.checkout.printing import JobPrinter, job_view
+from kiosk.checkout.printing import JobPrinter, PrintQueue
 from kiosk.checkout.provider import (
     CardIdentity,
     Outcome,
@@ -195,6 +194,8 @@ class Checkout:
     ) -> None:
         self.store, self.provider, self.printer = store, provider, printer
         self.unattended, self.clock = unattended, clock
+        #: This terminal's documents, printed from the journal after each sale.
+        self.documents = PrintQueue(store, printer, clock=clock)
 
     def pay(
         self,
@@ -245,7 +246,7 @@ class Checkout:
             self._fail(payment_id, state, "internal", actor)
             raise
         state = self._close(payment_id, outcome, committed=hooks.committed, actor=actor)
-        unprinted, error = self.print_queued(order_id=order_id, actor=actor)
+        unprinted, error = self.documents.print_queued(order_id=order_id, actor=actor)
         return CheckoutResult(
             order_id,
             reference,
@@ -364,62 +365,6 @@ class Checkout:
                 tx.run(_MARK_PAID, {"oid": row.order_id})
                 queue_documents(tx, row.order_id, actor)
         return state
-
-    # -- printing -------------------------------------------------------------------------------
-
-    def print_queued(self, *, order_id: int | None = None, actor: str) -> tuple[int, str]:
-        """Print queued jobs (of one order, or all) in order; stop at the first printer error.
-
-        Returns how many jobs are still queued and the error code that stopped printing.
-        """
-        with self.store.read() as session:
-            query = (
-                select(PrintJob).where(PrintJob.status == PrintStatus.QUEUED).order_by(PrintJob.id)
-            )
-            if order_id is not None:
-                query = query.where(PrintJob.order_id == order_id)
-            jobs = list(session.scalars(query))
-            orders = {
-                o.id: o
-                for o in session.scalars(
-                    select(Order)
-                    .where(Order.id.in_({j.order_id for j in jobs}))
-                    .options(selectinload(Order.lines), selectinload(Order.payments))
-                )
-            }
-            views = [job_view(j, orders.get(j.order_id) if j.order_id else None) for j in jobs]
-        if self.printer is None:
-            return len(views), "printer.missing"
-        for done, view in enumerate(views):
-            try:
-                self.printer.print_job(view)
-            except KioskError as exc:
-                self._job_failed(view.job_id, exc.code, actor)
-                return len(views) - done, exc.code
-            self._job_printed(view.job_id, actor)
-        return 0, ""
-
-    def _job_printed(self, job_id: int, actor: str) -> None:
-        with self.store.transaction(now=self.clock()) as tx:
-            job = tx.session.get(PrintJob, job_id)
-            assert job is not None
-            job.status, job.printed_at, job.attempts = PrintStatus.PRINTED, tx.now, job.attempts + 1
-            tx.append(
-                f"{job.kind.split(':')[0]}.printed",
-                {"job": job_id, "order": job.order_id},
-                actor=actor,
-            )
-
-    def _job_failed(self, job_id: int, code: str, actor: str) -> None:
-        with self.store.transaction(now=self.clock()) as tx:
-            job = tx.session.get(PrintJob, job_id)
-            assert job is not None
-            job.attempts, job.last_error = job.attempts + 1, code
-            tx.append(
-                f"{job.kind.split(':')[0]}.failed",
-                {"job": job_id, "order": job.order_id, "error": code},
-                actor=actor,
-            )
 
 
 def queue_documents(tx: Tx, order_id: int, actor: str) -> None:

@@ -1,11 +1,19 @@
-"""What checkout needs from a printer, and the job snapshot it prints from the journal."""
+"""What checkout needs from a printer, the job snapshot it prints from the journal, and the
+terminal's queue of documents waiting for the printer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
-from kiosk.journal.models import Order, Payment, PrintJob
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from kiosk.errors import KioskError
+from kiosk.journal.models import Order, Payment, PrintJob, PrintStatus
+from kiosk.journal.store import JournalStore, utcnow
 
 
 @dataclass(frozen=True)
@@ -33,3 +41,72 @@ def job_view(job: PrintJob, order: Order | None) -> PrintJobView:
         charged = [p for p in order.payments if p.state.value in ("approved", "settled")]
         payment = charged[-1] if charged else (order.payments[-1] if order.payments else None)
     return PrintJobView(job.id, job.kind, order, payment, job.attempts + 1)
+
+
+@dataclass
+class PrintQueue:
+    """This terminal's queued print jobs: printed in order, each outcome journalled.
+
+    Jobs are queued in the same transaction as the sale they print (see
+    :func:`kiosk.checkout.pipeline.queue_documents`), so a printer fault or a crash leaves
+    them here until they print. Only this terminal's jobs: terminals may share a database,
+    and a kiosk must never print another one's tickets.
+    """
+
+    store: JournalStore
+    printer: JobPrinter | None
+    clock: Callable[[], datetime] = utcnow
+
+    def _queued(self) -> Select[PrintJob]:
+        return select(PrintJob).where(
+            PrintJob.terminal_id == self.store.terminal_id, PrintJob.status == PrintStatus.QUEUED
+        )
+
+    def count(self) -> int:
+        """How many jobs wait for the printer."""
+        with self.store.read() as session:
+            return session.scalar(select(func.count()).select_from(self._queued().subquery())) or 0
+
+    def print_queued(self, *, order_id: int | None = None, actor: str) -> tuple[int, str]:
+        """Print queued jobs (of one order, or all) in order; stop at the first printer error.
+
+        Returns how many jobs are still queued and the error code that stopped printing.
+        """
+        with self.store.read() as session:
+            query = self._queued().order_by(PrintJob.id)
+            if order_id is not None:
+                query = query.where(PrintJob.order_id == order_id)
+            jobs = list(session.scalars(query))
+            orders = {
+                o.id: o
+                for o in session.scalars(
+                    select(Order)
+                    .where(Order.id.in_({j.order_id for j in jobs}))
+                    .options(selectinload(Order.lines), selectinload(Order.payments))
+                )
+            }
+            views = [job_view(j, orders.get(j.order_id) if j.order_id else None) for j in jobs]
+        if self.printer is None:
+            return len(views), "printer.missing"
+        for done, view in enumerate(views):
+            try:
+                self.printer.print_job(view)
+            except KioskError as exc:
+                self._finished(view.job_id, actor, error=exc.code)
+                return len(views) - done, exc.code
+            self._finished(view.job_id, actor)
+        return 0, ""
+
+    def _finished(self, job_id: int, actor: str, *, error: str = "") -> None:
+        """Journal one attempt: ``<kind>.printed``, or ``<kind>.failed`` with the error."""
+        with self.store.transaction(now=self.clock()) as tx:
+            job = tx.session.get(PrintJob, job_id)
+            assert job is not None
+            job.attempts += 1
+            payload: dict[str, Any] = {"job": job_id, "order": job.order_id}
+            if error:
+                job.last_error, payload["error"] = error, error
+            else:
+                job.status, job.printed_at = PrintStatus.PRINTED, tx.now
+            outcome = "failed" if error else "printed"
+            tx.append(f"{job.kind.split(':')[0]}.{outcome}", payload, actor=actor)

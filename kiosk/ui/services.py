@@ -27,7 +27,7 @@ from kiosk.checkout.recovery import card_settler, recover_pending
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
-from kiosk.journal.models import Order, OrderLine, OrderStatus, PrintJob, PrintStatus
+from kiosk.journal.models import Order, OrderLine, OrderStatus
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.errors import ReaderUnavailableError
@@ -164,15 +164,9 @@ class KioskServices:
         Tickets are never queued twice (a second copy would be a second ticket); only jobs
         that never printed, and receipts. Returns (jobs left unprinted, error code).
         """
-        with self.store.read() as session:
-            queued = session.scalar(
-                select(func.count())
-                .select_from(PrintJob)
-                .where(PrintJob.status == PrintStatus.QUEUED)
-            )
-        if not queued:
+        if not self.checkout.documents.count():
             queue_reprint(self.store, None, actor="operator")
-        return self.checkout.print_queued(actor="operator")
+        return self.checkout.documents.print_queued(actor="operator")
 
     def close_shift(self) -> Summary:
         """Close the shift in the journal and print its slip (see :mod:`kiosk.ui.shift_close`)."""

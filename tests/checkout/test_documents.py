@@ -87,7 +87,7 @@ def test_reprint_is_marked(store, demo_printer) -> None:
     result = _sell(store, demo_printer, ADULT=1)
     assert result.unprinted == 2 and result.print_error == "printer.paper_out"
     checkout = Checkout(store, ScriptedProvider(), demo_printer, unattended=True)
-    assert checkout.print_queued(actor="operator") == (0, "")
+    assert checkout.documents.print_queued(actor="operator") == (0, "")
     assert "重打" in service.documents[0].preview_text()
 
 

@@ -83,10 +83,10 @@ def test_printer_failure_leaves_payment_approved_and_job_queued(
     with store.read() as s:
         assert {j.status for j in s.scalars(select(PrintJob))} == {PrintStatus.QUEUED}
     # The fault clears: the same jobs print, from the journal, once each.
-    assert checkout.print_queued(actor="operator") == (0, "")
+    assert checkout.documents.print_queued(actor="operator") == (0, "")
     assert [j.kind for j in printer.printed] == ["receipt", "ticket:0:0", "ticket:0:1"]
     assert printer.printed[0].attempt == 2
-    assert checkout.print_queued(actor="operator") == (0, "")
+    assert checkout.documents.print_queued(actor="operator") == (0, "")
     assert len(printer.printed) == 3
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kiosk.checkout import Checkout
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.printing import PrintQueue
 from kiosk.config import load_settings
 from kiosk.journal.models import Payment, PaymentState, PrintJob, PrintStatus
 from kiosk.journal.verify import verify_journal
@@ -85,7 +86,7 @@ def test_paper_out_mid_job_keeps_the_sale_and_reprints(store, emulator: Emulator
     assert result.state is PaymentState.APPROVED
     assert (result.unprinted, result.print_error) == (3, "printer.paper_out")
     emulator.fault("p80", "paper-out", active=False)
-    again = Checkout(store, ScriptedProvider(), _journal_printer(emulator), unattended=True)
+    again = PrintQueue(store, _journal_printer(emulator))
     assert again.print_queued(actor="operator") == (0, "")
     with store.read() as session:
         assert {j.status for j in session.scalars(select(PrintJob))} == {PrintStatus.PRINTED}
