@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import median_ms
+from journal import OUTCOME  # the same approval as the commit benchmark (bench/journal.py)
 
 from kiosk.checkout.gate_card import card_tickets
 from kiosk.checkout.recovery import uncertain_payments
@@ -31,9 +31,6 @@ from kiosk.config import load_settings
 from kiosk.journal.store import utcnow
 from kiosk.sales.tickets import today_in_china
 from kiosk.ui.services import KioskServices, build_services
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from journal import OUTCOME  # the same approval as the commit benchmark (bench/journal.py)
 
 
 def _sell(services: KioskServices, n: int, *, days: int = 1, first: int = 0) -> None:
@@ -50,15 +47,6 @@ def _sell(services: KioskServices, n: int, *, days: int = 1, first: int = 0) -> 
     checkout.clock = utcnow
 
 
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
-
-
 def measure(data_dir: Path, sales: int, days: int, repeat: int) -> dict[str, float]:
     settings = dataclasses.replace(load_settings(environ={}), data_dir=data_dir)
     services = build_services(settings)
@@ -67,16 +55,14 @@ def measure(data_dir: Path, sales: int, days: int, repeat: int) -> dict[str, flo
     probe = f"tok{sales // 2:08d}"
     assert len(card_tickets(services.store, probe)) == 1
     figures = {
-        "gate tap: tickets of a card": _median_ms(
+        "gate tap: tickets of a card": median_ms(
             lambda: card_tickets(services.store, probe), repeat
         ),
-        "product screen: quotas sold": _median_ms(lambda: services.sold_on(today), repeat),
-        "operator: uncertain payments": _median_ms(
+        "product screen: quotas sold": median_ms(lambda: services.sold_on(today), repeat),
+        "operator: uncertain payments": median_ms(
             lambda: uncertain_payments(services.store), repeat
         ),
-        "one more sale (open + commit)": _median_ms(
-            lambda: _sell(services, 1, first=sales), repeat
-        ),
+        "one more sale (open + commit)": median_ms(lambda: _sell(services, 1, first=sales), repeat),
     }
     services.dispose()
     return figures

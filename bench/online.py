@@ -15,9 +15,10 @@ import datetime as dt
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+from _timing import median_ms
 
 from kiosk.checkout.recovery import resolve_with_card
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState
@@ -35,15 +36,6 @@ from kiosk.payment.reader_sim import SimReader
 
 ROUNDS = 200
 KEY = TerminalConfig().pan_token_key
-
-
-def _median_ms(fn: Callable[[], object], rounds: int = ROUNDS) -> float:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
 
 
 def _connected(card: VirtualCard) -> SimReader:
@@ -95,8 +87,8 @@ def bench_issuer() -> None:
         mk = derive_icc_master_key(issuer.imk_ac, request.pan, request.psn)
         return derive_session_key(mk, atc)
 
-    authorize = _median_ms(lambda: host.authorize(replace(request, stan=next(stans))))
-    baseline = _median_ms(derive)
+    authorize = median_ms(lambda: host.authorize(replace(request, stan=next(stans))), ROUNDS)
+    baseline = median_ms(derive, ROUNDS)
     print(f"issuer authorize (ARQC check + ARPC): median {authorize:.3f} ms")
     print(f"  baseline, session key derivation:   median {baseline:.3f} ms")
 
@@ -108,8 +100,8 @@ def bench_card_log() -> None:
     log = read_card_log(reader)
     apdus = len(reader.trace.entries) - before
     assert len(log.entries) == 10
-    read = _median_ms(lambda: read_card_log(reader))
-    get_data = _median_ms(lambda: reader.transmit(bytes.fromhex("80CA9F7900")))
+    read = median_ms(lambda: read_card_log(reader), ROUNDS)
+    get_data = median_ms(lambda: reader.transmit(bytes.fromhex("80CA9F7900")), ROUNDS)
     print(f"read_card_log, 10 entries: {apdus} APDUs, median {read:.3f} ms")
     print(f"  baseline, one GET DATA:  median {get_data:.3f} ms")
 

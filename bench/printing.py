@@ -11,13 +11,11 @@ costs on top of the library. Goals: under 5 ms per receipt, under 3 s for the re
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _timing import median_ms
 from escpos.printer import Dummy
 
 from kiosk.printing.document import Cut, Document, Feed, Line, PaperWidth, QrCode, layout
@@ -26,16 +24,6 @@ from kiosk.printing.layouts import Lang
 from kiosk.printing.records import PaymentPath, SaleMode, TransactionRecord, TxStatus
 from kiosk.printing.reports import Period, ReportKind, build_report
 from kiosk.printing.samples import sample_receipt
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm caches (fonts, code-page maps) outside the measurement
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def baseline(doc: Document) -> bytes:
