@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, create_engine, select, text
 
 from kiosk.checkout import Checkout
 from kiosk.config import Mode
@@ -161,3 +161,25 @@ def test_one_statement_serves_both_backends(pg_url: str, journal_url: str) -> No
     for store in stores:
         assert [e.seq for e in store.entries()] == list(range(1, len(store.entries()) + 1))
         store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_mid_transaction(pg_url: str) -> None:
+    """The server drops the connection between two prepared statements: JournalError,
+    nothing of that transaction kept, and the next transaction runs on a new connection."""
+    store = JournalStore(pg_url, "TEST0001")
+    [pid] = _pending(store, 1)
+    head = store.entries()[-1].seq
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with pytest.raises(JournalError), store.transaction() as tx:
+        tx.run(UPDATE, {"pid": pid, **VALUES})
+        [(backend,)] = tx.connection.exec_driver_sql("SELECT pg_backend_pid()").all()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        tx.run(READ, {"pid": pid})
+    admin.dispose()
+    with store.read() as session:
+        assert session.get_one(Payment, pid).state is PaymentState.PENDING
+    store.record("test.after", {}, actor="test")
+    assert [e.seq for e in store.entries(after_seq=head)] == [head + 1]
+    store.dispose()
