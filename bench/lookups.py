@@ -5,8 +5,9 @@ journals are filled through the real checkout (one ticket per sale, each paid by
 card): ``--small`` sales of one day (the baseline), and ``--sales`` sales over ``--days``
 days, with as many today as in the small one or fewer; the same
 operations are timed on both in the same run: a gate tap's ticket lookup by card, the
-product screen's quota count, the list of uncertain payments, and one more sale with
-its commit. Prints medians and the big/small ratio (close to 1 when indexes do the work).
+product screen's quota count, today's payments for the day report, the list of uncertain
+payments, and one more sale with its commit. Prints medians and the big/small ratio
+(close to 1 when indexes do the work).
 
     python bench/lookups.py [--sales 3000] [--days 90] [--small 100] [--repeat 50]
 """
@@ -27,6 +28,7 @@ from journal import OUTCOME  # the same approval as the commit benchmark (bench/
 
 from kiosk.checkout.gate_card import card_tickets
 from kiosk.checkout.recovery import uncertain_payments
+from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.config import load_settings
 from kiosk.journal.store import utcnow
 from kiosk.sales.tickets import today_in_china
@@ -59,6 +61,9 @@ def measure(data_dir: Path, sales: int, days: int, repeat: int) -> dict[str, flo
             lambda: card_tickets(services.store, probe), repeat
         ),
         "product screen: quotas sold": median_ms(lambda: services.sold_on(today), repeat),
+        "day report: today's payments": median_ms(
+            lambda: list(transaction_records(services.store, day_period(today))), repeat
+        ),
         "operator: uncertain payments": median_ms(
             lambda: uncertain_payments(services.store), repeat
         ),

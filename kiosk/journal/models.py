@@ -176,12 +176,14 @@ class Payment(Base):
     """A card payment and what the card and host said. No full PAN, no Track 2, no keys."""
 
     __tablename__ = "payment"
-    # By card (gate taps, settling a torn payment) and by order (receipts): without these a
-    # lookup scans every payment ever taken, and a gate tap's join grows with its square.
+    # By card (gate taps, settling a torn payment), by order (receipts), by terminal and time
+    # (shift and day reports): without these a lookup reads every payment ever taken, and a
+    # gate tap's join grows with its square.
     __table_args__ = (
         Index("ix_payment_state", "state"),
         Index("ix_payment_pan_token", "pan_token"),
         Index("ix_payment_order", "order_id"),
+        Index("ix_payment_terminal_created", "terminal_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -2,7 +2,8 @@
 
 A kiosk's journal keeps months of sales, and kiosks and gates of a site share one
 database. Every SQL statement that selling, printing, a gate tap, a reprint, the product
-screen's quotas and start-up recovery send is captured at the driver (prepared statements
+screen's quotas, the health check before each customer, start-up recovery, the day
+report and closing the shift send is captured at the driver (prepared statements
 included) and explained by SQLite: each must find its rows through an index. Without
 one, a gate tap's lookup took 2.3 s on a journal of 3,000 sales and grew with its square.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import event
 
 from kiosk.checkout.gate_card import admit_by_card
 from kiosk.checkout.recovery import recover_pending, uncertain_payments
+from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.config import load_settings
 from kiosk.journal.models import PaymentState
 from kiosk.journal.store import utcnow
@@ -87,6 +89,9 @@ def test_everyday_operations_use_indexes(traced: tuple[KioskServices, list[str]]
     assert JournalUsedTickets(services.store).used_at(decision.ticket.ticket_id) is not None
     assert services.reprint_last() == (0, "")
     assert recover_pending(services.store) == {} and uncertain_payments(services.store) == []
+    assert services.health() == ()
+    assert list(transaction_records(services.store, day_period(today)))
+    assert services.close_shift().sales.count == 2
     assert len(statements) > 30, "the trace did not capture the journal's statements"
 
     db = Path(services.store.engine.url.database or "")

@@ -1,4 +1,4 @@
-"""lookup indexes: payments by card and order, print jobs and order lines by order, orders by time
+"""lookup indexes: payments by card, order, terminal and time, print jobs and order lines by order, orders by time
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +17,7 @@ depends_on = None
 INDEXES = (
     ('ix_payment_pan_token', 'payment', ['pan_token']),
     ('ix_payment_order', 'payment', ['order_id']),
+    ('ix_payment_terminal_created', 'payment', ['terminal_id', 'created_at']),
     ('ix_print_job_order', 'print_job', ['order_id']),
     ('ix_order_line_order', 'order_line', ['order_id']),
     ('ix_order_created', 'sale_order', ['created_at']),
