@@ -234,7 +234,6 @@ class JournalStore:
             raise JournalError(
                 f"cannot open the journal at {self.safe_url}: {_cause(exc)}", url=self.safe_url
             ) from exc
-        self._listeners: list[Any] = []
         # Prepared statements raise the driver's own errors, not SQLAlchemy's.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
 
@@ -242,10 +241,6 @@ class JournalStore:
     def safe_url(self) -> str:
         """The URL without its password, for messages."""
         return make_url(self.url).render_as_string(hide_password=True)
-
-    def on_commit(self, listener: Any) -> None:
-        """Call ``listener(entries)`` after each commit that appended entries (e.g. wake sync)."""
-        self._listeners.append(listener)
 
     @contextmanager
     def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:
@@ -265,8 +260,6 @@ class JournalStore:
                     tx.close()
         except (SQLAlchemyError, self._driver_error) as exc:
             raise JournalError(f"journal write failed: {_cause(exc)}") from exc
-        for listener in self._listeners:
-            listener(list(tx.appended))
 
     def record(
         self, event_name: str, payload: dict[str, Any], *, actor: str, now: datetime | None = None
