@@ -31,6 +31,8 @@ __all__ = [
     "RsaPublicKey",
     "StaticSignature",
     "certificate_expired",
+    "check_icc_certificate",
+    "check_issuer_certificate",
     "pan_digits",
     "recover_icc_key",
     "recover_issuer_key",
@@ -172,6 +174,32 @@ def pan_digits(data: bytes) -> str:
     return data.hex().upper().rstrip("F")
 
 
+def check_issuer_certificate(
+    issuer_id: bytes, expiry: bytes, *, pan: bytes, today: dt.date | None
+) -> OdaFailure | None:
+    """Issuer certificate steps 7-8 (Book 2 §5.3), for RSA and SM2 alike: the issuer id
+    (3 to 8 digits) leads the PAN and the certificate has not expired."""
+    step = OdaStep.ISSUER_CERTIFICATE
+    if len(pan_digits(issuer_id)) < 3 or not pan_digits(pan).startswith(pan_digits(issuer_id)):
+        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "issuer id vs PAN")
+    if certificate_expired(expiry, today):
+        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    return None
+
+
+def check_icc_certificate(
+    cert_pan: bytes, expiry: bytes, *, pan: bytes, today: dt.date | None
+) -> OdaFailure | None:
+    """ICC certificate steps 9-10 (Book 2 §6.4), for RSA and SM2 alike: the certified PAN
+    is the card's (5A) and the certificate has not expired."""
+    step = OdaStep.ICC_CERTIFICATE
+    if pan_digits(cert_pan) != pan_digits(pan):
+        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "certificate PAN vs 5A")
+    if certificate_expired(expiry, today):
+        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    return None
+
+
 def _unpack_key(
     step: OdaStep,
     block: bytes,
@@ -228,10 +256,8 @@ def recover_issuer_key(
     if failure := _check_hash(step, block, hashed_extra):
         return failure
     issuer_id, expiry, serial = block[2:6], block[6:8], block[8:11]
-    if not pan_digits(pan).startswith(pan_digits(issuer_id)) or len(pan_digits(issuer_id)) < 3:
-        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "issuer id vs PAN")
-    if certificate_expired(expiry, today):
-        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    if failure := check_issuer_certificate(issuer_id, expiry, pan=pan, today=today):
+        return failure
     return IssuerKey(key, issuer_id, expiry, serial)
 
 
@@ -263,10 +289,8 @@ def recover_icc_key(
     if failure := _check_hash(step, block, hashed_extra + static_data):
         return failure
     cert_pan, expiry, serial = block[2:12], block[12:14], block[14:17]
-    if pan_digits(cert_pan) != pan_digits(pan):
-        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "certificate PAN vs 5A")
-    if certificate_expired(expiry, today):
-        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    if failure := check_icc_certificate(cert_pan, expiry, pan=pan, today=today):
+        return failure
     return IccKey(key, cert_pan, expiry, serial)
 
 

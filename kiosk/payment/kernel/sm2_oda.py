@@ -29,8 +29,8 @@ from kiosk.payment.crypto_oda import (
     OdaFailure,
     OdaFailureReason,
     OdaStep,
-    certificate_expired,
-    pan_digits,
+    check_icc_certificate,
+    check_issuer_certificate,
 )
 
 __all__ = [
@@ -100,10 +100,8 @@ def recover_issuer_key_sm2(
         return checked
     fields, key = checked
     issuer_id, expiry, serial = fields[:4], fields[4:6], fields[6:9]
-    if len(pan_digits(issuer_id)) < 3 or not pan_digits(pan).startswith(pan_digits(issuer_id)):
-        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "issuer id vs PAN")
-    if certificate_expired(expiry, today):
-        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    if failure := check_issuer_certificate(issuer_id, expiry, pan=pan, today=today):
+        return failure
     return Sm2Certified(key, issuer_id, expiry, serial)
 
 
@@ -124,10 +122,8 @@ def recover_icc_key_sm2(
         return checked
     fields, key = checked
     cert_pan, expiry, serial = fields[:10], fields[10:12], fields[12:15]
-    if pan_digits(cert_pan) != pan_digits(pan):
-        return OdaFailure(step, OdaFailureReason.IDENTITY_MISMATCH, "certificate PAN vs 5A")
-    if certificate_expired(expiry, today):
-        return OdaFailure(step, OdaFailureReason.EXPIRED, expiry.hex())
+    if failure := check_icc_certificate(cert_pan, expiry, pan=pan, today=today):
+        return failure
     return Sm2Certified(key, cert_pan, expiry, serial)
 
 
