@@ -13,6 +13,7 @@ import pytest
 from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
 from kiosk.checkout.printing import PrintJobView
 from kiosk.errors import KioskError
+from kiosk.journal.models import PaymentState
 
 
 @dataclass
@@ -86,3 +87,14 @@ class TestPrinter:
 @pytest.fixture
 def printer() -> TestPrinter:
     return TestPrinter()
+
+
+def states_after_pull(n: int, gen_ac: int) -> set[PaymentState]:
+    """The states a contact sale may end in when the card is pulled after its ``n``-th
+    APDU, GENERATE AC being number ``gen_ac``: aborted before the commit point (the command
+    before GENERATE AC), uncertain from there, and approved too once the TC came back."""
+    if n < gen_ac - 1:
+        return {PaymentState.ABORTED}
+    if n >= gen_ac:
+        return {PaymentState.UNCERTAIN, PaymentState.APPROVED}
+    return {PaymentState.UNCERTAIN}

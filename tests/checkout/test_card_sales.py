@@ -28,7 +28,7 @@ from kiosk.payment.kernel.types import OnlinePolicy, TerminalConfig
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_sim import SimReader
 from kiosk.sales.order import LineItem, OrderDraft
-from tests.checkout.conftest import TestPrinter
+from tests.checkout.conftest import TestPrinter, states_after_pull
 
 CONFIG = TerminalConfig()
 PANS = {"debit-ec": "6212340000000019", "credit": "6212340000000027"}
@@ -196,13 +196,7 @@ def test_card_removed_after_every_apdu(tmp_path: Path, capk: CaKeyStore) -> None
         # the card may have been asked. Once the TC is in hand, losing the balance read
         # that follows still approves.
         debited = n >= gen_ac
-        allowed = (
-            {PaymentState.ABORTED}
-            if n < gen_ac - 1
-            else {PaymentState.UNCERTAIN, PaymentState.APPROVED}
-            if debited
-            else {PaymentState.UNCERTAIN}
-        )
+        allowed = states_after_pull(n, gen_ac)
         assert result.state in allowed, f"removed after APDU {n}"
         assert _balance(card) == 50_000 - 1_250 * debited, f"removed after APDU {n}"
         if result.state is PaymentState.UNCERTAIN:

@@ -25,6 +25,7 @@ from kiosk.payment.kernel.types import TerminalConfig
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.sales.order import LineItem, OrderDraft
+from tests.checkout.conftest import states_after_pull
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 1, 1_250),))
 CONFIG = TerminalConfig()
@@ -76,13 +77,7 @@ def test_pull_after_every_apdu_through_pcscd(
         result, _ = _sale(store, pcscd, capk)
         wait_slot(present=False, timeout=10)
         debited = n >= gen_ac
-        allowed = (
-            {PaymentState.ABORTED}
-            if n < gen_ac - 1
-            else {PaymentState.UNCERTAIN, PaymentState.APPROVED}
-            if debited
-            else {PaymentState.UNCERTAIN}
-        )
+        allowed = states_after_pull(n, gen_ac)
         assert result.state in allowed, f"pulled after APDU {n}: {result.reason}"
         card_sim("--profile", "debit-ec", "--state-dir", str(state), "--tap")
         resolutions, balance = _settle(store, pcscd)
