@@ -28,16 +28,23 @@ def printed_tokens(kiosk) -> list[str]:
     return [b.data for d in kiosk.printer.documents for b in d.blocks if isinstance(b, QrCode)]
 
 
-def test_printed_tickets_admitted_once(make_kiosk, make_gate, qtbot) -> None:
-    """Both tickets bought at the kiosk open the gate once; a second scan is refused."""
+def tickets_and_gate(make_kiosk, make_gate, qtbot):
+    """Two adult tickets bought at a kiosk (their printed tokens), and a gate screen ready
+    to scan, with its services."""
     kiosk = make_kiosk()
     buy_two_adults(kiosk, qtbot)
     kiosk.wait_for(qtbot, "result")
-    first, second = printed_tokens(kiosk)
+    tokens = printed_tokens(kiosk)
     window, services = make_gate()
     gate = window.stack.currentWidget()
     assert gate.objectName() == "gate"
     qtbot.waitUntil(gate.scan_input.hasFocus)
+    return tokens, gate, services
+
+
+def test_printed_tickets_admitted_once(make_kiosk, make_gate, qtbot) -> None:
+    """Both tickets bought at the kiosk open the gate once; a second scan is refused."""
+    (first, second), gate, services = tickets_and_gate(make_kiosk, make_gate, qtbot)
     assert gate.verdict_label.text() == "请扫描门票"
 
     scan(qtbot, gate, first)
@@ -109,13 +116,7 @@ def test_admitted_at_the_screen_is_used_on_the_cli(
     from kiosk import cli
     from tests.ui.kiosk_setup import NOW
 
-    kiosk = make_kiosk()
-    buy_two_adults(kiosk, qtbot)
-    kiosk.wait_for(qtbot, "result")
-    first, second = printed_tokens(kiosk)
-    window, services = make_gate()
-    gate = window.stack.currentWidget()
-    qtbot.waitUntil(gate.scan_input.hasFocus)
+    (first, second), gate, services = tickets_and_gate(make_kiosk, make_gate, qtbot)
     scan(qtbot, gate, first)
     assert gate.verdict == "admit"
     config = tmp_path / "gate.toml"

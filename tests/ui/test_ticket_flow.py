@@ -211,9 +211,8 @@ def test_payment_unavailable_is_said_plainly(make_kiosk, qtbot) -> None:
         assert session.scalars(select(Payment)).all() == []
 
 
-def test_idle_timeout_returns_to_attract(make_kiosk, qtbot, monkeypatch) -> None:
-    """Nobody answers "are you still there?": the cart is dropped and attract comes back."""
-    monkeypatch.setattr(ticket_flow, "STILL_THERE_MS", 200)
+def _left_idle_with_a_ticket(make_kiosk, qtbot):
+    """A kiosk whose visitor chose one adult ticket and then went quiet until asked."""
     kiosk = make_kiosk()
     kiosk.tap(qtbot, kiosk.flow.current.rect().center())
     kiosk.wait_for(qtbot, "products")
@@ -221,19 +220,20 @@ def test_idle_timeout_returns_to_attract(make_kiosk, qtbot, monkeypatch) -> None
     kiosk.flow.idle_timer.setInterval(100)
     kiosk.flow.idle_timer.start()
     qtbot.waitUntil(lambda: kiosk.flow.dialogs.showing, timeout=2000)
+    return kiosk
+
+
+def test_idle_timeout_returns_to_attract(make_kiosk, qtbot, monkeypatch) -> None:
+    """Nobody answers "are you still there?": the cart is dropped and attract comes back."""
+    monkeypatch.setattr(ticket_flow, "STILL_THERE_MS", 200)
+    kiosk = _left_idle_with_a_ticket(make_kiosk, qtbot)
     kiosk.wait_for(qtbot, "attract", timeout=3000)
     assert not kiosk.flow.dialogs.showing
 
 
 def test_still_there_keeps_the_cart(make_kiosk, qtbot) -> None:
     """Answering "yes" to "are you still there?" keeps the visitor's choices."""
-    kiosk = make_kiosk()
-    kiosk.tap(qtbot, kiosk.flow.current.rect().center())
-    kiosk.wait_for(qtbot, "products")
-    kiosk.click(qtbot, "plus_ADULT")
-    kiosk.flow.idle_timer.setInterval(100)
-    kiosk.flow.idle_timer.start()
-    qtbot.waitUntil(lambda: kiosk.flow.dialogs.showing, timeout=2000)
+    kiosk = _left_idle_with_a_ticket(make_kiosk, qtbot)
     assert kiosk.window.findChild(object, "prompt_text").text() == "您还在吗？"
     kiosk.click(qtbot, "prompt_yes")
     assert not kiosk.flow.dialogs.showing
