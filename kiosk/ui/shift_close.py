@@ -17,7 +17,7 @@ from sqlalchemy import select
 from kiosk.checkout.documents import JournalPrinter
 from kiosk.checkout.settlement import shift_period, transaction_records
 from kiosk.journal.models import Shift, ShiftStatus
-from kiosk.journal.store import JournalStore
+from kiosk.journal.store import JournalStore, Tx
 from kiosk.printing.layouts import ShiftCloseData, SlipHeader, shift_close
 from kiosk.printing.reports import Summary, summarize
 from kiosk.sales.tickets import CHINA
@@ -39,21 +39,9 @@ def close_shift(
             )
         ).first()
         if shift is None:
-            shift = Shift(
-                terminal_id=store.terminal_id,
-                status=ShiftStatus.OPEN,
-                opened_at=period.start,
-                opened_by=actor,
-            )
-            tx.session.add(shift)
+            shift = _open_shift(tx, period.start, actor)
         shift.status, shift.closed_at, shift.closed_by = ShiftStatus.CLOSED, tx.now, actor
-        following = Shift(
-            terminal_id=store.terminal_id,
-            status=ShiftStatus.OPEN,
-            opened_at=tx.now,
-            opened_by=actor,
-        )
-        tx.session.add(following)
+        following = _open_shift(tx, tx.now, actor)
         tx.session.flush()
         tx.append(
             "shift.closed",
@@ -80,3 +68,11 @@ def close_shift(
         )
         printer.service.print_document(shift_close(data, slip.width, slip.lang))
     return summary
+
+
+def _open_shift(tx: Tx, opened_at: datetime, actor: str) -> Shift:
+    shift = Shift(
+        terminal_id=tx.terminal_id, status=ShiftStatus.OPEN, opened_at=opened_at, opened_by=actor
+    )
+    tx.session.add(shift)
+    return shift
