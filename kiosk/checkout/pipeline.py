@@ -362,13 +362,14 @@ class Checkout:
             }
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:
-                tx.run(_MARK_PAID, {"oid": row.order_id})
-                queue_documents(tx, row.order_id, actor)
+                fulfil(tx, row.order_id, actor)
         return state
 
 
-def queue_documents(tx: Tx, order_id: int, actor: str) -> None:
-    """Queue the receipt and one ticket per ticket unit sold (statements, not ORM: hot path)."""
+def fulfil(tx: Tx, order_id: int, actor: str) -> None:
+    """The order of an approved payment, in the approval's transaction: marked paid, its
+    receipt and one ticket per ticket unit sold queued for printing (prepared: hot path)."""
+    tx.run(_MARK_PAID, {"oid": order_id})
     lines = tx.run(_ORDER_LINES, {"oid": order_id})
     kinds = ["receipt"] + [
         f"ticket:{line.position}:{n}"

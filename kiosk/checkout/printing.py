@@ -48,7 +48,7 @@ class PrintQueue:
     """This terminal's queued print jobs: printed in order, each outcome journalled.
 
     Jobs are queued in the same transaction as the sale they print (see
-    :func:`kiosk.checkout.pipeline.queue_documents`), so a printer fault or a crash leaves
+    :func:`kiosk.checkout.pipeline.fulfil`), so a printer fault or a crash leaves
     them here until they print. Only this terminal's jobs: terminals may share a database,
     and a kiosk must never print another one's tickets.
     """

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from kiosk.checkout.pipeline import queue_documents
-from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState
+from kiosk.checkout.pipeline import fulfil
+from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.states import CHARGED, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.payment.cardlog import (
@@ -267,11 +267,8 @@ class _Settle:
             pan_masked=payment.pan_masked or self.identity.pan_masked,
             pan_token=payment.pan_token or self.identity.pan_token,
         )
-        tx.connection.execute(
-            update(Order).where(Order.id == row.order_id).values(status=OrderStatus.PAID)
-        )
         self._journal(tx, payment, PaymentState.APPROVED, reason, entry)
-        queue_documents(tx, payment.order_id, self.actor)
+        fulfil(tx, row.order_id, self.actor)
         return Resolution(payment.id, PaymentState.APPROVED, reason, entry)
 
     def _journal(
