@@ -192,7 +192,7 @@ class Checkout:
         unattended: bool,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.store, self.provider, self.printer = store, provider, printer
+        self.store, self.provider = store, provider
         self.unattended, self.clock = unattended, clock
         #: This terminal's documents, printed from the journal after each sale.
         self.documents = PrintQueue(store, printer, clock=clock)
@@ -217,9 +217,7 @@ class Checkout:
         Card-side failures do not raise: they end in an aborted or uncertain payment.
         """
         if self.unattended:
-            if self.printer is None:
-                raise KioskError("no printer configured", code="printer.missing")
-            self.printer.ready()
+            self.documents.ready()
         order_id, reference, payment_id = self._open(draft, actor)
         hooks = _Hooks(
             self, payment_id, actor, progress, order_id=order_id, draft=draft, pricing=pricing

@@ -62,6 +62,13 @@ class PrintQueue:
             PrintJob.terminal_id == self.store.terminal_id, PrintJob.status == PrintStatus.QUEUED
         )
 
+    def ready(self) -> None:
+        """Return if documents can print now; raise the printer's error (a KioskError,
+        ``printer.missing`` without a printer) saying why not."""
+        if self.printer is None:
+            raise KioskError("no printer configured", code="printer.missing")
+        self.printer.ready()
+
     def count(self) -> int:
         """How many jobs wait for the printer."""
         with self.store.read() as session:

@@ -89,13 +89,8 @@ class KioskServices:
                 self.reader_check()
             except KioskError as exc:
                 problems.append(exc.code)
-        if self.printer is None:
-            problems.append("printer.missing")
-        else:
-            try:
-                self.printer.ready()
-            except KioskError as exc:
-                problems.append(exc.code)
+        if (printer := self.printer_status()) != "ok":
+            problems.append(printer)
         try:
             with self.store.read() as session:
                 session.get_one(Terminal, self.store.terminal_id)
@@ -150,10 +145,8 @@ class KioskServices:
 
     def printer_status(self) -> str:
         """``ok`` or the printer's error code."""
-        if self.printer is None:
-            return "printer.missing"
         try:
-            self.printer.ready()
+            self.checkout.documents.ready()
         except KioskError as exc:
             return exc.code
         return "ok"
