@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.errors import KioskError
+from kiosk.files import private_file
 from kiosk.journal.chain import GENESIS, entry_hash
 from kiosk.journal.models import JournalEntry, Terminal
 from kiosk.journal.prepared import Prepared
@@ -64,6 +65,8 @@ def create_journal_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only before SQLite writes a byte (its -wal and -shm files take the same mode).
+        private_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")

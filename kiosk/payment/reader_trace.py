@@ -5,8 +5,9 @@ when a command completes; the raw wire exchanges are held only until then:
 
 - in responses, the values of the PAN (5A, first 6 and last 4 digits kept), Track 2
   equivalent data (57) and Track 2 data (9F6B) (PAN masked the same way, everything after the
-  field separator masked), Track 1 data (56) and the track discretionary data (9F1F, 9F20)
-  are masked wherever they sit in the BER-TLV tree (EMV Book 3 Annex A);
+  field separator masked), Track 1 data (56), the track discretionary data (9F1F, 9F20) and
+  the other cardholder data (name, expiry, service code, ID number) are masked wherever they
+  sit in the BER-TLV tree (EMV Book 3 Annex A);
 - a response that came in several GET RESPONSE pieces is kept whole (masked) after its
   pieces, whose data is starred: a piece may hold part of a PAN no tag announces;
 - a response that is not well-formed TLV (a broken card) is scanned byte by byte for those
@@ -37,8 +38,10 @@ log = logging.getLogger("kiosk.payment.apdu")
 
 #: Tags whose value holds a PAN followed by a field separator 'D' (EMV Book 3 Annex A).
 _TRACK2_TAGS = {0x57, 0x9F6B}
-#: Tags masked whole: track 1 text and discretionary data can hold the PAN and CVV-like codes.
-_OPAQUE_TAGS = {0x56, 0x9F1F, 0x9F20}
+#: Tags masked whole: track 1 text and discretionary data can hold the PAN and CVV-like codes;
+#: the rest is cardholder data: name (5F20) and extended name (9F0B), expiry (5F24), service
+#: code (5F30), and PBOC's cardholder ID number and type (9F61, 9F62; JR/T 0025.5 Annex A).
+_OPAQUE_TAGS = {0x56, 0x9F1F, 0x9F20, 0x5F20, 0x9F0B, 0x5F24, 0x5F30, 0x9F61, 0x9F62}
 _PAN_TAG = 0x5A
 _SENSITIVE = _TRACK2_TAGS | _OPAQUE_TAGS | {_PAN_TAG}
 #: INS codes whose command data is a PIN or key: VERIFY (EMV Book 3 §6.5.12), PIN CHANGE/

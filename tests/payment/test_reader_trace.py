@@ -204,3 +204,22 @@ def test_masking_never_raises(raw: bytes) -> None:
     """Any bytes at all mask to hex text ending in their status word."""
     assert mask_response(raw).endswith(raw[-2:].hex().upper())
     assert mask_command(raw).startswith(raw[:1].hex().upper())
+
+
+def test_cardholder_data_never_reaches_the_debug_log(caplog: pytest.LogCaptureFixture) -> None:
+    """A READ RECORD with the cardholder's name (5F20), expiry (5F24) and PBOC ID number
+    (9F61): at DEBUG (``kiosk -vv``) and in the trace, none of them shows."""
+    name, expiry, id_number = b"ZHANG/SAN", bytes.fromhex("301231"), b"110101199001011234"
+    body = b"".join(
+        bytes.fromhex(tag) + bytes([len(value)]) + value
+        for tag, value in (("5F20", name), ("5F24", expiry), ("9F61", id_number))
+    )
+    response = b"\x70" + bytes([len(body)]) + body + b"\x90\x00"
+    trace = ApduTrace()
+    with caplog.at_level(logging.DEBUG, logger="kiosk.payment.apdu"):
+        trace.record_exchange(bytes.fromhex("00B2010C00"), [(b"\x00\xb2", response, 0.0)], response)
+    for secret in (name, expiry, id_number):
+        for clear in (secret.hex().upper(), secret.hex(), secret.decode("latin-1")):
+            assert clear not in caplog.text
+            assert clear not in trace.text()
+    assert "5F2009" + "**" * len(name) in trace.text()
