@@ -1,10 +1,17 @@
-"""``kiosk demo``, ``kiosk run``, ``kiosk doctor`` and ``kiosk gate verify``.
+"""``kiosk demo``, ``kiosk run``, ``kiosk doctor``, ``kiosk gate verify`` and
+``kiosk admin set-pin``.
 
 ``gate verify`` checks a ticket token offline and marks it used: exit 0 when the holder may
 pass, 1 when the token is refused. Keys come from ``--key-file``, else as the gate screen
 takes them (``terminal.ticket_key_file``, the demo key in demo mode); the used-ticket
 registry is ``--used-file``, else the configured journal's, the one the gate screen
 (``kiosk run --mode gate``) writes, so a ticket admitted at the screen is used here too.
+Outside demo mode the demo key is never accepted. A test ticket (``kiosk print-test``) is
+refused as ``test``.
+
+``admin set-pin`` reads the new operator PIN twice from the terminal (or once from a pipe,
+for provisioning scripts; never from the command line, where ``ps`` would show it) and
+stores its salted hash in ``<data_dir>/operator-pin`` (0600).
 """
 
 from __future__ import annotations
@@ -16,18 +23,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli_support import load_from_args
+from kiosk.cli_support import load_from_args, seconds
 from kiosk.config import Mode
 from kiosk.doctor import run_checks
 
 
 def register(sub: Any) -> None:
     demo = sub.add_parser("demo", help="run the kiosk in demo mode (card simulator, preview)")
-    demo.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    quit_after = seconds(0, 7 * 86_400)
+    demo.add_argument("--quit-after", type=quit_after, metavar="SECONDS", help=argparse.SUPPRESS)
     demo.set_defaults(func=_demo)
     run = sub.add_parser("run", help="run the kiosk as configured")
     run.add_argument("--mode", choices=[m.value for m in Mode], help="override terminal.mode")
-    run.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    run.add_argument("--quit-after", type=quit_after, metavar="SECONDS", help=argparse.SUPPRESS)
     run.set_defaults(func=_run)
     doctor = sub.add_parser("doctor", help="check configuration, journal, reader and printer")
     doctor.set_defaults(func=_doctor)
@@ -42,6 +50,12 @@ def register(sub: Any) -> None:
     verify.add_argument("--at", type=datetime.fromisoformat, help="verify as of this time")
     verify.add_argument("--dry-run", action="store_true", help="do not mark the ticket used")
     verify.set_defaults(func=_gate_verify)
+    admin = sub.add_parser("admin", help="operator settings kept in data_dir")
+    admin_sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    set_pin = admin_sub.add_parser(
+        "set-pin", help="set the operator PIN (read from the terminal, stored as a salted hash)"
+    )
+    set_pin.set_defaults(func=_set_pin)
 
 
 def _quit_ms(args: argparse.Namespace) -> int | None:
@@ -78,10 +92,10 @@ def _gate_verify(args: argparse.Namespace) -> int:
     from kiosk.journal.store import JournalStore
     from kiosk.journal.used_tickets import JournalUsedTickets
     from kiosk.sales.gate import gate_keys
-    from kiosk.sales.tokens import FileUsedTickets, admit, load_keys, verify_token
+    from kiosk.sales.tokens import FileUsedTickets, admit, verify_token
 
     settings = load_from_args(args)
-    keys = load_keys(args.key_file) if args.key_file else gate_keys(settings)
+    keys = gate_keys(settings, args.key_file)
     now = args.at or datetime.now().astimezone()
     if now.tzinfo is None:
         now = now.astimezone()
@@ -97,6 +111,8 @@ def _gate_verify(args: argparse.Namespace) -> int:
             store.dispose()
     if check.ticket is None:
         print(check.status.value)
+    elif check.ticket.test:
+        print(f"{check.status.value}: a printer test ticket, not valid for entry")
     else:
         t = check.ticket
         print(
@@ -104,3 +120,28 @@ def _gate_verify(args: argparse.Namespace) -> int:
             f"{t.valid_from.isoformat()} - {t.valid_until.isoformat()}"
         )
     return 0 if check.accepted else 1
+
+
+#: A PIN typed or piped is a short line; more is not a PIN.
+_PIN_LINE = 64
+
+
+def _set_pin(args: argparse.Namespace) -> int:
+    from kiosk.errors import ConfigError
+    from kiosk.ui.operator_access import write_pin_file
+
+    settings = load_from_args(args)
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        pin = getpass.getpass("new operator PIN (6-12 digits): ")
+        if getpass.getpass("again: ") != pin:
+            raise ConfigError("the two PINs differ; nothing changed", code="admin.pin_mismatch")
+    else:
+        pin = (sys.stdin.readline(_PIN_LINE) if sys.stdin is not None else "").strip()
+    path = write_pin_file(settings, pin)
+    if settings.ui.operator_pin_hash:
+        print(f"{path}: written, but ui.operator_pin_hash in {settings.source} takes precedence")
+        return 1
+    print(f"operator PIN set ({path}, salted PBKDF2 hash, owner-only)")
+    return 0

@@ -8,7 +8,8 @@ Where the settings come from, first match wins:
    simulator, a printer preview).
 
 Any key can be overridden by an environment variable ``KIOSK_<SECTION>__<KEY>``
-(e.g. ``KIOSK_PRINTER__URL=tcp://10.0.0.5:9100``). Every key is documented in
+(e.g. ``KIOSK_PRINTER__URL=tcp://10.0.0.5:9100``), a top-level key by ``KIOSK_<KEY>``
+(``KIOSK_DATA_DIR``, ``KIOSK_DEMO``). The file is read with a size bound. Every key is documented in
 ``assets/config/kiosk.toml``. A bad file or value raises :class:`ConfigError`
 naming the key and saying why.
 """
@@ -21,12 +22,14 @@ import os
 import re
 import tomllib
 import typing
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kiosk.errors import ConfigError
+from kiosk.files import KIB, read_text_bounded
 from kiosk.money import MAX_FEN
 
 DEFAULT_PATHS = (Path("/etc/kiosk/kiosk.toml"),)
@@ -64,6 +67,15 @@ def _fen(default: int) -> Any:
 _PRINTER_SCHEMES = frozenset({"tcp", "usb", "serial", "file", "cups"})
 
 
+def _splits(url: str) -> bool:
+    """Whether ``url`` parses at all (``tcp://[::1`` does not)."""
+    try:
+        urllib.parse.urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def _matches(pattern: str) -> Callable[[str], bool]:
     compiled = re.compile(pattern)
     return lambda v: compiled.fullmatch(v) is not None
@@ -88,13 +100,21 @@ class TerminalSettings:
     #: Ticket signing keys, lines "<key id> <hex secret>"; the lowest id signs. Empty: the
     #: demo key, accepted only in demo mode.
     ticket_key_file: str = ""
+    #: Group that may read report PDFs (created 0640 for it); empty: owner only (0600).
+    report_group: str = ""
 
 
 @dataclass(frozen=True)
 class JournalSettings:
     """Where the journal lives: any SQLAlchemy URL; empty means SQLite under ``data_dir``."""
 
-    url: str = ""
+    url: str = field(
+        default="",
+        metadata=_check(
+            lambda v: not v or _matches(r"[a-z][a-z0-9+]*://\S*")(v),
+            "an SQLAlchemy URL such as sqlite:///path or postgresql://host/db",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -136,7 +156,7 @@ class PrinterSettings:
     url: str = field(
         default="preview",
         metadata=_check(
-            lambda v: v == "preview" or v.split("://", 1)[0] in _PRINTER_SCHEMES,
+            lambda v: v == "preview" or (_splits(v) and v.split("://", 1)[0] in _PRINTER_SCHEMES),
             "preview, tcp://, usb://, serial://, file:// or cups://",
         ),
     )
@@ -176,7 +196,10 @@ class UiSettings:
 class Settings:
     """All settings. ``data_dir`` holds the SQLite journal, keys and card-simulator state."""
 
-    data_dir: Path = Path("var")
+    data_dir: Path = field(
+        default=Path("var"),
+        metadata=_check(lambda p: not p.exists() or p.is_dir(), "must be a directory"),
+    )
     #: Demo mode: card simulator panel and printer preview are shown.
     demo: bool = True
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
@@ -217,30 +240,45 @@ def load_settings(
     return dataclasses.replace(settings, source=source)
 
 
+#: A terminal's config is a few kilobytes; anything far larger is not one.
+MAX_CONFIG_BYTES = 256 * KIB
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}", code="config.missing", path=str(path))
+    text = read_text_bounded(
+        path, limit=MAX_CONFIG_BYTES, what="config file", code="config.unreadable"
+    )
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            f"config file not found: {path}", code="config.missing", path=str(path)
-        ) from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", code="config.syntax", path=str(path)
         ) from exc
-    except OSError as exc:
+    except RecursionError as exc:  # tomllib recurses once per nested array or table
         raise ConfigError(
-            f"{path}: cannot read: {exc.strerror}", code="config.unreadable", path=str(path)
+            f"{path}: not valid TOML: nested too deeply", code="config.syntax", path=str(path)
         ) from exc
 
 
 def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """Fold ``KIOSK_SECTION__KEY=value`` into ``data`` as strings; typing happens in _build."""
+    """Fold ``KIOSK_SECTION__KEY=value`` and ``KIOSK_KEY=value`` (top-level keys such as
+    ``KIOSK_DATA_DIR``) into ``data`` as strings; typing happens in _build."""
+    hints = typing.get_type_hints(Settings)
+    top = {
+        f.name
+        for f in dataclasses.fields(Settings)
+        if f.name != "source" and not dataclasses.is_dataclass(hints[f.name])
+    }
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        if not name.startswith(ENV_PREFIX):
             continue
-        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        section, sep, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if not sep:
+            if section in top:
+                data[section] = _EnvString(value)
+            continue
         table = data.setdefault(section, {})
         if not isinstance(table, dict):
             raise ConfigError(f"{section}: must be a table", code="config.type", key=section)

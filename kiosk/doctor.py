@@ -31,7 +31,29 @@ class Check:
 
 
 def _config(settings: Settings) -> Check:
+    if settings.demo:
+        # Never mistaken for a terminal that takes money: the demo key signs its tickets.
+        return Check("config", Status.WARN, f"DEMO mode (loaded from {settings.source})")
     return Check("config", Status.OK, f"loaded from {settings.source}")
+
+
+def _operator_pin(settings: Settings) -> Check:
+    from kiosk.ui.operator_access import pin_matches, stored_pin_hash
+
+    stored = stored_pin_hash(settings)
+    if stored:
+        pin_matches("", stored, demo=settings.demo)  # a hash this code cannot read raises
+        return Check("pin", Status.OK, "operator PIN set")
+    if settings.demo:
+        return Check("pin", Status.WARN, "demo PIN 000000 (kiosk admin set-pin sets one)")
+    return Check("pin", Status.FAIL, "no operator PIN: the menu is locked; run kiosk admin set-pin")
+
+
+def _ticket_keys(settings: Settings) -> Check:
+    from kiosk.sales.gate import gate_keys
+
+    keys = gate_keys(settings)  # ConfigError in production without a usable key file
+    return Check("tickets", Status.OK, f"{len(keys)} ticket key(s): ids {sorted(keys)}")
 
 
 def _journal(settings: Settings) -> Check:
@@ -58,7 +80,14 @@ def _journal(settings: Settings) -> Check:
 
 def _reader(settings: Settings) -> Check:
     if settings.payment.reader.startswith("sim:"):
-        return Check("reader", Status.OK, f"card simulator ({settings.payment.reader[4:]})")
+        from kiosk.payment.cardsim.profiles import list_profiles
+
+        profile = settings.payment.reader[4:]
+        if profile not in {info.name for info in list_profiles()}:
+            return Check("reader", Status.FAIL, f"no card simulator profile {profile!r}")
+        if not settings.demo:
+            return Check("reader", Status.FAIL, f"the card simulator ({profile}) outside demo mode")
+        return Check("reader", Status.OK, f"card simulator ({profile})")
     from smartcard.Exceptions import SmartcardException
     from smartcard.System import readers
 
@@ -106,6 +135,8 @@ def _translations(settings: Settings) -> Check:
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
+    _operator_pin,
+    _ticket_keys,
     _journal,
     _reader,
     _printer,

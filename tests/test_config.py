@@ -57,6 +57,7 @@ merchant_name = "菜市场"
 mode = "market"
 unattended = false
 ticket_key_file = "/etc/kiosk/tickets.key"
+report_group = "kiosk-reports"
 [journal]
 url = "postgresql+psycopg://k@localhost/k"
 [payment]
@@ -115,6 +116,9 @@ operator_pin_hash = "pbkdf2$x"
         ('[ui]\nlanguage = "fr"\n', "ui.language", "config.value"),
         ("terminal = 3\n", "terminal", "config.type"),
         ('colour = "red"\n', "colour", "config.unknown_key"),
+        ('data_dir = "/dev/null"\n', "data_dir", "config.value"),
+        ('[journal]\nurl = "not a url"\n', "journal.url", "config.value"),
+        ('[printer]\nurl = "tcp://[::1"\n', "printer.url", "config.value"),
     ],
     ids=lambda v: v if isinstance(v, str) and "\n" not in v else None,
 )
@@ -181,3 +185,36 @@ def test_bad_environment_value_names_the_key(name: str, value: str, key: str) ->
     with pytest.raises(ConfigError) as info:
         load_settings(environ={name: value})
     assert info.value.context["key"] == key
+
+
+def test_top_level_keys_from_the_environment(tmp_path: Path) -> None:
+    """``KIOSK_DATA_DIR`` and ``KIOSK_DEMO`` override the top-level keys (they were ignored);
+    other single-level names (``KIOSK_CONFIG``, ``KIOSK_PRINTER``) are not settings."""
+    s = load_settings(
+        environ={
+            "KIOSK_DATA_DIR": str(tmp_path),
+            "KIOSK_DEMO": "false",
+            "KIOSK_PRINTER": "tcp://x",
+        }
+    )
+    assert s.data_dir == tmp_path and not s.demo
+    assert s.journal_url == f"sqlite:///{tmp_path / 'journal.db'}"
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path / "a-file")})
+    assert (info.value.code, info.value.context["key"]) == ("config.value", "data_dir")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"x = " + b"[" * 50_000 + b"]" * 50_000, b"name = '\xe9t\xe9'\n", b"# " + b"a" * 300_000],
+    ids=["nested", "not-utf8", "too-large"],
+)
+def test_hostile_files_are_config_errors(tmp_path: Path, content: bytes) -> None:
+    """Deep nesting, bytes that are not UTF-8, and a file far larger than a config:
+    each is a ConfigError naming the file, read with a bound."""
+    path = tmp_path / "k.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert str(path) in str(info.value)

@@ -53,6 +53,11 @@
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
+    <message>
+        <location filename="../../kiosk/ui/main_window.py" line="247"/>
+        <source>Demo mode: simulated cards, no real payments, tickets not valid</source>
+        <translation>演示模式：模拟银行卡，不收真实款项，门票无效</translation>
+    </message>
 </context>
 <context>
     <name>Gate</name>
@@ -126,7 +131,7 @@
         <location filename="../../kiosk/ui/texts.py" line="217"/>
         <location filename="../../kiosk/ui/texts.py" line="221"/>
         <location filename="../../kiosk/ui/texts.py" line="225"/>
-        <location filename="../../kiosk/ui/texts.py" line="245"/>
+        <location filename="../../kiosk/ui/texts.py" line="249"/>
         <source>Please ask staff.</source>
         <translation>请联系工作人员。</translation>
     </message>
@@ -172,16 +177,26 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/texts.py" line="240"/>
+        <source>This is a test printout, not a ticket</source>
+        <translation>这是打印测试单，不是门票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="241"/>
+        <source>Test tickets do not admit anyone. Please ask staff.</source>
+        <translation>测试票不能入园。请咨询工作人员。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/texts.py" line="244"/>
         <source>This card has no ticket for today</source>
         <translation>这张卡没有今天的门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="241"/>
+        <location filename="../../kiosk/ui/texts.py" line="245"/>
         <source>Please tap the card you paid with, or scan your QR code.</source>
         <translation>请刷付款时用的银行卡，或扫描门票二维码。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/texts.py" line="244"/>
+        <location filename="../../kiosk/ui/texts.py" line="248"/>
         <source>The gate cannot check tickets right now</source>
         <translation>闸机暂时无法检票</translation>
     </message>
@@ -308,32 +323,37 @@
         <translation>返回售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="54"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="53"/>
+        <source>No operator PIN is set (kiosk admin set-pin)</source>
+        <translation>未设置操作员密码（kiosk admin set-pin）</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="57"/>
         <source>Locked: try again in %1 s</source>
         <translation>已锁定：请在 %1 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="61"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="64"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="64"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="67"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="78"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="81"/>
         <source>Reprinted</source>
         <translation>已补打</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="86"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="89"/>
         <source>Printer ready</source>
         <translation>打印机就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="94"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="97"/>
         <source>Shift closed: %1 sales, %2</source>
         <translation>已交班：%1 笔销售，共 %2</translation>
     </message>

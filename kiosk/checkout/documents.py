@@ -36,7 +36,14 @@ from kiosk.printing.layouts import (
 from kiosk.printing.printer import PreviewPrinter, Printer, PrinterService, open_printer
 from kiosk.printing.records import CardPayment, CryptogramType
 from kiosk.sales.tickets import CHINA
-from kiosk.sales.tokens import DEMO_KEY, Ticket, TicketKey, issue_token, load_keys
+from kiosk.sales.tokens import (
+    DEMO_KEY,
+    Ticket,
+    TicketKey,
+    issue_token,
+    load_keys,
+    production_keys,
+)
 
 #: 9F27 bits 8-7 (EMV Book 3 §6.5.5.4): the kind of cryptogram the card returned.
 _CID_TYPES = {0x00: CryptogramType.AAC, 0x40: CryptogramType.TC, 0x80: CryptogramType.ARQC}
@@ -51,6 +58,8 @@ class SlipSettings:
     lang: Lang
     width: PaperWidth
     ticket_key: TicketKey
+    #: Demo mode: every slip says DEMO (the demo key signs its tickets).
+    demo: bool = False
 
 
 def card_payment(payment: Payment | None, reference: str) -> CardPayment | None:
@@ -105,7 +114,7 @@ def render_job(job: PrintJobView, slip: SlipSettings, *, now: datetime) -> Docum
         raise PrintDataError(f"print job {job.job_id} has no order", code="printer.no_data")
     kind, _, rest = job.kind.partition(":")
     reprint = job.attempt > 1 or rest == "reprint"
-    header = SlipHeader(slip.merchant_name, slip.terminal_id, now, reprint=reprint)
+    header = SlipHeader(slip.merchant_name, slip.terminal_id, now, reprint=reprint, demo=slip.demo)
     if kind == "receipt":
         return receipt(_receipt_data(order, job.payment, header), slip.width, slip.lang)
     if kind == "ticket":
@@ -162,7 +171,8 @@ def ticket_key(settings: Settings) -> TicketKey:
     """The key this terminal signs tickets with: the first of ``terminal.ticket_key_file``,
     or the demo key in demo mode (a production terminal without a key file is refused)."""
     if settings.terminal.ticket_key_file:
-        keys = load_keys(Path(settings.terminal.ticket_key_file))
+        path = Path(settings.terminal.ticket_key_file)
+        keys = load_keys(path) if settings.demo else production_keys(load_keys(path), source=path)
         key_id = min(keys)
         return TicketKey(key_id, keys[key_id])
     if settings.demo:
@@ -187,5 +197,6 @@ def printer_from_settings(settings: Settings) -> JournalPrinter:
         Lang.of(settings.ui.language),
         width,
         ticket_key(settings),
+        demo=settings.demo,
     )
     return JournalPrinter(service, slip)

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from kiosk.cli_support import load_from_args
+from kiosk.cli_support import load_from_args, open_existing_journal, whole_number
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
 
@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     export.add_argument("--json", action="store_true", help="one JSON object per line")
     export.add_argument(
         "--after",
-        type=int,
+        type=whole_number(0, 2**63 - 1, "a sequence number"),
         default=0,
         metavar="SEQ",
         help="only entries after this sequence number",
@@ -30,8 +30,7 @@ def register(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> JournalStore:
-    settings = load_from_args(args)
-    return JournalStore(settings.journal_url, settings.terminal.id)
+    return open_existing_journal(load_from_args(args))
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from kiosk.cli_support import directory, profile_name, seconds, whole_number
 from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.replay import ReplayCard
@@ -82,7 +83,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--list", action="store_true", help="list the card profiles and exit")
-    what.add_argument("--profile", metavar="NAME", help="serve this card profile")
+    what.add_argument(
+        "--profile", metavar="NAME", type=profile_name, help="serve this card profile"
+    )
     what.add_argument("--trace", metavar="FILE", type=Path, help="serve a recorded session")
     parser.add_argument(
         "--vpcd",
@@ -100,7 +103,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        type=Path,
+        type=directory,
         help="keep the card's balance, ATC and log here between runs",
     )
     parser.add_argument(
@@ -168,12 +171,6 @@ def run(args: argparse.Namespace) -> int:
 # ``kiosk`` command starts without loading it.
 
 
-def _fen(text: str) -> int:
-    if not text.isdigit() or int(text) > 999_999_999_999:
-        raise argparse.ArgumentTypeError(f"expected an amount in fen, got {text!r}")
-    return int(text)
-
-
 def _unpredictable_number(text: str) -> bytes:
     try:
         value = bytes.fromhex(text)
@@ -191,10 +188,17 @@ def _register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         description="Take a card through one purchase and print the result "
         "(exit status 0 when approved, 1 otherwise).",
     )
-    parser.add_argument("--amount", metavar="FEN", type=_fen, required=True)
+    parser.add_argument(
+        "--amount",
+        metavar="FEN",
+        type=whole_number(0, 999_999_999_999, "an amount in fen"),
+        required=True,
+    )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--reader", metavar="NAME", help="PC/SC reader name")
-    where.add_argument("--sim", metavar="PROFILE", help="in-process simulated card")
+    where.add_argument("--reader", metavar="NAME", help="PC/SC reader name (demo mode only)")
+    where.add_argument(
+        "--sim", metavar="PROFILE", type=profile_name, help="in-process simulated card"
+    )
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--contact", action="store_true", help="contact EMV/PBOC")
     how.add_argument("--contactless", action="store_true", help="qPBOC")
@@ -207,8 +211,8 @@ def _register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        type=Path,
-        help="simulated card state (default: data_dir/cards)",
+        type=directory,
+        help="simulated card state (default: data_dir/pay-cards, never the kiosk's own cards)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=_run_pay)
@@ -235,15 +239,21 @@ def register_balance(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--reader", metavar="NAME", help="PC/SC reader (default: payment.reader)")
-    where.add_argument("--sim", metavar="PROFILE", help="read a simulated card in-process")
+    where.add_argument(
+        "--sim", metavar="PROFILE", type=profile_name, help="read a simulated card in-process"
+    )
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
-        type=Path,
+        type=directory,
         help="with --sim: the card's state (default: <data_dir>/cards, as the kiosk keeps it)",
     )
     parser.add_argument(
-        "--timeout", metavar="S", type=float, default=30.0, help="seconds to wait for a card"
+        "--timeout",
+        metavar="S",
+        type=seconds(0.1, 600),
+        default=30.0,
+        help="seconds to wait for a card",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run_balance)

@@ -13,11 +13,16 @@ from pathlib import Path
 
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
+from kiosk.files import KIB, read_bounded
 from kiosk.payment.kernel.types import OnlinePolicy, TerminalConfig
 
 __all__ = ["pan_token_key", "terminal_config"]
 
 PAN_TOKEN_KEY_FILE = "pan-token.key"  # noqa: S105 - a file name, not a secret
+
+
+def _read_key(path: Path) -> bytes:
+    return read_bounded(path, limit=4 * KIB, what="PAN token key", code="config.pan_token_key")
 
 
 def pan_token_key(settings: Settings) -> bytes:
@@ -35,9 +40,9 @@ def pan_token_key(settings: Settings) -> bytes:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(secrets.token_bytes(32))
-        key = path.read_bytes()
+        key = _read_key(path)
     except FileExistsError:  # another process made it first: read theirs
-        key = path.read_bytes()
+        key = _read_key(path)
     except OSError as exc:
         raise ConfigError(
             f"cannot read or create {path}: {exc.strerror}",

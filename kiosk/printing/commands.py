@@ -11,6 +11,7 @@ import argparse
 import os
 from datetime import datetime
 
+from kiosk.cli_support import seconds
 from kiosk.printing.document import PaperWidth
 from kiosk.printing.errors import PrinterNotReadyError
 from kiosk.printing.escpos import PrinterProfile
@@ -32,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     test.add_argument("--width", type=int, choices=(58, 80), default=80)
     test.add_argument("--no-chinese-font", action="store_true", help="rasterise Chinese text")
     test.add_argument("--lang", choices=[lang.value for lang in Lang], default="zh")
-    test.add_argument("--timeout", type=float, default=2.0, help="status timeout, seconds")
+    test.add_argument(
+        "--timeout", type=seconds(0.1, 30), default=2.0, help="status timeout, seconds"
+    )
     test.set_defaults(func=print_test)
 
 

@@ -61,9 +61,9 @@ def parse_printer_url(url: str) -> PrinterUrl:
     """Parse a printer URL; raise PrinterConfigError (``printer.url``) saying what is wrong."""
     if url.strip() == "preview":
         return PrinterUrl("preview")
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
     try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
         match scheme:
             case "tcp":
                 if not parts.hostname:
@@ -90,7 +90,7 @@ def parse_printer_url(url: str) -> PrinterUrl:
                 if not parts.netloc:
                     raise _bad(url, "no queue name")
                 return PrinterUrl("cups", queue=parts.netloc)
-    except ValueError as exc:  # a port or baud rate that is not a number
+    except ValueError as exc:  # a port, baud rate or IPv6 address that does not parse
         raise _bad(url, str(exc)) from exc
     raise _bad(url, f"scheme must be one of {', '.join(SCHEMES)}")
 

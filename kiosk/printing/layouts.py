@@ -56,6 +56,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "void": ("撤销凭单", "VOID SLIP"),
     "shift": ("交班结算单", "SHIFT CLOSE"),
     "reprint": ("*** 重打 ***", "*** REPRINT ***"),
+    "demo_note": ("演示模式 未收款 不能入园", "Demo mode: no payment, not valid for entry"),
+    "test_note": ("打印测试 不能入园", "Printer test: not valid for entry"),
     "terminal": ("终端号", "Terminal"),
     "time": ("时间", "Time"),
     "order": ("单号", "Order"),
@@ -126,6 +128,18 @@ class SlipHeader:
     terminal_id: str
     time: datetime
     reprint: bool = False
+    #: Printed in demo mode: DEMO in large letters at the top and the bottom.
+    demo: bool = False
+    #: A printer test (``kiosk print-test``): TEST in large letters at the top and the bottom.
+    test: bool = False
+
+    def marks(self) -> tuple[tuple[str, str], ...]:
+        """(large word, label key of its note) for each marking this slip carries."""
+        return tuple(
+            mark
+            for on, mark in ((self.test, ("TEST", "test_note")), (self.demo, ("DEMO", "demo_note")))
+            if on
+        )
 
 
 @dataclass(frozen=True)
@@ -222,6 +236,7 @@ class _Slip:
     def __init__(self, lang: Lang) -> None:
         self.lang = lang
         self.blocks: list[Block] = []
+        self.marks: tuple[tuple[str, str], ...] = ()
 
     def t(self, key: str) -> str:
         return label(key, self.lang)
@@ -235,6 +250,8 @@ class _Slip:
     def header(self, header: SlipHeader, title_key: str, logo: Image.Image | None = None) -> None:
         if logo is not None:
             self.add(Logo(logo))
+        self.marks = header.marks()
+        self.mark()
         self.add(
             Text(header.merchant_name, Align.CENTER, bold=True, size=Size.TALL),
             Text(self.t(title_key), Align.CENTER, bold=True),
@@ -261,7 +278,18 @@ class _Slip:
             self.row("balance", format_fen(payment.ec_balance_fen))
         self.row("reference", payment.reference)
 
+    def mark(self) -> None:
+        """TEST / DEMO, as large as the printer prints, with what it means."""
+        for word, note in self.marks:
+            self.add(
+                Text(f"*** {word} ***", Align.CENTER, bold=True, size=Size.DOUBLE),
+                Text(self.t(note), Align.CENTER, bold=True),
+            )
+
     def document(self, width: PaperWidth, kind: str) -> Document:
+        if self.marks:
+            self.add(Separator())
+            self.mark()
         self.add(Feed(2), Cut())
         return Document(width, tuple(self.blocks), kind)
 

@@ -35,10 +35,14 @@ SAMPLE_PAYMENT = CardPayment(
 
 
 def sample_receipt(width: PaperWidth, lang: Lang, now: datetime) -> Document:
-    """A ticket-kiosk receipt: two products, a card discount, an EC offline payment."""
+    """A ticket-kiosk receipt: two products, a card discount, an EC offline payment;
+    marked TEST."""
     data = ReceiptData(
         header=SlipHeader(
-            "青山景区售票处" if lang is Lang.ZH else "Green Hill Ticket Office", "T0001", now
+            "青山景区售票处" if lang is Lang.ZH else "Green Hill Ticket Office",
+            "T0001",
+            now,
+            test=True,
         ),
         order_no="20261127-000042",
         items=(
@@ -53,12 +57,15 @@ def sample_receipt(width: PaperWidth, lang: Lang, now: datetime) -> Document:
 
 
 def sample_ticket(width: PaperWidth, lang: Lang, now: datetime, key: TicketKey) -> Document:
-    """An adult day ticket valid from now until the end of the day, with its signed QR."""
+    """An adult ticket for the next 8 hours, marked TEST on paper and in its signed token
+    (bit 7 of the version byte), so that no gate admits it."""
     start = now.replace(microsecond=0)
     end = start + timedelta(hours=8)
-    token = issue_token(Ticket(4242, "ADULT", start, end), key)
+    token = issue_token(Ticket(4242, "ADULT", start, end, test=True), key)
     data = TicketData(
-        header=SlipHeader("青山景区" if lang is Lang.ZH else "Green Hill Park", "T0001", now),
+        header=SlipHeader(
+            "青山景区" if lang is Lang.ZH else "Green Hill Park", "T0001", now, test=True
+        ),
         product_name="成人票" if lang is Lang.ZH else "Adult",
         ticket_id=4242,
         valid_from=start,

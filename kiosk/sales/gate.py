@@ -19,7 +19,15 @@ from pathlib import Path
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
 from kiosk.sales.tickets import today_in_china
-from kiosk.sales.tokens import DEMO_KEY, Ticket, TokenStatus, UsedTickets, admit, load_keys
+from kiosk.sales.tokens import (
+    DEMO_KEY,
+    Ticket,
+    TokenStatus,
+    UsedTickets,
+    admit,
+    load_keys,
+    production_keys,
+)
 
 #: Longer scanner input is not a token (version 1 tokens are at most 69 characters).
 MAX_SCAN_LENGTH = 200
@@ -37,6 +45,8 @@ class GateVerdict(enum.StrEnum):
     UNKNOWN_ISSUER = "unknown_issuer"
     #: A tapped card that paid for no ticket valid today (:mod:`kiosk.checkout.gate_card`).
     NO_TICKET = "no_ticket"
+    #: A test ticket printed by ``kiosk print-test``: genuinely signed, never admitted.
+    TEST_TICKET = "test_ticket"
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ _BY_STATUS = {
     TokenStatus.WRONG_KEY: GateVerdict.UNKNOWN_ISSUER,
     TokenStatus.EXPIRED: GateVerdict.EXPIRED,
     TokenStatus.NOT_YET_VALID: GateVerdict.TOO_EARLY,
+    TokenStatus.TEST: GateVerdict.TEST_TICKET,
 }
 
 
@@ -86,12 +97,19 @@ def check_ticket(
     return GateDecision(verdict, ticket)
 
 
-def gate_keys(settings: Settings) -> dict[int, bytes]:
-    """Key id -> secret of the tokens this gate accepts: ``terminal.ticket_key_file`` (the
-    kiosks' file), else the demo key in demo mode. Outside demo mode a gate without a key
-    file is refused (ConfigError), since anyone can sign with the published demo key."""
-    if settings.terminal.ticket_key_file:
-        return load_keys(Path(settings.terminal.ticket_key_file))
+def gate_keys(settings: Settings, key_file: Path | None = None) -> dict[int, bytes]:
+    """Key id -> secret of the tokens this gate accepts: ``key_file``, else
+    ``terminal.ticket_key_file`` (the kiosks' file), else the demo key in demo mode.
+
+    Outside demo mode the demo key is never accepted, from a file or otherwise, and a gate
+    without a key file is refused (ConfigError): anyone can sign with the published demo key.
+    """
+    path = key_file or (
+        Path(settings.terminal.ticket_key_file) if settings.terminal.ticket_key_file else None
+    )
+    if path is not None:
+        keys = load_keys(path)
+        return keys if settings.demo else production_keys(keys, source=path)
     if settings.demo:
         return {DEMO_KEY.key_id: DEMO_KEY.secret}
     raise ConfigError(

@@ -147,7 +147,18 @@ class MainWindow(QMainWindow):
         central = QWidget()
         self._row = QHBoxLayout(central)
         self._row.setContentsMargins(0, 0, 0, 0)
-        self._row.addWidget(self.stack, 1)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        # Demo mode is never mistaken for a terminal that takes money: a strip on every screen.
+        self.demo_banner: QLabel | None = None
+        if settings.demo:
+            self.demo_banner = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+            self.demo_banner.setObjectName("demo_banner")
+            self.demo_banner.setProperty("role", "demo")
+            column.addWidget(self.demo_banner)
+        column.addWidget(self.stack, 1)
+        self._row.addLayout(column, 1)
         self.setCentralWidget(central)
         self.demo_panels: DemoPanels | None = None
         self.chooser = ModeChooser(settings)
@@ -155,8 +166,11 @@ class MainWindow(QMainWindow):
         self.chooser.language_toggled.connect(self.toggle_language)
         self.stack.addWidget(self.chooser)
         self.screens: dict[Mode, QWidget] = {}
-        self.resize(1024, 768)
-        self.setWindowTitle("kiosk")
+        self.setWindowTitle("kiosk — DEMO" if settings.demo else "kiosk")
+        self._retranslate()
+        # The screens keep their 1024 x 768; the demo strip is added above them.
+        strip = self.demo_banner.sizeHint().height() if self.demo_banner is not None else 0
+        self.resize(1024, 768 + strip)
         if not chooser:
             self.show_mode(settings.terminal.mode)
 
@@ -227,6 +241,20 @@ class MainWindow(QMainWindow):
         if self._services is not None:
             self._services.dispose()
         super().closeEvent(event)
+
+    def _retranslate(self) -> None:
+        if self.demo_banner is not None:
+            self.demo_banner.setText(
+                "DEMO · "
+                + QCoreApplication.translate(
+                    "Demo", "Demo mode: simulated cards, no real payments, tickets not valid"
+                )
+            )
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
 
     def toggle_language(self) -> None:
         self.translations.use("en" if self.translations.language != "en" else "zh_CN")

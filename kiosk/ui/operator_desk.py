@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 
 from kiosk.errors import KioskError
 from kiosk.money import format_fen
-from kiosk.ui.operator_access import PinGuard
+from kiosk.ui.operator_access import PinGuard, stored_pin_hash
 from kiosk.ui.operator_screens import OperatorMenu, PinScreen
 from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import explain
@@ -36,7 +36,8 @@ class OperatorDesk(QObject):
         self.services, self.worker, self._show, self._still_on = services, worker, show, still_on
         self.pin = PinScreen()
         self.menu = OperatorMenu()
-        self.guard = PinGuard(services.settings.ui.operator_pin_hash)
+        settings = services.settings
+        self.guard = PinGuard(stored_pin_hash(settings), demo=settings.demo)
         self.pin.submitted.connect(self._pin_entered)
         self.menu.reprint.connect(self._reprint)
         self.menu.printer_status.connect(self._printer_status)
@@ -48,6 +49,8 @@ class OperatorDesk(QObject):
         self._show(self.pin)
 
     def _locked_text(self) -> str:
+        if not self.guard.configured:
+            return translate("Operator", "No operator PIN is set (kiosk admin set-pin)")
         left = self.guard.locked_for()
         if not left:
             return ""

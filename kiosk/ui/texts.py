@@ -236,6 +236,10 @@ def gate_text(verdict: str, *, by_card: bool = False) -> Explanation:
             translate("Gate", "The code could not be read"),
             translate("Gate", "Please scan the QR code on your ticket again."),
         ),
+        "test_ticket": (
+            translate("Gate", "This is a test printout, not a ticket"),
+            translate("Gate", "Test tickets do not admit anyone. Please ask staff."),
+        ),
         "no_ticket": (
             translate("Gate", "This card has no ticket for today"),
             translate("Gate", "Please tap the card you paid with, or scan your QR code."),

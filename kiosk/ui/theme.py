@@ -34,6 +34,8 @@ QLabel[role="banner"] { font-size: 36pt; font-weight: bold; border-radius: 16px;
 QLabel[role="banner"][tone="success"] { background: #1e7b34; color: #ffffff; }
 QLabel[role="banner"][tone="warning"] { background: #ffd400; color: #0b1d2a; }
 QLabel[role="banner"][tone="failure"] { background: #c62828; color: #ffffff; }
+QLabel[role="demo"] { font-size: 18pt; font-weight: bold; background: #ff8c00;
+                      color: #0b1d2a; padding: 4px; }
 QFrame[role="overlay"] { background: rgba(0, 0, 0, 200); }
 QFrame[role="prompt_box"] { background: #1f4e6b; border: 4px solid #ffd400;
                             border-radius: 20px; }

@@ -117,3 +117,18 @@ def test_slips_show_china_time(store, demo_printer) -> None:
     demo_printer.clock = lambda: NOW
     _sell(store, demo_printer, ADULT=1)
     assert "2026-11-27 10:00" in demo_printer.service.documents[0].preview_text()
+
+
+def test_demo_slips_say_demo(store) -> None:
+    """In demo mode every slip, receipt and ticket, says DEMO in large letters; outside
+    it no slip does."""
+    demo = printer_from_settings(load_settings(environ={}))
+    _sell(store, demo, ADULT=1)
+    docs = list(demo.service.documents)
+    assert [d.kind for d in docs] == ["receipt", "ticket"]
+    for doc in docs:
+        assert "*** DEMO ***" in doc.preview_text()
+    production = JournalPrinter(demo.service, dataclasses.replace(demo.slip, demo=False))
+    _sell(store, production, CHILD=1)
+    later = list(demo.service.documents)[len(docs) :]
+    assert len(later) == 2 and not any("*** DEMO ***" in d.preview_text() for d in later)

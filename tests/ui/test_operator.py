@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import stat
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,8 @@ from kiosk.ui.operator_access import (
     PinGuard,
     hash_pin,
     pin_matches,
+    stored_pin_hash,
+    write_pin_file,
 )
 from tests.ui.kiosk_setup import NOW, kiosk_settings
 from tests.ui.test_ticket_flow import buy_two_adults
@@ -84,6 +88,35 @@ def test_configured_pin_hash(make_kiosk, qtbot, tmp_path) -> None:
     assert kiosk.screen == "operator_menu"
 
 
+def test_production_without_pin_is_locked(make_kiosk, qtbot, tmp_path) -> None:
+    """Outside demo mode with no PIN set, no PIN opens the menu (the demo PIN neither) and
+    the PIN pad says why; ``kiosk admin set-pin``'s file then opens it with that PIN."""
+    settings = dataclasses.replace(kiosk_settings(tmp_path), demo=False)
+    guard = PinGuard(stored_pin_hash(settings), demo=False)
+    assert not guard.configured
+    assert not any(guard.try_pin(pin) for pin in ("000000", "", "123456"))
+    kiosk = make_kiosk(settings=dataclasses.replace(settings, demo=True))
+    kiosk.flow.desk.guard = guard
+    kiosk.flow.open_operator()
+    assert "set-pin" in kiosk.text("pin_message")
+    enter_pin(kiosk, qtbot, "000000")
+    assert kiosk.screen == "operator_pin"
+
+    path = write_pin_file(settings, "48291357")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "48291357" not in path.read_text()
+    stored = stored_pin_hash(settings)
+    assert pin_matches("48291357", stored, demo=False)
+    assert not pin_matches("000000", stored, demo=False)
+
+
+@pytest.mark.parametrize("pin", ["12345", "١٢٣٤٥٦", "12 3456", "1234567890123"])
+def test_set_pin_refuses_weak_or_odd_pins(pin: str, tmp_path) -> None:
+    """Six to twelve ASCII digits, nothing else."""
+    with pytest.raises(ConfigError):
+        write_pin_file(kiosk_settings(tmp_path), pin)
+
+
 @pytest.mark.parametrize(
     "stored",
     ["plain", "md5$1$00$00", "pbkdf2_sha256$x$00$00"],
@@ -92,13 +125,13 @@ def test_configured_pin_hash(make_kiosk, qtbot, tmp_path) -> None:
 def test_bad_pin_hash_is_a_config_error(stored: str) -> None:
     """A PIN setting that is not a PBKDF2 hash is a ConfigError naming the key."""
     with pytest.raises(ConfigError) as err:
-        pin_matches("000000", stored)
+        pin_matches("000000", stored, demo=True)
     assert err.value.context["key"] == "ui.operator_pin_hash"
 
 
 def test_guard_resets_after_success() -> None:
     """A right PIN clears earlier failures: two wrong, one right, two wrong do not lock."""
-    guard = PinGuard("", clock=lambda: 0.0)
+    guard = PinGuard("", demo=True, clock=lambda: 0.0)
     assert not guard.try_pin("1") and not guard.try_pin("2")
     assert guard.try_pin("000000")
     assert not guard.try_pin("1") and not guard.try_pin("2")

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kiosk.errors import ConfigError
+from kiosk.files import KIB, read_text_bounded
 
 __all__ = ["CardState", "StateStore"]
 
@@ -31,6 +32,20 @@ class CardState:
     load_log: list[str] = field(default_factory=list)
 
 
+#: A card's state with a full log is a few kilobytes.
+_MAX_STATE_BYTES = 256 * KIB
+
+
+def _check_types(state: CardState) -> None:
+    """TypeError unless every counter is an int and every log record a string."""
+    counters = (state.atc, state.ec_balance, state.last_online_atc, state.consecutive_offline)
+    if not all(type(v) is int for v in (*counters, state.pin_tries)):
+        raise TypeError("counters must be integers")
+    logs = (state.log, state.load_log)
+    if not all(isinstance(log, list) and all(isinstance(r, str) for r in log) for log in logs):
+        raise TypeError("log records must be strings")
+
+
 class StateStore:
     """Loads and saves one card's state, or keeps it in memory when ``path`` is None."""
 
@@ -41,9 +56,14 @@ class StateStore:
     def _load(self, initial: CardState) -> CardState:
         if self.path is None or not self.path.exists():
             return initial
+        text = read_text_bounded(
+            self.path, limit=_MAX_STATE_BYTES, what="card state file", code="cardsim.bad_state"
+        )
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return CardState(**raw)
+            raw = json.loads(text)
+            state = CardState(**raw)
+            _check_types(state)
+            return state
         except (OSError, ValueError, TypeError) as exc:
             raise ConfigError(
                 f"card state file {self.path} is unreadable: {exc}",

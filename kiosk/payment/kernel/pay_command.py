@@ -6,8 +6,13 @@
               [--online auto|never|always] [--unpredictable-number HEX]
               [--state-dir DIR] [--json]
 
-``--sim`` runs the in-process card simulator (its balance, ATC and log persist in
-``--state-dir``, default ``<data_dir>/cards``); ``--reader`` uses PC/SC. With
+It takes money from no real card, since nothing here writes a journal record (a real sale
+is ``kiosk sell``, which journals it): ``--sim`` runs the in-process card simulator (its
+balance, ATC and log persist in ``--state-dir``, default ``<data_dir>/pay-cards``; the
+kiosk's own simulated cards in ``<data_dir>/cards`` are refused), and ``--reader`` accepts
+only vsmartcard's virtual readers (``Virtual PCD …``), where ``kiosk card-sim`` serves the
+same simulated cards through pcscd. Limiting the command was chosen over journalling it:
+a journalled payment needs an order, a terminal and recovery, which is what a sale is. With
 ``--online always`` the in-process issuer simulator (``kiosk.payment.host.issuer_sim``)
 answers; otherwise no host is configured and a card that wants to go online ends
 ``online_request``. Exit status 0 when the outcome is an
@@ -23,6 +28,7 @@ import json
 from typing import Any
 
 from kiosk.config import Settings, load_settings
+from kiosk.errors import ConfigError
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.run import run_transaction
@@ -43,6 +49,10 @@ CARD_WAIT_S = 30.0
 APPROVED = frozenset({Outcome.APPROVED_OFFLINE, Outcome.APPROVED_ONLINE})
 
 
+#: vsmartcard's vpcd readers: the only PC/SC readers whose cards are software (card-sim).
+VIRTUAL_READER = "Virtual PCD"
+
+
 def _reader(args: argparse.Namespace, settings: Settings) -> Reader:
     interface = (
         Interface.CONTACTLESS if args.contactless else Interface.CONTACT if args.contact else None
@@ -52,9 +62,20 @@ def _reader(args: argparse.Namespace, settings: Settings) -> Reader:
         if args.reader is not None
         else (f"sim:{args.sim}" if args.sim else settings.payment.reader)
     )
-    return open_reader(
-        spec, state_dir=args.state_dir or settings.data_dir / "cards", interface=interface
-    )
+    kind, _, name = spec.partition(":")
+    if kind != "sim" and not name.startswith(VIRTUAL_READER):
+        raise ConfigError(
+            f"kiosk pay takes no real card ({spec!r}): it keeps no record; "
+            f"use --sim PROFILE, a '{VIRTUAL_READER}' reader, or kiosk sell",
+            code="pay.real_card",
+        )
+    state_dir = args.state_dir or settings.data_dir / "pay-cards"
+    if state_dir.resolve() == (settings.data_dir / "cards").resolve():
+        raise ConfigError(
+            f"{state_dir} holds the kiosk's own simulated cards; kiosk pay keeps its own",
+            code="pay.state_dir",
+        )
+    return open_reader(spec, state_dir=state_dir, interface=interface)
 
 
 def result_json(result: TransactionResult) -> dict[str, Any]:
