@@ -128,3 +128,22 @@ def test_admitted_at_the_screen_is_used_on_the_cli(
     assert cli.main([*base, second]) == 0
     scan(qtbot, gate, second)
     assert gate.verdict == "used"
+
+
+def test_print_test_ticket_is_refused_as_a_test(make_gate, qtbot) -> None:
+    """The ticket `kiosk print-test` prints, scanned inside its window: the gate says it is
+    a test printout, stays shut, and marks nothing used (a second scan says the same)."""
+    from kiosk.printing.document import PaperWidth
+    from kiosk.printing.layouts import Lang
+    from kiosk.printing.samples import sample_ticket
+
+    doc = sample_ticket(PaperWidth.MM58, Lang.ZH, datetime.now(CHINA), DEMO_KEY)
+    (token,) = [b.data for b in doc.blocks if isinstance(b, QrCode)]
+    window, services = make_gate()
+    gate = window.stack.currentWidget()
+    qtbot.waitUntil(gate.scan_input.hasFocus)
+    for _ in range(2):
+        scan(qtbot, gate, token)
+        assert (gate.state, gate.verdict) == ("refuse", "test_ticket")
+        assert gate.verdict_label.text() == "这是打印测试单，不是门票"
+    assert "gate.admitted" not in [e.event for e in services.store.entries()]
