@@ -156,6 +156,8 @@ def _cases(tmp: Path) -> list[Case]:
             "card-state-binary",
             ("balance", "--sim", "debit-ec", "--state-dir", str(f["odd_cards"])),
         ),
+        Case("card-sim-trace-dev-zero", ("card-sim", "--trace", "/dev/zero")),
+        Case("card-sim-trace-binary", ("card-sim", "--trace", str(f["binary"]))),
         # Key and used-ticket files: not text, a directory, in no directory, a device.
         *(
             Case(f"{option[2:]}-{label}", ("gate", "verify", token, option, str(path)))

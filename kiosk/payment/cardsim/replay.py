@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kiosk.errors import ConfigError
+from kiosk.files import MIB, read_text_bounded
 from kiosk.payment.cardsim.scripted import DEFAULT_ATR
 
 __all__ = ["ReplayCard"]
@@ -45,8 +46,11 @@ class ReplayCard:
     @classmethod
     def from_file(cls, path: Path, *, atr: bytes = DEFAULT_ATR) -> ReplayCard:
         """Load a recording; an unreadable or malformed file is a ``ConfigError``."""
+        text = read_text_bounded(
+            Path(path), limit=16 * MIB, what="recorded session", code="cardsim.bad_trace"
+        )
         try:
-            items = json.loads(Path(path).read_text(encoding="utf-8"))
+            items = json.loads(text)
             pairs = [(bytes.fromhex(item["c"]), bytes.fromhex(item["r"])) for item in items]
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise ConfigError(
