@@ -139,7 +139,8 @@ def _poor(host: IssuerSimulator) -> IssuerSimulator:
         ("broken-ec-low-balance", 1_250, None, "card.ec_balance_low"),
         ("pure-ec", 30_000, None, "card.ec_balance_low"),
         ("credit", 45_600, lambda: _poor(IssuerSimulator()), "host.declined"),
-        ("credit", 45_600, None, "host.unavailable"),
+        # no host: an offline-only terminal, the default action codes decline (Z1)
+        ("credit", 45_600, None, "card.declined"),
     ],
     ids=["ec-balance-low", "pure-ec-over-balance", "issuer-51", "no-host"],
 )

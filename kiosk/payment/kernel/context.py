@@ -212,7 +212,8 @@ class TransactionContext:
     committed: bool = False
     #: Whether this transaction may go to the host now (policy, host given and reachable).
     online_capable: bool = False
-    #: Whether a host object was given at all (none: go-online ends as ONLINE_REQUEST).
+    #: Whether the terminal can go online at all: a host given and policy not ``never``
+    #: (else an offline-only terminal, EMV Book 4 Annex A1). Read by 9F35 and the reasons.
     host_configured: bool = False
     #: A decline reason known before the card answers (``card.ec_balance_low``). Written
     #: by the EC balance check; read when the card answers AAC.

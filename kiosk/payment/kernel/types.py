@@ -75,11 +75,17 @@ class TerminalConfig:
     country_code: str = "0156"  # 9F1A
     currency_code: str = "0156"  # 5F2A
     currency_exponent: int = 2  # 5F36
-    terminal_type: int = 0x25  # 9F35: unattended, offline with online capability, merchant
-    #: 9F33: IC with contact; CVMs: no CVM only (this product has no PIN pad; an attended
-    #: terminal adds signature, ``20``, through ``attended``); SDA, DDA (EMV Book 4 Annex A2).
-    terminal_capabilities: str = "E008C0"
-    additional_capabilities: str = "F000F0A001"  # 9F40
+    #: 9F33 of the hardware (EMV Book 4 Annex A2): byte 1 ``20`` IC with contacts only (no
+    #: manual key entry, no magnetic stripe reader); byte 2 ``08`` no CVM required (no PIN
+    #: pad; an attended terminal adds signature, ``20``, through ``attended``); byte 3
+    #: ``C0`` SDA and DDA. 9F35 is derived (:func:`.data.terminal_type`).
+    terminal_capabilities: str = "2008C0"
+    #: 9F40 of an unattended kiosk (EMV Book 4 Annex A3): byte 1 ``60`` goods and
+    #: services (no cash, no cashback); byte 3 ``20`` command keys (the touch screen);
+    #: byte 4 ``50`` print and display for the cardholder; byte 5 ``01`` code table 1. An
+    #: attended terminal adds the cashier's keys and display
+    #: (:func:`.data.additional_capabilities`).
+    additional_capabilities: str = "6000205001"
     #: 9F66 qPBOC terminal transaction qualifiers (JR/T 0025.12): qPBOC and contact chip
     #: supported. The per-transaction bits (byte 2 b8 "online cryptogram required", byte 1
     #: b4 "offline only") are set by the kernel from the amount and the online policy.
@@ -91,7 +97,7 @@ class TerminalConfig:
     #: ``TransactionParams.offline_total_fen``) nothing more is approved offline.
     max_offline_total_fen: int = 2_000_000
     cvm_required_limit_fen: int = 30_000  # above it an attended terminal asks for a CVM
-    contactless_limit_fen: int = 100_000  # above it: use contact
+    contactless_limit_fen: int = 100_000  # at or above it: use contact
     #: Random selection (EMV Book 3 §10.6.2): target %, max target %, threshold.
     random_target_percent: int = 20
     random_max_target_percent: int = 50
@@ -107,9 +113,6 @@ class TerminalConfig:
     #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
     #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
     revocation_list: frozenset[str] = frozenset()
-    #: SM2 CA public keys (PBOC SM profile) as pairs ``("A000000333/xx", x‖y hex of 64
-    #: bytes)``; the CA key store holds RSA keys only. Used when the FCI says DF69 = 01.
-    sm2_ca_keys: tuple[tuple[str, str], ...] = ()
     #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
     default_ddol: str = "9F3704"
 

@@ -88,9 +88,8 @@ def test_unpredictable_number_must_be_four_bytes(capk: CaKeyStore) -> None:
         (TerminalConfig(aids=()), "config.terminal"),
         (TerminalConfig(aids=(AidEntry("A000000333010101", tac_online="D84004F8"),)), "config.tac"),
         (TerminalConfig(aids=(AidEntry("A0000003"),)), "config.terminal"),
-        (TerminalConfig(sm2_ca_keys=(("A000000333/F8", "00" * 63),)), "config.terminal"),
     ],
-    ids=["country", "capabilities", "ttq", "no-aids", "tac", "short-aid", "sm2-key"],
+    ids=["country", "capabilities", "ttq", "no-aids", "tac", "short-aid"],
 )
 def test_bad_terminal_config(config: TerminalConfig, code: str, capk: CaKeyStore) -> None:
     """A malformed configuration value is a ConfigError naming it, before any APDU."""
