@@ -183,6 +183,7 @@ def outcome_from_result(result: TransactionResult) -> PaymentOutcome:
     card_data |= {
         "tvr": result.tvr,
         "tsi": result.tsi,
+        "script_results": result.script_results,
         "oda": {"method": result.oda.method, "result": result.oda.result},
         "apdu_count": result.apdu_count,
         "kernel_outcome": result.outcome.value,

@@ -21,6 +21,7 @@ _SIZES: dict[str, tuple[int, ...] | None] = {
     "additional_capabilities": (5,),
     "ttq": (4,),
     "default_ddol": None,
+    "default_tdol": None,
 }
 _AID_SIZES: dict[str, tuple[int, ...] | None] = {
     "aid": tuple(range(5, 17)),

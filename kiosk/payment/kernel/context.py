@@ -173,6 +173,11 @@ class TerminalData:
     atc: int | None = None
     #: The host's answer (response code) when one came. Written by ``online_processing``.
     host_response_code: str = ""
+    #: Issuer script results, 5 bytes per script run (EMV Book 4 Annex A5 9F5B; UnionPay
+    #: sends them as DF31): result nibble (1 failed, 2 performed) and the number of the
+    #: failing command, then the script identifier 9F18 or zeros. Written by
+    #: ``issuer_script_processing``; read by the result (journal, acquirer advice).
+    script_results: bytearray = field(default_factory=bytearray)
     #: Extra terminal values a DOL may ask for (91 issuer authentication data …).
     extra: dict[int, bytes] = field(default_factory=dict)
 

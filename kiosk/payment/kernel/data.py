@@ -8,8 +8,10 @@ tag dictionary; :func:`kiosk.payment.dol.build_dol_data` pads and truncates.
 
 from __future__ import annotations
 
-from kiosk.payment.dol import build_dol_data
-from kiosk.payment.kernel.context import TransactionContext
+import hashlib
+
+from kiosk.payment.dol import build_dol_data, parse_dol
+from kiosk.payment.kernel.context import TransactionContext, Tvr
 from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.tags import Tag
 
@@ -18,6 +20,7 @@ __all__ = [
     "bcd",
     "dol_data",
     "fen_of",
+    "tc_hash",
     "terminal_capabilities",
     "terminal_type",
     "terminal_value",
@@ -107,6 +110,10 @@ def terminal_values(ctx: TransactionContext) -> dict[int, bytes]:
     }
     if term.arc:
         values[Tag.AUTHORISATION_RESPONSE_CODE] = term.arc
+    if term.script_results:
+        values[Tag.ISSUER_SCRIPT_RESULTS] = values[Tag.PBOC_SCRIPT_RESULTS] = bytes(
+            term.script_results
+        )
     return values
 
 
@@ -123,10 +130,29 @@ def terminal_value(ctx: TransactionContext, tag: int) -> bytes | None:
     return _lookup(ctx, terminal_values(ctx), tag)
 
 
-def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
-    """The data answering ``dol`` from :func:`terminal_value` (Book 3 §5.4).
-
-    Raises ``TlvError`` (a ``CardError``) when the card's DOL is malformed.
-    """
+def tc_hash(ctx: TransactionContext) -> bytes:
+    """98, the TC hash value: SHA-1 over the data the TDOL lists (EMV Book 3 §5.4; Book 2
+    §A2 for SHA-1), the card's TDOL (97) or else the terminal's default, which sets TVR
+    'default TDOL used' (Book 3 Annex C5, byte 5 b8)."""
+    tdol = ctx.card.values.get(Tag.TDOL)
+    if tdol is None:
+        tdol = bytes.fromhex(ctx.config.default_tdol)
+        ctx.set_tvr(Tvr.DEFAULT_TDOL_USED)
     values = terminal_values(ctx)
+    data = build_dol_data(
+        tdol, lambda tag: None if tag == Tag.TC_HASH else _lookup(ctx, values, tag)
+    )
+    return hashlib.sha1(data, usedforsecurity=False).digest()
+
+
+def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
+    """The data answering ``dol`` from :func:`terminal_value` (Book 3 §5.4); 98 asked for
+    is the TC hash of the TDOL data, worked out first since it may set a TVR bit.
+
+    Raises ``TlvError`` (a ``CardError``) when the card's DOL (or TDOL) is malformed.
+    """
+    extra: dict[int, bytes] = {}
+    if any(entry.tag == Tag.TC_HASH for entry in parse_dol(dol)):
+        extra[Tag.TC_HASH] = tc_hash(ctx)
+    values = terminal_values(ctx) | extra
     return build_dol_data(dol, lambda tag: _lookup(ctx, values, tag))

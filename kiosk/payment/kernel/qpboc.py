@@ -168,4 +168,4 @@ def _online(ctx: TransactionContext, host: AuthorizationHost | None) -> tuple[Ou
         return Outcome.DECLINED, "host.unavailable"
     if response.approved:
         return Outcome.APPROVED_ONLINE, ""
-    return Outcome.DECLINED, "host.declined"
+    return Outcome.DECLINED, response.decline_reason

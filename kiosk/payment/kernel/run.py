@@ -162,7 +162,7 @@ def _after_first_ac(
         return (Outcome.APPROVED_ONLINE if response else Outcome.APPROVED_OFFLINE), ""
     if response is None:
         return Outcome.DECLINED, "host.unavailable" if ctx.host_configured else _decline_reason(ctx)
-    return Outcome.DECLINED, "host.declined" if not response.approved else "card.declined"
+    return Outcome.DECLINED, response.decline_reason or "card.declined"
 
 
 def _contact(

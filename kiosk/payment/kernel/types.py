@@ -115,6 +115,9 @@ class TerminalConfig:
     revocation_list: frozenset[str] = frozenset()
     #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
     default_ddol: str = "9F3704"
+    #: Default TDOL when a CDOL asks for the TC hash (98) and the card has no 97 (Book 3
+    #: §5.4): amount, currency, date, type, unpredictable number, TVR.
+    default_tdol: str = "9F02065F2A029A039C019F37049505"
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,9 @@ class TransactionResult:
     tsi: str = "0000"
     oda: OdaResult = field(default_factory=OdaResult)
     response_code: str = ""  # Y1/Z1/Y3/Z3 offline, host's field 39 online
+    #: Issuer script results (9F5B / UnionPay DF31), hex, 5 bytes per script; "" none run.
+    #: ``tvr`` and ``tsi`` are as they stand after the second GENERATE AC and the scripts.
+    script_results: str = ""
     electronic_cash: bool = False
     ec_balance_before_fen: int | None = None
     ec_balance_after_fen: int | None = None

@@ -11,6 +11,7 @@ from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.card import PbocCard
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.crypto import derive_session_key, script_mac
+from kiosk.payment.host.response_codes import RESPONSE_CODES, ResponseCode, response_code
 from kiosk.payment.kernel import Outcome, TerminalConfig
 from kiosk.payment.kernel.context import Tsi, Tvr
 from tests.payment.kernel.cards import Rewriting
@@ -109,6 +110,10 @@ def test_issuer_script_after_second_ac(good: bool, capk: CaKeyStore) -> None:
     assert Tsi.SCRIPT_PROCESSING_PERFORMED in Tsi(int(result.tsi, 16))
     assert (Tvr.SCRIPT_FAILED_AFTER_AC in Tvr.from_hex(result.tvr)) is not good
     assert card.state.ec_balance == (80000 if good else 50000)
+    # 9F5B / DF31: performed (2x) or failed at command 1 (11), then the script's 9F18
+    assert result.script_results == ("2000000001" if good else "1100000001")
+    assert result.data["DF31"] == result.script_results
+    assert result.data["95"] == result.tvr  # the TVR after the second GENERATE AC
 
 
 def wants_issuer(card: VirtualCard) -> Rewriting:
@@ -155,3 +160,22 @@ def test_offline_only_terminal_offers_ec_above_the_floor_limit(capk: CaKeyStore)
     )
     assert (online.outcome, online.electronic_cash) == (Outcome.APPROVED_ONLINE, False)
     assert online.data["9F35"] == "25"
+
+
+@pytest.mark.parametrize(
+    "entry", [*RESPONSE_CODES.values(), response_code("P3")], ids=lambda e: e.code
+)
+def test_response_code(entry: ResponseCode, capk: CaKeyStore) -> None:
+    """Each field-39 code through the kernel: an approval code (00, 10, 11) gets a TC from
+    the card with that code in 8A; any other is declined with the table's reason, and
+    the card gives an AAC."""
+    result, _ = transact(load_card("credit"), capk, host=IssuerHost(code=entry.code))
+    assert result.response_code == entry.code
+    if entry.approves:
+        assert (result.outcome, result.cid) == (Outcome.APPROVED_ONLINE, "40")
+    else:
+        assert (result.outcome, result.reason, result.cid) == (
+            Outcome.DECLINED,
+            entry.reason,
+            "00",
+        )
