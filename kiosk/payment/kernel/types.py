@@ -39,7 +39,8 @@ class Outcome(enum.StrEnum):
     APPROVED_OFFLINE = "approved_offline"  # TC from the card without the host (EC: ARC Y1)
     APPROVED_ONLINE = "approved_online"
     DECLINED = "declined"  # AAC, or the host said no; nothing charged
-    ONLINE_REQUEST = "online_request"  # needs the host and none was given (caller goes online)
+    #: qPBOC only: fDDA failed and the card's CTQ says go online (the caller decides).
+    ONLINE_REQUEST = "online_request"
     TRY_AGAIN = "try_again"  # card removed or reader fault; after the commit: uncertain
     USE_OTHER_INTERFACE = "use_other_interface"  # e.g. qPBOC card says 6984 / switch to contact
     END_APPLICATION = "end_application"  # no usable application, card blocked, data error
