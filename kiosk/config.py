@@ -141,8 +141,21 @@ class PaymentSettings:
     max_offline_total_fen: int = _fen(2_000_000)
     #: Seconds the customer has to present a card.
     card_timeout_s: float = field(default=60.0, metadata=_check(lambda v: 1 <= v <= 600, "1–600 s"))
-    #: Accept the project's test CA keys (demo and simulator only; never in production).
+    #: Trust the project's test CA (A000000333/F7, ``assets/capk/test.json``), whose private
+    #: key ships in ``assets/cards/keys``: demo mode only. True with ``demo = false`` is a
+    #: ConfigError, and the CA key store ignores it outside demo mode whatever this says.
     allow_test_keys: bool = True
+    #: Certification revocation list (EMV Book 2 §5.3): issuer certificates as
+    #: ``RID/index/serial`` in hex (``A000000333/08/123456``), separated by commas.
+    revocation_list: str = ""
+    #: Exception file (EMV Book 3 §10.6.1): a file of PAN tokens (``kiosk`` keyed hashes, never
+    #: PANs), one a line; a listed card is declined. Empty: none.
+    exception_file: str = ""
+    #: SM2 CA public keys (PBOC SM profile) as ``RID/index=x‖y hex (64 bytes)``, by commas.
+    sm2_ca_keys: str = ""
+    #: CA key expiry dates as ``RID/index=YYYYMMDD`` by commas, RSA and SM2 alike (EMV Book 2
+    #: §11.2.2): these win over ``assets/capk``; a key past its date is no longer used.
+    ca_key_expiry: str = ""
     #: Secret for PAN tokens (keyed hashes that recognise a card without its PAN). Kiosks and
     #: gates of one site share it so that a gate knows the card that paid. Empty:
     #: ``<data_dir>/pan-token.key``, created on first use.
@@ -237,11 +250,24 @@ def load_settings(
         source = str(chosen)
     _apply_env(data, environ)
     settings = _build(Settings, data, prefix="")
+    _check_test_keys(settings)
     return dataclasses.replace(settings, source=source)
 
 
 #: A terminal's config is a few kilobytes; anything far larger is not one.
 MAX_CONFIG_BYTES = 256 * KIB
+
+
+def _check_test_keys(settings: Settings) -> None:
+    """The test CA's private key ships with the project: a production terminal trusting it
+    would approve forged cards offline, so asking for it outside demo mode is refused."""
+    if settings.payment.allow_test_keys and not settings.demo:
+        raise ConfigError(
+            "payment.allow_test_keys: the project's test CA key A000000333/F7 is trusted "
+            "only with demo = true; set it to false",
+            code="config.test_keys",
+            key="payment.allow_test_keys",
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -101,6 +101,15 @@ def _reader(settings: Settings) -> Check:
     return Check("reader", Status.OK, ", ".join(names))
 
 
+def _ca_keys(settings: Settings) -> Check:
+    """Which CA keys a card may chain to here: a test key outside demo mode never."""
+    from kiosk.payment.settings import ca_keys
+
+    trusted = ca_keys(settings).trusted()
+    status = Status.OK if trusted else Status.FAIL
+    return Check("ca keys", status, ", ".join(trusted) or "none trusted: no offline approval")
+
+
 def _printer(settings: Settings) -> Check:
     from kiosk.checkout.documents import printer_from_settings
 
@@ -139,6 +148,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _ticket_keys,
     _journal,
     _reader,
+    _ca_keys,
     _printer,
     _fonts,
     _translations,

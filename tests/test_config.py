@@ -71,6 +71,10 @@ max_offline_total_fen = 3
 card_timeout_s = 30
 allow_test_keys = false
 pan_token_key_file = "/etc/kiosk/pan-token.key"
+revocation_list = "A000000333/08/123456"
+exception_file = "/etc/kiosk/exception-file.txt"
+sm2_ca_keys = "A000000333/F8=00"
+ca_key_expiry = "A000000333/03=20301231"
 [printer]
 url = "tcp://127.0.0.1:9100"
 width_mm = 80

@@ -48,7 +48,7 @@ from kiosk.payment.kernel.types import (
 from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
 from kiosk.payment.reader_open import open_reader
-from kiosk.payment.settings import terminal_config
+from kiosk.payment.settings import ca_keys, terminal_config
 from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,7 @@ def outcome_from_result(result: TransactionResult) -> PaymentOutcome:
     card_data |= {
         "tvr": result.tvr,
         "tsi": result.tsi,
+        "script_results": result.script_results,
         "oda": {"method": result.oda.method, "result": result.oda.result},
         "apdu_count": result.apdu_count,
         "kernel_outcome": result.outcome.value,
@@ -364,7 +365,7 @@ def provider_from_settings(
     return CardPaymentProvider(
         open_reader(p.reader, state_dir=settings.data_dir / "cards"),
         terminal_config(settings),
-        capk=CaKeyStore.load(allow_test_keys=p.allow_test_keys),
+        capk=ca_keys(settings),
         host=host if host is not None else _host(settings),
         card_timeout_s=p.card_timeout_s,
     )

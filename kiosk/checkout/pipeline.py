@@ -357,6 +357,10 @@ class Checkout:
                 "cryptogram": outcome.cryptogram,
                 "response_code": outcome.response_code,
                 "ec_balance_after_fen": outcome.ec_balance_after_fen,
+                # after the second GENERATE AC, for the acquirer's TC upload / script advice
+                "tvr": outcome.card_data.get("tvr"),
+                "tsi": outcome.card_data.get("tsi"),
+                "script_results": outcome.card_data.get("script_results"),
             }
             tx.append(f"payment.{state.value}", payload, actor=actor)
             if state is PaymentState.APPROVED:

@@ -30,6 +30,24 @@ _STATUS = {
 }
 
 
+#: How a payment was approved (``Payment.path``, as the card provider writes it) -> the
+#: settlement column it counts in. qPBOC offline approvals spend the card's electronic
+#: cash (JR/T 0025.12, 9F5D) just as contact EC does; a contact TC on the debit/credit
+#: application is offline without being EC; only the host's approval is online.
+_PATHS = {
+    "online": PaymentPath.ONLINE,
+    "ec_offline": PaymentPath.OFFLINE_EC,
+    "qpboc_offline": PaymentPath.OFFLINE_EC,
+    "offline": PaymentPath.OFFLINE,
+}
+
+
+def settlement_path(path: str) -> PaymentPath:
+    """The settlement column of a payment approved by ``path``; a payment that was never
+    approved has no path (declined, voided) and is not totalled by path: online."""
+    return _PATHS.get(path, PaymentPath.ONLINE)
+
+
 def day_period(day: date) -> Period:
     """Midnight to midnight, China time."""
     start = datetime.combine(day, time(0), CHINA)
@@ -79,7 +97,7 @@ def transaction_records(store: JournalStore, period: Period) -> Iterator[Transac
 def _records(payment: Payment) -> Iterator[TransactionRecord]:
     order = payment.order
     when = payment.created_at.astimezone(CHINA)
-    path = PaymentPath.OFFLINE_EC if payment.path == "ec_offline" else PaymentPath.ONLINE
+    path = settlement_path(payment.path or "")
     mode = SaleMode(order.mode) if order.mode in SaleMode.__members__.values() else SaleMode.TICKET
     amounts = [line.amount_fen for line in order.lines]
     shares = _shares(amounts, order.discount_fen)

@@ -20,8 +20,12 @@ the shipped file carries none (``null`` = no date known, the key is used); an op
 UnionPay's dates passes them as ``expiry_overrides`` (configuration or hub download), and those
 win over the file. A key past its date is refused at lookup.
 
-Production configuration refuses test keys at lookup; the demo and the simulator pass
-``allow_test_keys=True``.
+SM2 CA keys (PBOC SM profile: a 64-byte point x‖y, no certificate of their own) come from
+the configuration as ``"A000000333/xx" -> hex``; the same store holds them, so that the
+expiry rule applies to them as to RSA keys (EMV Book 2 §5.3, step 1 for the CA key).
+
+Production configuration refuses test keys at lookup; only demo mode passes
+``allow_test_keys=True`` (:func:`kiosk.payment.settings.ca_keys`).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "CaKeyStore",
     "CaKeyUnknownError",
     "CaPublicKey",
+    "Sm2CaPublicKey",
     "TestKeyRefusedError",
 ]
 
@@ -103,6 +108,20 @@ class CaPublicKey:
         exponent = self.exponent.to_bytes((self.exponent.bit_length() + 7) // 8, "big")
         data = self.rid + bytes((self.index,)) + self.modulus_bytes + exponent
         return hashlib.sha1(data, usedforsecurity=False).digest()
+
+
+@dataclass(frozen=True)
+class Sm2CaPublicKey:
+    """One SM2 CA public key of the configuration: the curve point x‖y (64 bytes)."""
+
+    rid: bytes
+    index: int
+    point: bytes
+    expiry: dt.date | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.rid.hex().upper()}/{self.index:02X}"
 
 
 def _parse_date(text: str, where: str) -> dt.date:
@@ -176,6 +195,7 @@ class CaKeyStore:
         *,
         allow_test_keys: bool = False,
         expiry_overrides: Mapping[tuple[bytes, int], dt.date] | None = None,
+        sm2: Iterable[Sm2CaPublicKey] = (),
     ) -> None:
         self.allow_test_keys = allow_test_keys
         self._keys: dict[tuple[bytes, int], CaPublicKey] = {}
@@ -190,6 +210,7 @@ class CaKeyStore:
                 )
             self._keys[slot] = key
         self._expiry = dict(expiry_overrides or {})
+        self._sm2 = {(key.rid, key.index): key for key in sm2}
 
     @classmethod
     def load(
@@ -199,36 +220,75 @@ class CaKeyStore:
         *,
         allow_test_keys: bool = False,
         expiry_overrides: Mapping[str, str] | None = None,
+        sm2_keys: Mapping[str, str] | None = None,
     ) -> CaKeyStore:
         """Load and verify the key files; ``expiry_overrides`` maps ``"A000000333/03"`` to
-        ``"YYYYMMDD"`` (the configuration's form). A missing test file means no test keys."""
+        ``"YYYYMMDD"`` (the configuration's form), ``sm2_keys`` such names to the SM2 point
+        in hex (64 bytes). A missing test file means no test keys."""
         test: list[CaPublicKey] = []
         if test_file is not None and Path(test_file).exists():
             test = load_key_file(test_file, test_file=True)
-        overrides = {}
-        for name, date in (expiry_overrides or {}).items():
-            rid, _, index = name.partition("/")
+        overrides = {
+            _slot(name, "CA key expiry override"): _parse_date(date, f"expiry override {name}")
+            for name, date in (expiry_overrides or {}).items()
+        }
+        sm2 = []
+        for name, point in (sm2_keys or {}).items():
+            rid, index = _slot(name, "SM2 CA key")
             try:
-                slot = (bytes.fromhex(rid), int(index, 16))
-            except ValueError as exc:
+                raw = bytes.fromhex(point)
+            except ValueError:
+                raw = b""
+            if len(raw) != 64:
                 raise ConfigError(
-                    f"CA key expiry override {name!r}: expected RID/index, e.g. A000000333/03",
+                    f"SM2 CA key {name}: expected 64 bytes of hex (x‖y)",
                     code="capk.invalid",
-                ) from exc
-            overrides[slot] = _parse_date(date, f"expiry override {name}")
+                    key=name,
+                )
+            sm2.append(Sm2CaPublicKey(rid, index, raw))
         return cls(
             load_key_file(production_file, test_file=False),
             test,
             allow_test_keys=allow_test_keys,
             expiry_overrides=overrides,
+            sm2=sm2,
         )
 
     def __iter__(self) -> Iterator[CaPublicKey]:
         return iter(self._keys.values())
 
-    def expiry(self, key: CaPublicKey) -> dt.date | None:
+    def trusted(self, today: dt.date | None = None) -> list[str]:
+        """Names of the keys a card may chain to now (``kiosk doctor``): not a refused test
+        key, not past its expiry; SM2 keys marked ``(SM2)``."""
+        today = today or dt.date.today()
+        names = [
+            key.name + (" (test)" if key.is_test else "")
+            for key in self._keys.values()
+            if (self.allow_test_keys or not key.is_test) and not self._expired(key, today)
+        ]
+        names += [k.name + " (SM2)" for k in self._sm2.values() if not self._expired(k, today)]
+        return names
+
+    def expiry(self, key: CaPublicKey | Sm2CaPublicKey) -> dt.date | None:
         """The date that applies to ``key``: the operator's override, else the file's."""
         return self._expiry.get((key.rid, key.index), key.expiry)
+
+    def _expired(self, key: CaPublicKey | Sm2CaPublicKey, today: dt.date) -> bool:
+        expiry = self.expiry(key)
+        return expiry is not None and today > expiry
+
+    def check_expiry(self, key: CaPublicKey | Sm2CaPublicKey, today: dt.date | None) -> None:
+        """EMV Book 2 §11.2.2: a key past its expiry date is no longer used."""
+        if self._expired(key, today or dt.date.today()):
+            expiry = self.expiry(key)
+            raise CaKeyExpiredError(
+                f"CA key {key.name} expired on {expiry}", key=key.name, expiry=str(expiry)
+            )
+
+    def lookup_sm2(self, rid: bytes, index: int) -> Sm2CaPublicKey | None:
+        """The configured SM2 CA key the card names, None when there is none (the card is
+        then authenticated with RSA); the caller applies :meth:`check_expiry`."""
+        return self._sm2.get((bytes(rid), index))
 
     def lookup(self, rid: bytes, index: int, *, today: dt.date | None = None) -> CaPublicKey:
         """The key the card names (RID from the AID, index from tag 8F), if it may be used.
@@ -246,10 +306,21 @@ class CaKeyStore:
                 f"CA key {name} is a test key and this terminal runs with production keys only",
                 key=name,
             )
-        expiry = self.expiry(key)
-        today = today or dt.date.today()
-        if expiry is not None and today > expiry:
-            raise CaKeyExpiredError(
-                f"CA key {name} expired on {expiry.isoformat()}", key=name, expiry=str(expiry)
-            )
+        self.check_expiry(key, today)
         return key
+
+
+def _slot(name: str, what: str) -> tuple[bytes, int]:
+    """``"A000000333/03"`` -> (RID, index); anything else is a ``ConfigError``."""
+    rid, _, index = name.partition("/")
+    try:
+        slot = (bytes.fromhex(rid), int(index, 16))
+    except ValueError:
+        slot = (b"", -1)
+    if len(slot[0]) != 5 or not 0 <= slot[1] <= 0xFF:
+        raise ConfigError(
+            f"{what} {name!r}: expected RID/index, e.g. A000000333/03",
+            code="capk.invalid",
+            key=name,
+        )
+    return slot

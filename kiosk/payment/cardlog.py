@@ -186,7 +186,7 @@ def parse_log_record(fmt: bytes, record: bytes, number: int) -> LogEntry:
         date=_date(v.get(Tag.TRANSACTION_DATE)),
         time=_time(v.get(Tag.TRANSACTION_TIME)),
         atc=int.from_bytes(atc, "big") if atc else None,
-        transaction_type=_fen(kind) if kind else None,
+        transaction_type=kind[0] if kind else None,  # 9C n2: the code as written, 0x20
         currency=v.get(Tag.TRANSACTION_CURRENCY_CODE, b"").hex(),
         country=v.get(Tag.TERMINAL_COUNTRY_CODE, b"").hex(),
         merchant_name=_text(v.get(Tag.MERCHANT_NAME_AND_LOCATION)),

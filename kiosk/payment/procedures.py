@@ -187,9 +187,12 @@ class RecordSet:
 def read_afl_records(channel: CardChannel, afl: bytes) -> RecordSet:
     """READ RECORD every record the AFL names (EMV Book 3 §10.2) and collect ODA data.
 
-    Records of SFI 1-10 must be 70 templates: their *value* goes into the static data;
-    records of SFI 11-30 go in whole, tag and length included (Book 3 §10.3).
-    Raises ``CardError`` for a status other than 9000 or malformed TLV.
+    Records of SFI 1-10 must be 70 templates: their *value* goes into the static data.
+    Records of SFI 11-30 are the issuer's own, outside EMV (Book 3 §10.2, §10.3): one
+    marked for ODA goes into the static data whole, tag and length included, and must be
+    a 70 template (else ODA fails, ``oda_invalid``); one that is not a 70 template is not
+    parsed at all — it may be any proprietary format. Raises ``CardError`` for a status
+    other than 9000 or malformed TLV in SFI 1-10.
     """
     objects: list[tuple[int, bytes]] = []
     oda = bytearray()
@@ -198,17 +201,31 @@ def read_afl_records(channel: CardChannel, afl: bytes) -> RecordSet:
         for number in range(entry.first, entry.last + 1):
             data = expect_ok(channel.read_record(entry.sfi, number), "READ RECORD")
             for_oda = number - entry.first < entry.oda_count
-            items = tlv.decode(data)
             if entry.sfi <= 10:
-                if len(items) != 1 or items[0].tag != Tag.READ_RECORD_TEMPLATE:
+                template = _record_template(data)
+                if template is None:
                     raise CardError(
                         f"record {entry.sfi}.{number} is not a 70 template", code="card.record"
                     )
                 if for_oda:
-                    oda += items[0].value
-            elif for_oda:
-                oda += data
-                oda_invalid |= not (len(items) == 1 and items[0].tag == 0x70)
-            children = items[0].children if items and items[0].tag == 0x70 else items
-            objects += [(t.tag, t.value) for t in children.walk() if not t.constructed]
+                    oda += template.value
+            else:
+                template = _record_template(data, strict=False)
+                if for_oda:
+                    oda += data
+                    oda_invalid |= template is None
+            if template is not None:
+                objects += [(t.tag, t.value) for t in template.children.walk() if not t.constructed]
     return RecordSet(objects, bytes(oda), oda_invalid)
+
+
+def _record_template(data: bytes, *, strict: bool = True) -> tlv.Tlv | None:
+    """The record's 70 template, or None when it is not exactly one. Malformed TLV raises
+    ``CardError`` when ``strict`` (SFI 1-10), else is just not a template."""
+    try:
+        items = tlv.decode(data)
+    except CardError:
+        if strict:
+            raise
+        return None
+    return items[0] if len(items) == 1 and items[0].tag == Tag.READ_RECORD_TEMPLATE else None

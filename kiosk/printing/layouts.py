@@ -101,6 +101,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "by_path": ("按支付方式", "By payment path"),
     "by_mode": ("按业务", "By mode"),
     "path.offline_ec": ("电子现金(脱机)", "EC offline"),
+    "path.offline": ("借贷记(脱机)", "Debit/credit offline"),
     "path.online": ("联机", "Online"),
     "path.cash": ("现金", "Cash"),
     "path.refund": ("退款", "Refunds"),

@@ -31,6 +31,7 @@ class PaymentPath(StrEnum):
     """How a sale was paid (PBOC 3.0 part 13: EC offline) or that it was a refund."""
 
     OFFLINE_EC = "offline_ec"
+    OFFLINE = "offline"  # a contact TC on the debit/credit application, not EC
     ONLINE = "online"
     CASH = "cash"
     REFUND = "refund"

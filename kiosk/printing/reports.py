@@ -44,6 +44,7 @@ class ReportKind(StrEnum):
 _TITLES = {ReportKind.SHIFT: "班结报表 Shift settlement", ReportKind.DAY: "日结报表 Day settlement"}
 _PATHS = {
     PaymentPath.OFFLINE_EC: "电子现金脱机 Offline EC",
+    PaymentPath.OFFLINE: "借贷记脱机 Offline debit/credit",
     PaymentPath.ONLINE: "联机 Online",
     PaymentPath.CASH: "现金 Cash",
     PaymentPath.REFUND: "退款 Refunds",

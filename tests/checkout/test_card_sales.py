@@ -139,7 +139,8 @@ def _poor(host: IssuerSimulator) -> IssuerSimulator:
         ("broken-ec-low-balance", 1_250, None, "card.ec_balance_low"),
         ("pure-ec", 30_000, None, "card.ec_balance_low"),
         ("credit", 45_600, lambda: _poor(IssuerSimulator()), "host.declined"),
-        ("credit", 45_600, None, "host.unavailable"),
+        # no host: an offline-only terminal, the default action codes decline (Z1)
+        ("credit", 45_600, None, "card.declined"),
     ],
     ids=["ec-balance-low", "pure-ec-over-balance", "issuer-51", "no-host"],
 )
@@ -244,3 +245,23 @@ def test_tap_removed_after_every_apdu(tmp_path: Path, capk: CaKeyStore) -> None:
             assert result.state is PaymentState.APPROVED and debited, f"removed after APDU {n}"
         assert verify_journal(store).ok
         store.dispose()
+
+
+def test_issuer_script_results_and_final_tvr_reach_the_journal(
+    store: JournalStore, capk: CaKeyStore
+) -> None:
+    """An online sale whose issuer answer carries an EC load script: the script results
+    (9F5B / DF31), the TVR and the TSI after the second GENERATE AC are in the payment's
+    card data and its journal entry, for the acquirer's TC upload and script advice."""
+    host = IssuerSimulator()
+    host.queue_ec_load(PANS["debit-ec"], "01", 10_000)
+    config = TerminalConfig(floor_limit_fen=0, online=OnlinePolicy.AUTO)
+    result, _ = _sale(store, load_card("debit-ec"), 45_600, capk, host=host, config=config)
+    assert result.state is PaymentState.APPROVED
+    p = _payment(store, result.payment_id)
+    assert p.card_data["script_results"][:2] == "20" and len(p.card_data["script_results"]) == 10
+    assert p.card_data["DF31"] == p.card_data["script_results"]
+    [entry] = [e.payload for e in store.entries() if e.event == "payment.approved"]
+    assert (entry["tvr"], entry["tsi"]) == (p.card_data["tvr"], p.card_data["tsi"])
+    assert entry["script_results"] == p.card_data["script_results"]
+    assert int(entry["tsi"], 16) & 0x0400  # TSI 'script processing performed'

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from pypdf import PdfReader
 
 from kiosk.checkout import Checkout, Outcome, PaymentOutcome
+from kiosk.checkout.card_provider import outcome_from_result
 from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.cli import main
 from kiosk.config import Mode
 from kiosk.journal.store import JournalStore
+from kiosk.payment.kernel.types import Outcome as KernelOutcome
+from kiosk.payment.kernel.types import TransactionResult
+from kiosk.payment.reader import Interface
 from kiosk.printing.records import PaymentPath, TxStatus
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import ScriptedProvider
@@ -18,13 +23,18 @@ from tests.checkout.conftest import ScriptedProvider
 DAY = date(2026, 11, 27)
 
 
-def _sell(store: JournalStore, when: datetime, outcome: Outcome = Outcome.APPROVED) -> None:
+def _sell(
+    store: JournalStore,
+    when: datetime,
+    outcome: Outcome = Outcome.APPROVED,
+    path: str = "ec_offline",
+) -> None:
     draft = OrderDraft(
         Mode.TICKET,
         (LineItem("ADULT", "成人票", 2, 6000), LineItem("CHILD", "儿童票", 1, 3000)),
         discount_fen=1001,
     )
-    provider = ScriptedProvider(outcome=PaymentOutcome(outcome, path="ec_offline"))
+    provider = ScriptedProvider(outcome=PaymentOutcome(outcome, path=path))
     Checkout(store, provider, None, unattended=False, clock=lambda: when).pay(draft, actor="k")
 
 
@@ -36,6 +46,32 @@ def test_records_add_up_to_what_was_paid(store: JournalStore) -> None:
     assert sum(r.amount_fen for r in records) == 15000 - 1001
     assert {r.path for r in records} == {PaymentPath.OFFLINE_EC}
     assert records[0].time.hour == 10  # China time
+
+
+@pytest.mark.parametrize(
+    ("interface", "kernel_outcome", "electronic_cash", "column"),
+    [
+        (Interface.CONTACTLESS, KernelOutcome.APPROVED_OFFLINE, True, PaymentPath.OFFLINE_EC),
+        (Interface.CONTACT, KernelOutcome.APPROVED_OFFLINE, True, PaymentPath.OFFLINE_EC),
+        (Interface.CONTACT, KernelOutcome.APPROVED_OFFLINE, False, PaymentPath.OFFLINE),
+        (Interface.CONTACT, KernelOutcome.APPROVED_ONLINE, False, PaymentPath.ONLINE),
+        (Interface.CONTACTLESS, KernelOutcome.APPROVED_ONLINE, False, PaymentPath.ONLINE),
+    ],
+    ids=["qpboc-offline", "contact-ec", "contact-offline-tc", "contact-online", "qpboc-online"],
+)
+def test_settlement_column_is_how_the_card_approved(
+    store: JournalStore,
+    interface: Interface,
+    kernel_outcome: KernelOutcome,
+    electronic_cash: bool,
+    column: PaymentPath,
+) -> None:
+    """qPBOC and contact offline approvals are settled as offline (they were printed as
+    '联机 Online'); the path goes from the kernel's result through the journal."""
+    result = TransactionResult(kernel_outcome, interface, electronic_cash=electronic_cash)
+    path = outcome_from_result(result).path
+    _sell(store, datetime(2026, 11, 27, 2, 0, tzinfo=UTC), path=path)
+    assert {r.path for r in transaction_records(store, day_period(DAY))} == {column}
 
 
 def test_period_is_the_china_day(store: JournalStore) -> None:

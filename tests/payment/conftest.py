@@ -38,6 +38,16 @@ PCSCD_LOG = Path("/tmp/kiosk-pcscd.log")
 CARD_SIM = (sys.executable, "-m", "kiosk.cli", "card-sim")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the one virtual reader (the ``pcscd`` fixture, directly or
+    through ``serve_card`` / ``card_sim``) is marked ``pcsc``, so that ``-m "not pcsc"``
+    never touches the shared reader, whether or not the test says so itself."""
+    for item in items:
+        if "pcscd" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pcsc)
+
+
 def vpcd_port() -> int:
     """The port of slot 00 00, from the driver's config (CHANNELID), else vpcd's default."""
     try:

@@ -59,6 +59,7 @@ def _expected(records: list[TransactionRecord]) -> dict[str, tuple[int, int]]:
             add(
                 {
                     "offline_ec": "电子现金脱机 Offline EC",
+                    "offline": "借贷记脱机 Offline debit/credit",
                     "online": "联机 Online",
                     "cash": "现金 Cash",
                 }[r.path.value],

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from kiosk.payment.host.response_codes import response_code
+
 __all__ = ["AuthorizationHost", "AuthorizationRequest", "AuthorizationResponse"]
 
 
@@ -51,7 +53,7 @@ class AuthorizationRequest:
 
 @dataclass(frozen=True)
 class AuthorizationResponse:
-    """The host's answer. ``response_code`` "00" approves (ISO 8583 field 39)."""
+    """The host's answer; ``response_code`` is ISO 8583 field 39 (see :mod:`.response_codes`)."""
 
     response_code: str
     #: Tag 91: ARPC followed by the ARC (PBOC/EMV ARPC method 1), empty when none.
@@ -65,7 +67,13 @@ class AuthorizationResponse:
 
     @property
     def approved(self) -> bool:
-        return self.response_code == "00"
+        """Any approval code of :data:`~.response_codes.RESPONSE_CODES` (00, 10, 11)."""
+        return response_code(self.response_code).approves
+
+    @property
+    def decline_reason(self) -> str:
+        """The stable reason of a decline ("" for an approval)."""
+        return response_code(self.response_code).reason
 
 
 class AuthorizationHost(Protocol):

@@ -21,6 +21,7 @@ _SIZES: dict[str, tuple[int, ...] | None] = {
     "additional_capabilities": (5,),
     "ttq": (4,),
     "default_ddol": None,
+    "default_tdol": None,
 }
 _AID_SIZES: dict[str, tuple[int, ...] | None] = {
     "aid": tuple(range(5, 17)),
@@ -60,5 +61,3 @@ def check_config(config: TerminalConfig) -> None:
         for name, sizes in _AID_SIZES.items():
             code = "config.tac" if name.startswith("tac_") else "config.terminal"
             check_hex(getattr(entry, name), f"{entry.aid} {name}", sizes, code=code)
-    for name, point in config.sm2_ca_keys:
-        check_hex(point, f"sm2_ca_keys {name}", (64,))

@@ -173,6 +173,11 @@ class TerminalData:
     atc: int | None = None
     #: The host's answer (response code) when one came. Written by ``online_processing``.
     host_response_code: str = ""
+    #: Issuer script results, 5 bytes per script run (EMV Book 4 Annex A5 9F5B; UnionPay
+    #: sends them as DF31): result nibble (1 failed, 2 performed) and the number of the
+    #: failing command, then the script identifier 9F18 or zeros. Written by
+    #: ``issuer_script_processing``; read by the result (journal, acquirer advice).
+    script_results: bytearray = field(default_factory=bytearray)
     #: Extra terminal values a DOL may ask for (91 issuer authentication data …).
     extra: dict[int, bytes] = field(default_factory=dict)
 
@@ -212,7 +217,8 @@ class TransactionContext:
     committed: bool = False
     #: Whether this transaction may go to the host now (policy, host given and reachable).
     online_capable: bool = False
-    #: Whether a host object was given at all (none: go-online ends as ONLINE_REQUEST).
+    #: Whether the terminal can go online at all: a host given and policy not ``never``
+    #: (else an offline-only terminal, EMV Book 4 Annex A1). Read by 9F35 and the reasons.
     host_configured: bool = False
     #: A decline reason known before the card answers (``card.ec_balance_low``). Written
     #: by the EC balance check; read when the card answers AAC.

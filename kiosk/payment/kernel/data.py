@@ -8,15 +8,21 @@ tag dictionary; :func:`kiosk.payment.dol.build_dol_data` pads and truncates.
 
 from __future__ import annotations
 
-from kiosk.payment.dol import build_dol_data
-from kiosk.payment.kernel.context import TransactionContext
+import hashlib
+
+from kiosk.payment.dol import build_dol_data, parse_dol
+from kiosk.payment.kernel.context import TransactionContext, Tvr
+from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.tags import Tag
 
 __all__ = [
+    "additional_capabilities",
     "bcd",
     "dol_data",
     "fen_of",
+    "tc_hash",
     "terminal_capabilities",
+    "terminal_type",
     "terminal_value",
     "terminal_values",
 ]
@@ -41,6 +47,29 @@ def terminal_capabilities(ctx: TransactionContext) -> bytes:
     return bytes(caps)
 
 
+def additional_capabilities(ctx: TransactionContext) -> bytes:
+    """9F40 (EMV Book 4 Annex A3); attended: byte 3 numeric, alphabetic, command and
+    function keys (``F0``, the cashier's keyboard), byte 4 b6 display for the attendant."""
+    caps = bytearray(bytes.fromhex(ctx.config.additional_capabilities))
+    if ctx.config.attended:
+        caps[2] |= 0xF0
+        caps[3] |= 0x20
+    return bytes(caps)
+
+
+def terminal_type(ctx: TransactionContext) -> int:
+    """9F35 (EMV Book 4 Annex A1, Table A1), operated by a merchant: attended 21/22/23,
+    unattended 24/25/26 for online only (policy ``always``) / offline with online
+    capability / offline only (no host, or policy ``never``)."""
+    if not ctx.host_configured:
+        environment = 3
+    elif ctx.config.online is OnlinePolicy.ALWAYS:
+        environment = 1
+    else:
+        environment = 2
+    return 0x20 + environment + (0 if ctx.config.attended else 3)
+
+
 def _ascii(text: str) -> bytes:
     return text.encode("ascii", "replace")
 
@@ -56,11 +85,12 @@ def terminal_values(ctx: TransactionContext) -> dict[int, bytes]:
         Tag.TRANSACTION_CURRENCY_EXPONENT: bcd(cfg.currency_exponent, 1),
         Tag.TRANSACTION_DATE: bytes.fromhex(params.when.strftime("%y%m%d")),
         Tag.TRANSACTION_TIME: bytes.fromhex(params.when.strftime("%H%M%S")),
-        Tag.TRANSACTION_TYPE: bcd(params.transaction_type, 1),
+        # 9C is n2: the two-digit code itself (0x20 refund is ``20``, never ``32``).
+        Tag.TRANSACTION_TYPE: bytes([params.transaction_type]),
         Tag.UNPREDICTABLE_NUMBER: term.unpredictable_number,
-        Tag.TERMINAL_TYPE: bytes([cfg.terminal_type]),
+        Tag.TERMINAL_TYPE: bytes([terminal_type(ctx)]),
         Tag.TERMINAL_CAPABILITIES: terminal_capabilities(ctx),
-        Tag.ADDITIONAL_TERMINAL_CAPABILITIES: bytes.fromhex(cfg.additional_capabilities),
+        Tag.ADDITIONAL_TERMINAL_CAPABILITIES: additional_capabilities(ctx),
         Tag.TERMINAL_ID: _ascii(cfg.terminal_id),
         Tag.IFD_SERIAL_NUMBER: _ascii(cfg.terminal_id),
         Tag.MERCHANT_ID: _ascii(cfg.merchant_id),
@@ -80,6 +110,10 @@ def terminal_values(ctx: TransactionContext) -> dict[int, bytes]:
     }
     if term.arc:
         values[Tag.AUTHORISATION_RESPONSE_CODE] = term.arc
+    if term.script_results:
+        values[Tag.ISSUER_SCRIPT_RESULTS] = values[Tag.PBOC_SCRIPT_RESULTS] = bytes(
+            term.script_results
+        )
     return values
 
 
@@ -96,10 +130,29 @@ def terminal_value(ctx: TransactionContext, tag: int) -> bytes | None:
     return _lookup(ctx, terminal_values(ctx), tag)
 
 
-def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
-    """The data answering ``dol`` from :func:`terminal_value` (Book 3 §5.4).
-
-    Raises ``TlvError`` (a ``CardError``) when the card's DOL is malformed.
-    """
+def tc_hash(ctx: TransactionContext) -> bytes:
+    """98, the TC hash value: SHA-1 over the data the TDOL lists (EMV Book 3 §5.4; Book 2
+    §A2 for SHA-1), the card's TDOL (97) or else the terminal's default, which sets TVR
+    'default TDOL used' (Book 3 Annex C5, byte 5 b8)."""
+    tdol = ctx.card.values.get(Tag.TDOL)
+    if tdol is None:
+        tdol = bytes.fromhex(ctx.config.default_tdol)
+        ctx.set_tvr(Tvr.DEFAULT_TDOL_USED)
     values = terminal_values(ctx)
+    data = build_dol_data(
+        tdol, lambda tag: None if tag == Tag.TC_HASH else _lookup(ctx, values, tag)
+    )
+    return hashlib.sha1(data, usedforsecurity=False).digest()
+
+
+def dol_data(ctx: TransactionContext, dol: bytes) -> bytes:
+    """The data answering ``dol`` from :func:`terminal_value` (Book 3 §5.4); 98 asked for
+    is the TC hash of the TDOL data, worked out first since it may set a TVR bit.
+
+    Raises ``TlvError`` (a ``CardError``) when the card's DOL (or TDOL) is malformed.
+    """
+    extra: dict[int, bytes] = {}
+    if any(entry.tag == Tag.TC_HASH for entry in parse_dol(dol)):
+        extra[Tag.TC_HASH] = tc_hash(ctx)
+    values = terminal_values(ctx) | extra
     return build_dol_data(dol, lambda tag: _lookup(ctx, values, tag))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from kiosk.payment import tlv
-from kiosk.payment.capk import CaKeyError, CaKeyStore
+from kiosk.payment.capk import CaKeyError, CaKeyStore, Sm2CaPublicKey
 from kiosk.payment.crypto_oda import (
     IccKey,
     IssuerKey,
@@ -115,10 +115,16 @@ def _issuer_key(ctx: TransactionContext, capk: CaKeyStore) -> IssuerKey:
             today=today,
         )
     )
-    name = f"{rid.hex()}/{index.hex()}/{issuer.serial.hex()}".upper()
+    _check_revocation(ctx, index, issuer.serial)
+    return issuer
+
+
+def _check_revocation(ctx: TransactionContext, index: bytes, serial: bytes) -> None:
+    """Book 2 §5.3 step 10 (and §6.3 for DDA): an issuer certificate whose RID, CA key
+    index and serial number are on the certification revocation list fails ODA."""
+    name = f"{ctx.card.aid[:5].hex()}/{index.hex()}/{serial.hex()}".upper()
     if name in {entry.upper() for entry in ctx.config.revocation_list}:
         raise _Failed("issuer_certificate:revoked")
-    return issuer
 
 
 def _icc_key(ctx: TransactionContext, issuer: IssuerKey) -> IccKey:
@@ -202,26 +208,30 @@ def _run(ctx: TransactionContext, method: str, check: Callable[[], None], failed
     ctx.oda.result = "passed"
 
 
-def _sm2_ca_key(ctx: TransactionContext) -> Sm2Key | None:
+def _sm2_ca_key(ctx: TransactionContext, capk: CaKeyStore) -> Sm2CaPublicKey | None:
     """The configured SM2 CA key the card names, when the card and terminal do SM."""
     if ctx.card.fci.get(Tag.SM_ALGORITHM_SUPPORT) != b"\x01" or not ctx.config.support_sm:
         return None
     index = ctx.card.values.get(Tag.CA_PUBLIC_KEY_INDEX)
     if index is None or len(index) != 1:
         return None
-    name = f"{ctx.card.aid[:5].hex()}/{index.hex()}".upper()
-    keys = {key_name.upper(): point for key_name, point in ctx.config.sm2_ca_keys}
-    return Sm2Key(bytes.fromhex(keys[name])) if name in keys else None
+    return capk.lookup_sm2(ctx.card.aid[:5], index[0])
 
 
-def _sm2(ctx: TransactionContext, ca_key: Sm2Key, *, dynamic: bool) -> None:
-    """SM2 ODA: issuer certificate, then signed static data or ICC certificate + DDA."""
+def _sm2(ctx: TransactionContext, capk: CaKeyStore, ca: Sm2CaPublicKey, *, dynamic: bool) -> None:
+    """SM2 ODA with the Book 2 §5.3 checks of RSA: CA key expiry, issuer certificate,
+    revocation, then signed static data or ICC certificate + DDA."""
     today, pan = ctx.params.when.date(), _pan(ctx)
+    try:
+        capk.check_expiry(ca, today)
+    except CaKeyError as exc:
+        raise _Failed(f"ca_key:{exc.code}") from exc
     issuer = _ok(
         recover_issuer_key_sm2(
-            _need(ctx, Tag.ISSUER_PK_CERTIFICATE), ca_key=ca_key, pan=pan, today=today
+            _need(ctx, Tag.ISSUER_PK_CERTIFICATE), ca_key=Sm2Key(ca.point), pan=pan, today=today
         )
     )
+    _check_revocation(ctx, bytes([ca.index]), issuer.serial)
     if not dynamic:
         dac = _ok(
             verify_static_sm2(
@@ -260,9 +270,9 @@ def offline_data_authentication(ctx: TransactionContext, capk: CaKeyStore) -> No
     bit = Tvr.DDA_FAILED if dynamic else Tvr.SDA_FAILED
     if not dynamic:
         ctx.set_tvr(Tvr.SDA_SELECTED)
-    sm2_key = _sm2_ca_key(ctx)
+    sm2_key = _sm2_ca_key(ctx, capk)
     if sm2_key is not None:
-        _run(ctx, "sm", lambda: _sm2(ctx, sm2_key, dynamic=dynamic), bit)
+        _run(ctx, "sm", lambda: _sm2(ctx, capk, sm2_key, dynamic=dynamic), bit)
     elif dynamic:
         _run(ctx, "dda", lambda: _dda(ctx, capk), bit)
     else:

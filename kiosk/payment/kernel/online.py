@@ -105,6 +105,7 @@ def issuer_script_processing(
 
     A script stops at its first command answered other than 90xx/62xx/63xx; that, or a
     malformed template, sets TVR 'script processing failed' before/after the final AC.
+    Each script run adds its 5-byte result to ``ctx.terminal.script_results``.
     """
     failed_bit = (
         Tvr.SCRIPT_FAILED_BEFORE_AC
@@ -120,14 +121,18 @@ def issuer_script_processing(
         if not items or items[0].tag != template:
             continue
         ctx.set_tsi(Tsi.SCRIPT_PROCESSING_PERFORMED)
-        for command in items[0].children.find_all(0x86):
+        status = 0x20  # performed successfully
+        for number, command in enumerate(items[0].children.find_all(0x86), start=1):
             try:
                 sw1 = ctx.channel.send_raw(command.value).sw1
             except CardError:
                 sw1 = 0x6F
             if sw1 not in (0x90, 0x62, 0x63):
                 ctx.set_tvr(failed_bit)
+                status = 0x10 | min(number, 0x0F)  # failed, at this command
                 break
+        identifier = items[0].children.first(Tag.ISSUER_SCRIPT_IDENTIFIER) or bytes(4)
+        ctx.terminal.script_results += bytes([status]) + identifier[:4].rjust(4, b"\x00")
 
 
 def completion(ctx: TransactionContext, response: AuthorizationResponse | None) -> AcType:

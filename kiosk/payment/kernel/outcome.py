@@ -20,7 +20,7 @@ __all__ = ["FIELD55_TAGS", "FORBIDDEN_TAGS", "build_result", "field55"]
 FIELD55_TAGS: tuple[int, ...] = (
     0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A, 0x82,
     0x9F1A, 0x9F03, 0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41, 0x9F63,
-    0x9F74, 0x9F5D, 0x9F66, 0x9F6C, 0x8A, 0x91,
+    0x9F74, 0x9F5D, 0x9F66, 0x9F6C, 0x8A, 0x91, 0xDF31,
 )  # fmt: skip
 #: What must never leave the card path in clear (DESIGN "Card data").
 FORBIDDEN_TAGS = frozenset({0x5A, 0x57, 0x56, 0x9F6B, 0x9F1F, 0x9F20, 0x99})
@@ -75,6 +75,7 @@ def build_result(ctx: TransactionContext, outcome: Outcome, reason: str = "") ->
         tsi=ctx.terminal.tsi.to_bytes2().hex().upper(),
         oda=OdaResult(ctx.oda.method, ctx.oda.result, ctx.oda.failure),
         response_code=ctx.terminal.arc.decode("ascii", "replace"),
+        script_results=ctx.terminal.script_results.hex().upper(),
         electronic_cash=ctx.electronic_cash,
         ec_balance_before_fen=ctx.terminal.ec_balance_before,
         ec_balance_after_fen=ctx.terminal.ec_balance_after,

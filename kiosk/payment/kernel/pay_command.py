@@ -29,7 +29,6 @@ from typing import Any
 
 from kiosk.config import Settings, load_settings
 from kiosk.errors import ConfigError
-from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.run import run_transaction
 from kiosk.payment.kernel.types import (
@@ -40,7 +39,7 @@ from kiosk.payment.kernel.types import (
 )
 from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.reader_open import open_reader
-from kiosk.payment.settings import terminal_config
+from kiosk.payment.settings import ca_keys, terminal_config
 
 __all__ = ["result_json", "run_pay"]
 
@@ -92,7 +91,7 @@ def result_json(result: TransactionResult) -> dict[str, Any]:
 def run_pay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     config = terminal_config(settings, online=args.online)
-    capk = CaKeyStore.load(allow_test_keys=settings.payment.allow_test_keys)
+    capk = ca_keys(settings)
     host = IssuerSimulator() if config.online is OnlinePolicy.ALWAYS else None
     reader = _reader(args, settings)
     presence = reader.wait_for_card(CARD_WAIT_S)

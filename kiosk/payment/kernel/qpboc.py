@@ -26,7 +26,13 @@ from kiosk.payment.kernel.risk import offline_ceiling_reached
 from kiosk.payment.kernel.types import KernelHooks, OnlinePolicy, Outcome
 from kiosk.payment.tags import Tag
 
-__all__ = ["cryptogram_type_from_iad", "qpboc_gpo", "qpboc_outcome", "ttq_for"]
+__all__ = [
+    "cryptogram_type_from_iad",
+    "online_required",
+    "qpboc_gpo",
+    "qpboc_outcome",
+    "ttq_for",
+]
 
 # TTQ (JR/T 0025.12): byte 1 b4 offline only, b3 online PIN, b2 signature; byte 2 b8
 # online cryptogram required.
@@ -43,6 +49,16 @@ def _ctq(ctx: TransactionContext) -> bytes:
     return ctx.card.values.get(Tag.CTQ) or b"\x00"
 
 
+def online_required(ctx: TransactionContext) -> bool:
+    """TTQ byte 2 b8 'online cryptogram required' (JR/T 0025.12 reader rules): the amount
+    is above the reader floor limit, the terminal's offline ceiling would be passed, or
+    the terminal goes online for every amount. Whether the host can be reached now does
+    not matter: a card must not approve offline what the terminal would send online."""
+    forced = ctx.params.force_online or ctx.config.online is OnlinePolicy.ALWAYS
+    over_floor = ctx.params.amount_fen > ctx.config.floor_limit_fen or offline_ceiling_reached(ctx)
+    return forced or over_floor
+
+
 def ttq_for(ctx: TransactionContext) -> bytes:
     """The configured TTQ with this transaction's bits set (JR/T 0025.12 reader rules)."""
     ttq = bytearray(bytes.fromhex(ctx.config.ttq).ljust(4, b"\x00")[:4])
@@ -51,10 +67,8 @@ def ttq_for(ctx: TransactionContext) -> bytes:
         ttq[0] |= _TTQ_SIGNATURE
     if ctx.config.online is OnlinePolicy.NEVER:
         ttq[0] |= _TTQ_OFFLINE_ONLY
-    forced = ctx.params.force_online or ctx.config.online is OnlinePolicy.ALWAYS
-    over_floor = ctx.params.amount_fen > ctx.config.floor_limit_fen or offline_ceiling_reached(ctx)
     ttq[1] &= ~_TTQ_ONLINE_REQUIRED & 0xFF
-    if ctx.online_capable and (forced or over_floor):
+    if online_required(ctx):
         ttq[1] |= _TTQ_ONLINE_REQUIRED
     return bytes(ttq)
 
@@ -126,6 +140,11 @@ def qpboc_outcome(
         ctx.terminal.cvm_results = b"\x1e\x00\x00"  # the cashier checks the signature
     available = fen_of(ctx.card.values.get(Tag.AVAILABLE_OFFLINE_AMOUNT))
     kind = AcType(ctx.card.cryptogram[Tag.CID][0])
+    if kind is AcType.TC and ctx.terminal.ttq[1] & _TTQ_ONLINE_REQUIRED:
+        # The terminal asked for an online cryptogram (TTQ byte 2 b8) and the card approved
+        # offline anyway: the reader declines an offline approval it did not allow (JR/T
+        # 0025.12 reader rules on the card's answer; EMV Book C-3, the same for qVSDC).
+        return Outcome.DECLINED, "card.offline_not_allowed"
     if kind is AcType.TC:
         ctx.terminal.ec_balance_after = available
         if available is not None:  # the card debited exactly the amount (JR/T 0025.12)
@@ -142,13 +161,11 @@ def _online(ctx: TransactionContext, host: AuthorizationHost | None) -> tuple[Ou
     ctq = _ctq(ctx)
     if ctq[0] & _CTQ_ONLINE_PIN and not ctx.terminal.ttq[0] & _TTQ_ONLINE_PIN:
         return Outcome.USE_OTHER_INTERFACE, "cvm.online_pin_required"
-    if host is None:
-        return Outcome.ONLINE_REQUEST, ""
-    if not ctx.online_capable:
+    if host is None or not ctx.online_capable:
         return Outcome.DECLINED, "host.unavailable"
     response = request_authorization(ctx, host)  # the card has left: no EXTERNAL AUTH
     if response is None:
         return Outcome.DECLINED, "host.unavailable"
     if response.approved:
         return Outcome.APPROVED_ONLINE, ""
-    return Outcome.DECLINED, "host.declined"
+    return Outcome.DECLINED, response.decline_reason

@@ -61,7 +61,8 @@ def _velocity(ctx: TransactionContext) -> None:
         return
     atc = _counter(ctx, Tag.ATC)
     last_online = _counter(ctx, Tag.LAST_ONLINE_ATC) if atc is not None else None
-    if atc is None or last_online is None or last_online > atc:
+    if atc is None or last_online is None or atc <= last_online:
+        # Book 3 §10.6.3: ATC not above the last online ATC (or either missing): both bits.
         ctx.set_tvr(Tvr.LOWER_OFFLINE_LIMIT_EXCEEDED | Tvr.UPPER_OFFLINE_LIMIT_EXCEEDED)
         return
     ctx.terminal.atc = atc

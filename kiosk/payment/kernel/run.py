@@ -119,7 +119,7 @@ def _ec_balance_check(ctx: TransactionContext, requested: AcType) -> AcType:
     """EC before the first GENERATE AC (JR/T 0025.13): read the balance with GET DATA
     9F79 when the EC path was offered; when it cannot pay and the host cannot be asked,
     ask the card for an AAC: a clear decline (``card.ec_balance_low``)."""
-    reachable = ctx.host_configured and ctx.online_capable
+    reachable = ctx.online_capable
     if not (ctx.electronic_cash or (ctx.terminal.ec_offered and not reachable)):
         return requested
     balance = fen_of(ctx.channel.get_data(Tag.EC_BALANCE))
@@ -142,8 +142,10 @@ def _after_first_ac(
     ctx: TransactionContext, given: AcType, host: AuthorizationHost | None
 ) -> tuple[Outcome, str]:
     """The card's first answer decides: TC approved (Y1), AAC declined (Z1), ARQC goes
-    online — to the caller when no host is given, else through the host and the second
-    GENERATE AC (Y3/Z3 when the host cannot be reached)."""
+    online through the host, then the second GENERATE AC. A terminal that cannot go
+    online (no host, or not reachable) still completes with the second GENERATE AC, the
+    Default action codes deciding (Book 3 §10.7, §10.11; 8A Y3/Z3, Book 4 Annex A6), so
+    the card is never left mid-transaction."""
     if given is AcType.TC:
         ctx.terminal.arc = b"Y1"
         if ctx.electronic_cash:
@@ -152,8 +154,6 @@ def _after_first_ac(
     if given is AcType.AAC:
         ctx.terminal.arc = b"Z1"
         return Outcome.DECLINED, ctx.decline_reason or _decline_reason(ctx)
-    if host is None and ctx.online_capable:
-        return Outcome.ONLINE_REQUEST, ""  # no host here: the caller goes online
     response = None
     if host is not None and ctx.online_capable:
         response = online_processing(ctx, host)
@@ -161,8 +161,8 @@ def _after_first_ac(
     if final is AcType.TC:
         return (Outcome.APPROVED_ONLINE if response else Outcome.APPROVED_OFFLINE), ""
     if response is None:
-        return Outcome.DECLINED, "host.unavailable"
-    return Outcome.DECLINED, "host.declined" if not response.approved else "card.declined"
+        return Outcome.DECLINED, "host.unavailable" if ctx.host_configured else _decline_reason(ctx)
+    return Outcome.DECLINED, response.decline_reason or "card.declined"
 
 
 def _contact(
@@ -197,7 +197,10 @@ def _contactless(
     host: AuthorizationHost | None,
     hooks: KernelHooks | None,
 ) -> tuple[Outcome, str]:
-    if ctx.params.amount_fen > ctx.config.contactless_limit_fen:
+    if ctx.params.amount_fen >= ctx.config.contactless_limit_fen:
+        # Reader contactless transaction limit: at or above it contactless is not allowed
+        # (JR/T 0025.12 pre-processing; EMV Book B Entry Point pre-processing: "greater
+        # than or equal to" the Reader Contactless Transaction Limit): use contact.
         raise Termination(Outcome.USE_OTHER_INTERFACE, "amount.over_contactless_limit")
     ctx.terminal.ttq = ttq_for(ctx)
     first = True
@@ -246,10 +249,11 @@ def run_transaction(
 ) -> TransactionResult:
     """Take the presented card through one transaction and return what came of it.
 
-    ``host`` None means no host is configured: a card that wants to go online ends
-    ``ONLINE_REQUEST``. A host with ``params.host_reachable`` False completes as
-    "unable to go online". ``hooks.amount_for`` is asked at most once, before the commit
-    (see :mod:`.reprice`); ``result.amount_fen`` is the amount finally charged.
+    ``host`` None (or policy ``never``) makes an offline-only terminal (9F35 x3/x6, EC
+    offered where the card allows it); a host with ``params.host_reachable`` False
+    completes as "unable to go online" — both with the second GENERATE AC on contact.
+    ``hooks.amount_for`` is asked at most once, before the commit (see :mod:`.reprice`);
+    ``result.amount_fen`` is the amount finally charged.
     ``hooks.before_card_commit`` is called exactly once, right before the first GENERATE
     AC (contact) or the GPO (qPBOC); it may raise to stop.
 
@@ -268,10 +272,8 @@ def run_transaction(
     _check_inputs(params, config, capk)
     assert capk is not None  # checked above
     ctx = TransactionContext(config, params, card.interface, CardChannel(reader), rng)
-    ctx.host_configured = host is not None
-    ctx.online_capable = config.online is not OnlinePolicy.NEVER and (
-        host is None or params.host_reachable
-    )
+    ctx.host_configured = host is not None and config.online is not OnlinePolicy.NEVER
+    ctx.online_capable = ctx.host_configured and params.host_reachable
     ctx.terminal.unpredictable_number = params.unpredictable_number or rng(4)
     _progress(hooks, "card.selecting")
     try:

@@ -39,7 +39,8 @@ class Outcome(enum.StrEnum):
     APPROVED_OFFLINE = "approved_offline"  # TC from the card without the host (EC: ARC Y1)
     APPROVED_ONLINE = "approved_online"
     DECLINED = "declined"  # AAC, or the host said no; nothing charged
-    ONLINE_REQUEST = "online_request"  # needs the host and none was given (caller goes online)
+    #: qPBOC only: fDDA failed and the card's CTQ says go online (the caller decides).
+    ONLINE_REQUEST = "online_request"
     TRY_AGAIN = "try_again"  # card removed or reader fault; after the commit: uncertain
     USE_OTHER_INTERFACE = "use_other_interface"  # e.g. qPBOC card says 6984 / switch to contact
     END_APPLICATION = "end_application"  # no usable application, card blocked, data error
@@ -75,11 +76,17 @@ class TerminalConfig:
     country_code: str = "0156"  # 9F1A
     currency_code: str = "0156"  # 5F2A
     currency_exponent: int = 2  # 5F36
-    terminal_type: int = 0x25  # 9F35: unattended, offline with online capability, merchant
-    #: 9F33: IC with contact; CVMs: no CVM only (this product has no PIN pad; an attended
-    #: terminal adds signature, ``20``, through ``attended``); SDA, DDA (EMV Book 4 Annex A2).
-    terminal_capabilities: str = "E008C0"
-    additional_capabilities: str = "F000F0A001"  # 9F40
+    #: 9F33 of the hardware (EMV Book 4 Annex A2): byte 1 ``20`` IC with contacts only (no
+    #: manual key entry, no magnetic stripe reader); byte 2 ``08`` no CVM required (no PIN
+    #: pad; an attended terminal adds signature, ``20``, through ``attended``); byte 3
+    #: ``C0`` SDA and DDA. 9F35 is derived (:func:`.data.terminal_type`).
+    terminal_capabilities: str = "2008C0"
+    #: 9F40 of an unattended kiosk (EMV Book 4 Annex A3): byte 1 ``60`` goods and
+    #: services (no cash, no cashback); byte 3 ``20`` command keys (the touch screen);
+    #: byte 4 ``50`` print and display for the cardholder; byte 5 ``01`` code table 1. An
+    #: attended terminal adds the cashier's keys and display
+    #: (:func:`.data.additional_capabilities`).
+    additional_capabilities: str = "6000205001"
     #: 9F66 qPBOC terminal transaction qualifiers (JR/T 0025.12): qPBOC and contact chip
     #: supported. The per-transaction bits (byte 2 b8 "online cryptogram required", byte 1
     #: b4 "offline only") are set by the kernel from the amount and the online policy.
@@ -91,7 +98,7 @@ class TerminalConfig:
     #: ``TransactionParams.offline_total_fen``) nothing more is approved offline.
     max_offline_total_fen: int = 2_000_000
     cvm_required_limit_fen: int = 30_000  # above it an attended terminal asks for a CVM
-    contactless_limit_fen: int = 100_000  # above it: use contact
+    contactless_limit_fen: int = 100_000  # at or above it: use contact
     #: Random selection (EMV Book 3 §10.6.2): target %, max target %, threshold.
     random_target_percent: int = 20
     random_max_target_percent: int = 50
@@ -107,11 +114,11 @@ class TerminalConfig:
     #: Certification revocation list (EMV Book 2 §5.3 step 10): issuer certificates named
     #: ``RID/index/serial`` in hex, e.g. ``A000000333/F7/000001``.
     revocation_list: frozenset[str] = frozenset()
-    #: SM2 CA public keys (PBOC SM profile) as pairs ``("A000000333/xx", x‖y hex of 64
-    #: bytes)``; the CA key store holds RSA keys only. Used when the FCI says DF69 = 01.
-    sm2_ca_keys: tuple[tuple[str, str], ...] = ()
     #: Default DDOL when the card has no 9F49 (EMV Book 3 §10.3; must contain 9F37).
     default_ddol: str = "9F3704"
+    #: Default TDOL when a CDOL asks for the TC hash (98) and the card has no 97 (Book 3
+    #: §5.4): amount, currency, date, type, unpredictable number, TVR.
+    default_tdol: str = "9F02065F2A029A039C019F37049505"
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,9 @@ class TransactionResult:
     tsi: str = "0000"
     oda: OdaResult = field(default_factory=OdaResult)
     response_code: str = ""  # Y1/Z1/Y3/Z3 offline, host's field 39 online
+    #: Issuer script results (9F5B / UnionPay DF31), hex, 5 bytes per script; "" none run.
+    #: ``tvr`` and ``tsi`` are as they stand after the second GENERATE AC and the scripts.
+    script_results: str = ""
     electronic_cash: bool = False
     ec_balance_before_fen: int | None = None
     ec_balance_after_fen: int | None = None

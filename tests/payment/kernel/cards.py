@@ -14,11 +14,14 @@ Rule = Callable[[bytes, bytes], bytes | None]
 @dataclass
 class Rewriting:
     """A :class:`VirtualCard` passing each command to ``card`` and letting ``rules`` replace
-    the answer (a rule returns the new answer, or None to leave it); ``sent`` logs commands."""
+    the answer (a rule returns the new answer, or None to leave it); ``sent`` logs commands,
+    ``command`` may change them on the way to the card."""
 
     card: VirtualCard
     rules: list[Rule]
     sent: list[bytes] = field(default_factory=list)
+    #: Changes a command before the card sees it (``sent`` keeps what the kernel sent).
+    command: Callable[[bytes], bytes] = bytes
 
     def power_on(self) -> bytes:
         return self.card.power_on()
@@ -28,7 +31,7 @@ class Rewriting:
 
     def process(self, apdu: bytes) -> bytes:
         self.sent.append(bytes(apdu))
-        answer = self.card.process(apdu)
+        answer = self.card.process(self.command(bytes(apdu)))
         for rule in self.rules:
             replaced = rule(bytes(apdu), answer)
             if replaced is not None:

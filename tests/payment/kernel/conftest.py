@@ -94,6 +94,8 @@ class IssuerHost:
 
     approve: bool = True
     reachable: bool = True
+    #: Field 39 of an approval of a genuine ARQC ("05" otherwise).
+    code: str = "00"
     scripts: tuple[bytes, ...] = ()
     requests: list[AuthorizationRequest] = field(default_factory=list)
     reversals: list[str] = field(default_factory=list)
@@ -105,7 +107,7 @@ class IssuerHost:
             raise HostError("no answer", code="host.timeout")
         try:
             valid, key, suite = _check_arqc(request)
-            code = "00" if self.approve and valid else "05"
+            code = self.code if self.approve and valid else "05"
             arpc = generate_arpc(key, request.icc_data[0x9F26], code.encode(), suite=suite)
         except (KeyError, ValueError) as exc:  # an issuer refuses what it cannot parse
             raise HostError("malformed request", code="host.malformed") from exc

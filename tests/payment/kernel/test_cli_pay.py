@@ -50,7 +50,7 @@ def test_fixed_unpredictable_number(capsys: pytest.CaptureFixture[str], tmp_path
 @pytest.mark.parametrize(
     ("args", "outcome", "status"),
     [
-        (["--sim", "credit"], "online_request", 1),
+        (["--sim", "credit"], "declined", 1),
         (["--sim", "qpboc-debit-ec"], "approved_offline", 0),
         (["--sim", "debit-ec", "--online", "always"], "approved_online", 0),
         (["--sim", "broken-ec-low-balance"], "declined", 1),

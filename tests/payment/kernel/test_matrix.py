@@ -1,5 +1,11 @@
-"""The outcome matrix: every card profile x contact/contactless x host reachable or not x
-amount below / at / above the EC terminal transaction limit (9F7B = ¥200.00 here).
+"""The outcome matrix: every card profile x contact/contactless x host reachable, unreachable
+or none configured x amount below / at / above the EC terminal transaction limit (9F7B =
+¥200.00 here).
+
+The "none" columns are new with the offline-only terminal. Before it, 21 of their cells were
+REQ: the kernel stopped at ONLINE_REQUEST and left the card mid-transaction. Now the default
+action codes decide (DEC … with Z1, or the second GENERATE AC), and qPBOC above the floor
+limit is declined rather than left to the caller.
 
 Cells read ``OUTCOME[/reason]``: OFF approved offline, ON approved online, DEC declined,
 OTHER use another interface, END end application (reason not shown). The floor limit is
@@ -21,7 +27,8 @@ from tests.payment.kernel.conftest import IssuerHost, transact
 CONFIG = TerminalConfig(ec_terminal_limit_fen=20_000)
 AMOUNTS = {"below": 1_000, "at": 20_000, "above": 60_000}
 INTERFACES = {"contact": Interface.CONTACT, "contactless": Interface.CONTACTLESS}
-HOSTS = {"reachable": True, "unreachable": False}
+#: A host reachable, configured but unreachable, or none configured (offline-only terminal).
+HOSTS = {"reachable": True, "unreachable": False, "none": None}
 SHORT = {
     Outcome.APPROVED_OFFLINE: "OFF",
     Outcome.APPROVED_ONLINE: "ON",
@@ -42,6 +49,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "DEC/card.ec_balance_low",
         "DEC/host.unavailable",
         "DEC/host.unavailable",
+        "DEC/card.ec_balance_low",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -56,6 +69,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "DEC/card.expired",
         "DEC/card.expired",
         "DEC/card.expired",
+        "DEC/card.expired",
+        "DEC/card.expired",
+        "DEC/card.expired",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -76,6 +95,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "END",
         "END",
         "END",
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
     ),
     "broken-issuer-cert": (
         "ON",
@@ -84,6 +109,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "DEC/card.oda_failed",
         "DEC/card.oda_failed",
         "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -92,6 +123,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "END",
     ),
     "broken-missing-tag": (
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -118,6 +155,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "END",
         "END",
         "END",
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
+        "END",
     ),
     "broken-sda-data": (
         "ON",
@@ -126,6 +169,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "DEC/card.oda_failed",
         "DEC/card.oda_failed",
         "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "DEC/card.oda_failed",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -140,6 +189,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "DEC/host.unavailable",
         "DEC/host.unavailable",
         "DEC/host.unavailable",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -154,6 +209,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "OFF",
         "DEC/host.unavailable",
         "DEC/host.unavailable",
+        "OFF",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -168,6 +229,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "OFF",
         "DEC/host.unavailable",
         "DEC/host.unavailable",
+        "OFF",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -182,6 +249,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "OFF",
         "DEC/host.unavailable",
         "DEC/host.unavailable",
+        "OFF",
+        "DEC/card.declined",
+        "DEC/card.declined",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -194,6 +267,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "END",
         "END",
         "OFF",
+        "END",
+        "END",
+        "OFF",
+        "END",
+        "END",
+        "END",
         "END",
         "END",
         "END",
@@ -210,9 +289,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "OTHER/card.other_interface",
         "OTHER/card.other_interface",
         "OTHER/card.other_interface",
+        "OTHER/card.other_interface",
+        "OTHER/card.other_interface",
+        "OTHER/card.other_interface",
         "OFF",
         "OFF",
         "ON",
+        "OFF",
+        "OFF",
+        "DEC/host.unavailable",
         "OFF",
         "OFF",
         "DEC/host.unavailable",
@@ -240,14 +325,15 @@ def test_matrix(profile: str, column: int, capk: CaKeyStore) -> None:
     """The kernel's outcome for this profile, interface, host state and amount."""
     interface, host_state, amount = COLUMNS[column]
     host = IssuerHost()
+    reachable = HOSTS[host_state]
     result, _ = transact(
         load_card(profile),
         capk,
         amount=AMOUNTS[amount],
         interface=INTERFACES[interface],
         config=CONFIG,
-        host=host,
-        host_reachable=HOSTS[host_state],
+        host=None if reachable is None else host,
+        host_reachable=reachable is not False,
     )
     assert _cell(result) == EXPECTED[profile][column]
     if result.outcome is Outcome.APPROVED_ONLINE:

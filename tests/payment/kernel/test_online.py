@@ -7,12 +7,14 @@ import pytest
 
 from kiosk.payment import tlv
 from kiosk.payment.capk import CaKeyStore
+from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.card import PbocCard
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.crypto import derive_session_key, script_mac
+from kiosk.payment.host.response_codes import RESPONSE_CODES, ResponseCode, response_code
 from kiosk.payment.kernel import Outcome, TerminalConfig
 from kiosk.payment.kernel.context import Tsi, Tvr
-from kiosk.payment.kernel.types import OnlinePolicy
+from tests.payment.kernel.cards import Rewriting
 from tests.payment.kernel.conftest import Hooks, IssuerHost, transact
 
 
@@ -108,11 +110,72 @@ def test_issuer_script_after_second_ac(good: bool, capk: CaKeyStore) -> None:
     assert Tsi.SCRIPT_PROCESSING_PERFORMED in Tsi(int(result.tsi, 16))
     assert (Tvr.SCRIPT_FAILED_AFTER_AC in Tvr.from_hex(result.tvr)) is not good
     assert card.state.ec_balance == (80000 if good else 50000)
+    # 9F5B / DF31: performed (2x) or failed at command 1 (11), then the script's 9F18
+    assert result.script_results == ("2000000001" if good else "1100000001")
+    assert result.data["DF31"] == result.script_results
+    assert result.data["95"] == result.tvr  # the TVR after the second GENERATE AC
 
 
-def test_online_policy_always_without_host_is_online_request(capk: CaKeyStore) -> None:
-    """``online=always`` with no host: the card is asked for an ARQC, the caller goes online."""
-    config = TerminalConfig(online=OnlinePolicy.ALWAYS)
-    result, _ = transact(load_card("debit-ec"), capk, config=config)
-    assert (result.outcome, result.cid) == (Outcome.ONLINE_REQUEST, "80")
-    assert result.ec_balance_before_fen is None  # EC was not offered
+def wants_issuer(card: VirtualCard) -> Rewriting:
+    """A card whose own risk management wants the issuer: it answers the first GENERATE AC
+    with an ARQC whatever the terminal asked (Book 3 §10.8 lets the card go lower)."""
+    first = [True]
+
+    def ask_arqc(apdu: bytes) -> bytes:
+        if apdu[:2] != b"\x80\xae" or not first[0]:
+            return apdu
+        first[0] = False
+        return apdu[:2] + b"\x80" + apdu[3:]
+
+    return Rewriting(card, [], command=ask_arqc)
+
+
+def test_no_host_completes_with_the_second_generate_ac(capk: CaKeyStore) -> None:
+    """No host configured: an ARQC is not left hanging (the old ONLINE_REQUEST); the
+    terminal completes as unable to go online — default action codes, 8A = Y3, second
+    GENERATE AC asking for a TC — and the card approves it (Book 3 §10.11)."""
+    card = wants_issuer(load_card("debit-ec"))
+    result, _ = transact(card, capk)
+    gen_ac = [a for a in card.sent if a[:2] == b"\x80\xae"]
+    assert [a[2] for a in gen_ac] == [0x40, 0x40]
+    assert (result.outcome, result.response_code, result.cid) == (
+        Outcome.APPROVED_OFFLINE,
+        "Y3",
+        "40",
+    )
+    assert b"Y3" in gen_ac[1]  # 8A in the CDOL2 data
+
+
+def test_offline_only_terminal_offers_ec_above_the_floor_limit(capk: CaKeyStore) -> None:
+    """Without a host the terminal is offline-only: 9F35 26 (unattended) and 9F7A = 01 above
+    the floor limit, so the card pays from electronic cash instead of asking for a host
+    that is not there (JR/T 0025.13; EMV Book 4 Annex A1)."""
+    config = TerminalConfig(floor_limit_fen=10_000)
+    result, _ = transact(load_card("debit-ec"), capk, amount=20_000, config=config)
+    assert (result.outcome, result.electronic_cash) == (Outcome.APPROVED_OFFLINE, True)
+    assert (result.ec_balance_before_fen, result.ec_balance_after_fen) == (50_000, 30_000)
+    assert result.data["9F35"] == "26"
+    online, _ = transact(
+        load_card("debit-ec"), capk, amount=20_000, config=config, host=IssuerHost()
+    )
+    assert (online.outcome, online.electronic_cash) == (Outcome.APPROVED_ONLINE, False)
+    assert online.data["9F35"] == "25"
+
+
+@pytest.mark.parametrize(
+    "entry", [*RESPONSE_CODES.values(), response_code("P3")], ids=lambda e: e.code
+)
+def test_response_code(entry: ResponseCode, capk: CaKeyStore) -> None:
+    """Each field-39 code through the kernel: an approval code (00, 10, 11) gets a TC from
+    the card with that code in 8A; any other is declined with the table's reason, and
+    the card gives an AAC."""
+    result, _ = transact(load_card("credit"), capk, host=IssuerHost(code=entry.code))
+    assert result.response_code == entry.code
+    if entry.approves:
+        assert (result.outcome, result.cid) == (Outcome.APPROVED_ONLINE, "40")
+    else:
+        assert (result.outcome, result.reason, result.cid) == (
+            Outcome.DECLINED,
+            entry.reason,
+            "00",
+        )

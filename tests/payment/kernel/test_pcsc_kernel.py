@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,12 +68,22 @@ def test_qpboc_purchase_through_pcscd(card_sim: CardSim, tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_card_removed_after_n_apdus_through_pcscd(
-    card_sim: CardSim, capk: CaKeyStore, tmp_path: Path
+    card_sim: CardSim, wait_slot: Callable[..., None], capk: CaKeyStore, tmp_path: Path
 ) -> None:
     """``kiosk card-sim --remove-after N`` for every N of a contact EC transaction: each
-    run ends with a clean outcome, committed exactly from the GENERATE AC on."""
+    run ends with a clean outcome, committed exactly from the GENERATE AC on.
+
+    A pull maps to TRY_AGAIN at every depth (the reader's transmit, the kernel); an
+    END_APPLICATION here can only come from a card that *answered* with an error status,
+    i.e. commands that were not this transaction's reached it: another test session on the
+    one virtual reader (tests that use it are marked ``pcsc`` and run under the lock), or
+    the previous card still showing in the slot. So each run starts on an empty slot and
+    checks the card saw exactly the N commands of this transaction."""
     for n in range(1, 17):
-        card_sim("--profile", "debit-ec", "--state-dir", str(tmp_path), "--remove-after", str(n))
+        wait_slot(present=False, timeout=10)
+        card = card_sim(
+            "--profile", "debit-ec", "--state-dir", str(tmp_path), "--remove-after", str(n)
+        )
         reader = PcscReader(SLOT, interface=Interface.CONTACT)
         hooks = Hooks()
         presence = reader.wait_for_card(5)
@@ -86,6 +97,8 @@ def test_card_removed_after_n_apdus_through_pcscd(
             rng=never_random,
         )
         reader.disconnect()
+        _, log = card.communicate(timeout=10)
+        assert f"card removed after {n} APDU(s)" in log, (n, log)
         approved = n >= 15
         assert result.outcome is (Outcome.APPROVED_OFFLINE if approved else Outcome.TRY_AGAIN), n
         assert result.committed is (n >= 14), n

@@ -154,6 +154,8 @@ VELOCITY = [
     ("both-exceeded", "0020", "0003", "05", "0A", LOW | UP),
     ("new-card", "0001", "0000", "05", "0A", Tvr.NEW_CARD),
     ("no-last-online-atc", "0005", None, "05", "0A", LOW | UP),
+    ("atc-equals-last-online", "0003", "0003", "05", "0A", LOW | UP),  # Book 3 §10.6.3: ≤
+    ("atc-below-last-online", "0002", "0003", "05", "0A", LOW | UP),
 ]  # fmt: skip
 
 

@@ -10,47 +10,37 @@ from kiosk.payment.kernel import Outcome, TerminalConfig
 from kiosk.payment.kernel.context import Tvr
 from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.reader import Interface
-from tests.payment.kernel.conftest import Hooks, transact
+from tests.payment.kernel.conftest import Hooks, IssuerHost, transact
 
-A, ON, D, E = (
-    Outcome.APPROVED_OFFLINE,
-    Outcome.ONLINE_REQUEST,
-    Outcome.DECLINED,
-    Outcome.END_APPLICATION,
-)
+A, D, E = Outcome.APPROVED_OFFLINE, Outcome.DECLINED, Outcome.END_APPLICATION
 CL = Interface.CONTACTLESS
 
-# profile: (interface, outcome with no host, reason, TVR, ODA "method:result", balance before/after,
-#           outcome and reason on an offline-only terminal)
+# profile: (interface, outcome with no host, reason, TVR, ODA "method:result", EC balances).
+# Without a host the terminal is offline-only: a card that would go online is decided by the
+# default action codes with the second GENERATE AC (EMV Book 3 §10.7, §10.11).
 PROFILES = {
-    "debit-ec": (None, A, "", "0000000000", "dda:passed", (50000, 49000), A, ""),
-    "debit-ec-sm4": (None, A, "", "0000000000", "dda:passed", (50000, 49000), A, ""),
-    "pure-ec": (None, A, "", "0000000000", "dda:passed", (20000, 19000), A, ""),
-    "multi-app": (None, A, "", "0000000000", "dda:passed", (50000, 49000), A, ""),
-    "qpboc-debit-ec": (CL, A, "", "0000000000", "fdda:passed", (30000, 29000), A, ""),
-    "credit": (None, ON, "", "0008006000", "dda:passed", (None, None), D, "card.declined"),
-    "broken-expired": (None, ON, "", "0840000000", "dda:failed", (50000, None), D, "card.expired"),
+    "debit-ec": (None, A, "", "0000000000", "dda:passed", (50000, 49000)),
+    "debit-ec-sm4": (None, A, "", "0000000000", "dda:passed", (50000, 49000)),
+    "pure-ec": (None, A, "", "0000000000", "dda:passed", (20000, 19000)),
+    "multi-app": (None, A, "", "0000000000", "dda:passed", (50000, 49000)),
+    "qpboc-debit-ec": (CL, A, "", "0000000000", "fdda:passed", (30000, 29000)),
+    "credit": (None, D, "card.declined", "0008006000", "dda:passed", (None, None)),
+    "broken-expired": (None, D, "card.expired", "0840000000", "dda:failed", (50000, None)),
     "broken-issuer-cert": (
-        None, ON, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
+        None, D, "card.oda_failed", "0800000000", "dda:failed", (50000, None),
     ),
-    "broken-sda-data": (
-        None, ON, "", "0800000000", "dda:failed", (50000, None), D, "card.oda_failed",
-    ),
+    "broken-sda-data": (None, D, "card.oda_failed", "0800000000", "dda:failed", (50000, None)),
     "broken-missing-tag": (
         None, E, "card.data_missing", "2000000000", "none:not_performed", (None, None),
-        E, "card.data_missing",
     ),
     "broken-gpo-6985": (
         None, E, "card.no_application", "0000000000", "none:not_performed", (None, None),
-        E, "card.no_application",
     ),
     "broken-record-tlv": (
         None, E, "card.tlv.value_truncated", "0000000000", "none:not_performed", (None, None),
-        E, "card.tlv.value_truncated",
     ),
     "broken-ec-low-balance": (
         None, D, "card.ec_balance_low", "0008006000", "dda:passed", (100, None),
-        D, "card.ec_balance_low",
     ),
 }  # fmt: skip
 
@@ -62,8 +52,10 @@ def test_every_profile_has_a_row() -> None:
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_profile_without_host(name: str, capk: CaKeyStore) -> None:
-    """Each profile ends with its expected outcome, TVR, ODA result and EC balances."""
-    interface, outcome, reason, tvr, oda, balances, _, _ = PROFILES[name]
+    """Each profile ends with its expected outcome, TVR, ODA result and EC balances; a
+    decline is the card's answer to the second GENERATE AC or the first (Z3 / Z1), never a
+    card left mid-transaction."""
+    interface, outcome, reason, tvr, oda, balances = PROFILES[name]
     hooks = Hooks()
     result, _ = transact(
         load_card(name), capk, interface=interface or Interface.CONTACT, hooks=hooks
@@ -79,20 +71,23 @@ def test_profile_without_host(name: str, capk: CaKeyStore) -> None:
     if result.committed:
         assert result.pan_masked == card_pan[:6] + "******" + card_pan[-4:]
         assert len(result.pan_token) == 64
+    if outcome is D:
+        assert result.response_code in ("Z1", "Z3")
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
-def test_profile_on_offline_only_terminal(name: str, capk: CaKeyStore) -> None:
-    """With online never allowed, a card that would go online is decided by the default
-    action codes: approved or declined, with a customer-readable reason."""
-    interface, *_, outcome, reason = PROFILES[name]
+def test_policy_never_is_the_same_terminal(name: str, capk: CaKeyStore) -> None:
+    """Online policy ``never`` with a host given behaves as no host at all."""
+    interface, outcome, reason, tvr, *_ = PROFILES[name]
     config = TerminalConfig(online=OnlinePolicy.NEVER)
     result, _ = transact(
-        load_card(name), capk, interface=interface or Interface.CONTACT, config=config
+        load_card(name),
+        capk,
+        interface=interface or Interface.CONTACT,
+        config=config,
+        host=IssuerHost(),
     )
-    assert (result.outcome, result.reason) == (outcome, reason)
-    if outcome is D:
-        assert result.response_code in ("Z1", "Z3")
+    assert (result.outcome, result.reason, result.tvr) == (outcome, reason, tvr)
 
 
 def test_expired_card_sets_expired_and_dda_failed(capk: CaKeyStore) -> None:

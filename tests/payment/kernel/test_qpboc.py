@@ -50,14 +50,15 @@ def test_cryptogram_type_from_bad_iad(iad: str) -> None:
     [
         (1000, OnlinePolicy.AUTO, False, True, "30000000"),
         (60000, OnlinePolicy.AUTO, False, True, "30800000"),
-        (60000, OnlinePolicy.AUTO, False, False, "30000000"),
+        (60000, OnlinePolicy.AUTO, False, False, "30800000"),
         (1000, OnlinePolicy.ALWAYS, False, True, "30800000"),
         (1000, OnlinePolicy.NEVER, True, False, "3A000000"),
     ],
     ids=["small", "over-floor", "over-floor-offline", "always-online", "offline-only-attended"],
 )
 def test_ttq(amount: int, policy: OnlinePolicy, attended: bool, capable: bool, ttq: str) -> None:
-    """TTQ from config with the per-transaction bits (online required, offline only)."""
+    """TTQ from config with the per-transaction bits (online required, offline only);
+    above the floor limit 'online cryptogram required' is set even with the host down."""
     ctx = make_ctx({}, amount=amount, config=TerminalConfig(online=policy, attended=attended))
     ctx.online_capable = capable
     assert ttq_for(ctx).hex().upper() == ttq
@@ -65,14 +66,15 @@ def test_ttq(amount: int, policy: OnlinePolicy, attended: bool, capable: bool, t
 
 def test_recorded_qpboc_gpo_goes_online_in_three_apdus(capk: CaKeyStore) -> None:
     """The recorded card answers GPO with an ARQC (type only in its IAD) and no AFL: the
-    kernel asks for nothing more and returns an online request."""
+    kernel asks for nothing more; with no host to ask it declines."""
     pairs = [
         (bytes.fromhex(p["c"]), bytes.fromhex(p["r"]))
         for p in json.loads((DATA / "qpboc_trace.json").read_text())
     ]
     hooks = Hooks()
     result, _ = transact(ByHeader(pairs), capk, interface=CL, hooks=hooks)
-    assert (result.outcome, result.cid, result.apdu_count) == (Outcome.ONLINE_REQUEST, "80", 3)
+    assert (result.outcome, result.reason) == (Outcome.DECLINED, "host.unavailable")
+    assert (result.cid, result.apdu_count) == ("80", 3)
     assert result.cryptogram == "AD03EE811AFAD484" and result.atc == 0x0ADC
     assert result.pan_masked == "629999******9999"
     assert result.ec_balance_before_fen == 38787
@@ -107,13 +109,59 @@ def test_fdda_failure_declines(capk: CaKeyStore) -> None:
     assert Tvr.DDA_FAILED in Tvr.from_hex(result.tvr)
 
 
-def test_over_contactless_limit_uses_contact(capk: CaKeyStore) -> None:
-    """Above the contactless limit: use contact, before anything is sent."""
-    result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, amount=100_001)
-    assert (result.outcome, result.apdu_count, result.committed) == (
+@pytest.mark.parametrize("amount", [100_000, 100_001], ids=["at-limit", "above-limit"])
+def test_contactless_limit_uses_contact(amount: int, capk: CaKeyStore) -> None:
+    """At or above the reader contactless transaction limit: use contact, before anything
+    is sent (EMV Book B pre-processing: 'greater than or equal to')."""
+    result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, amount=amount)
+    assert (result.outcome, result.reason, result.apdu_count, result.committed) == (
         Outcome.USE_OTHER_INTERFACE,
+        "amount.over_contactless_limit",
         0,
         False,
+    )
+
+
+def test_just_below_the_contactless_limit_goes_on(capk: CaKeyStore) -> None:
+    """One fen under the limit the card is asked (and, over the floor, goes online)."""
+    host = IssuerHost()
+    result, _ = transact(load_card("qpboc-debit-ec"), capk, interface=CL, amount=99_999, host=host)
+    assert result.outcome is Outcome.APPROVED_ONLINE and result.committed
+
+
+def test_host_down_above_floor_is_not_approved_offline(capk: CaKeyStore) -> None:
+    """Above the floor limit with the host down, TTQ still says 'online cryptogram
+    required': the card answers ARQC and the terminal declines — it never lets the card
+    approve offline up to its own contactless limit."""
+    config = TerminalConfig(floor_limit_fen=10_000)
+    card = Rewriting(load_card("qpboc-debit-ec"), [])
+    result, _ = transact(
+        card, capk, interface=CL, amount=20_000, config=config,
+        host=IssuerHost(), host_reachable=False,
+    )  # fmt: skip
+    assert (result.outcome, result.reason, result.cid) == (
+        Outcome.DECLINED,
+        "host.unavailable",
+        "80",
+    )
+    gpo = next(c for c in card.sent if c[:2] == b"\x80\xa8")
+    assert bytes.fromhex("30800000") in gpo
+
+
+def test_tc_after_online_was_required_is_declined(capk: CaKeyStore) -> None:
+    """A card that answers TC although the TTQ asked for an online cryptogram is declined
+    (JR/T 0025.12 reader rules), not approved: here the card never saw the bit."""
+
+    def hide_online_bit(apdu: bytes) -> bytes:
+        return apdu.replace(bytes.fromhex("30800000"), bytes.fromhex("30000000"))
+
+    card = Rewriting(load_card("qpboc-debit-ec"), [], command=hide_online_bit)
+    config = TerminalConfig(floor_limit_fen=500)
+    result, _ = transact(card, capk, interface=CL, amount=1_000, config=config)
+    assert (result.outcome, result.reason, result.cid) == (
+        Outcome.DECLINED,
+        "card.offline_not_allowed",
+        "40",
     )
 
 

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from kiosk.payment import tlv
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.replay import ReplayCard
+from kiosk.payment.dol import parse_dol, split_dol_data
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.kernel import (
     Outcome,
@@ -26,7 +28,9 @@ from kiosk.payment.procedures import CardChannel
 from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.reader_pcsc import PcscReader
 from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.tags import Tag
 from tests.payment.conftest import SLOT, CardSim
+from tests.payment.kernel.cards import Rewriting
 from tests.payment.kernel.conftest import DATA, WHEN, Hooks, never_random
 
 TRACE = DATA / "upi_contact_trace.json"
@@ -88,6 +92,57 @@ def test_replay_in_process(capk: CaKeyStore) -> None:
     _check(result, host)
     assert card.unmatched == []
     assert result.apdu_count == 22
+
+
+#: Values of the GENERATE AC data that belong to the terminal, not the card, and so differ
+#: from the recording by design; every other field must be what the real terminal sent.
+TERMINAL_SPECIFIC = {
+    0x9F1A: "country: the recording's terminal was in Australia (0036), this one is 0156",
+    0x5F2A: "currency: 0036 there, CNY 0156 here",
+    0x9A: "transaction date of the run",
+    0x9F21: "transaction time of the run",
+    0x9F37: "the recording drew a new UN for GENERATE AC; this kernel uses one per transaction",
+    0x95: "TVR: the recording's floor limit was exceeded; here 'merchant forced online'",
+    0x9F34: "CVM results: the recording's terminal took a signature; a kiosk has no CVM",
+}
+
+
+def _recorded_values() -> dict[int, bytes]:
+    """Primitive objects of the recording's READ RECORD answers (CDOL1/2, DDOL …)."""
+    values: dict[int, bytes] = {}
+    for item in json.loads(TRACE.read_text()):
+        if item["c"].startswith("00B2") and item["r"].endswith("9000"):
+            body = bytes.fromhex(item["r"])[:-2]
+            values |= {t.tag: t.value for t in tlv.decode(body).walk() if not t.constructed}
+    return values
+
+
+def test_command_data_matches_the_recording_field_by_field(capk: CaKeyStore) -> None:
+    """INTERNAL AUTHENTICATE and both GENERATE ACs: same header, and the data, cut by the
+    card's DDOL / CDOL1 / CDOL2, equal to what the real terminal sent field by field, but
+    for the terminal-specific values named in ``TERMINAL_SPECIFIC``."""
+    card, host = Rewriting(ReplayCard.from_file(TRACE), []), RecordedIssuer()
+    _check(_run(SimReader(card), capk, host), host)
+    recorded = [
+        bytes.fromhex(item["c"])
+        for item in json.loads(TRACE.read_text())
+        if item["c"][2:4] in ("88", "AE")
+    ]
+    sent = [c for c in card.sent if c[1] in (0x88, 0xAE)]
+    assert [c[:4] for c in sent] == [c[:4] for c in recorded]
+    values = _recorded_values()
+    dols = [values[Tag.DDOL], values[Tag.CDOL1], values[Tag.CDOL2]]
+    compared = set()
+    for ours, theirs, dol in zip(sent, recorded, dols, strict=True):
+        entries = parse_dol(dol)
+        mine = split_dol_data(entries, ours[5 : 5 + ours[4]])
+        real = split_dol_data(entries, theirs[5 : 5 + theirs[4]])
+        for entry in entries:
+            if ours[1] == 0xAE and entry.tag in TERMINAL_SPECIFIC:
+                continue
+            assert mine[entry.tag] == real[entry.tag], f"{entry.tag:X} in {ours[:4].hex()}"
+            compared.add(entry.tag)
+    assert compared == {0x9F37, 0x9F02, 0x9F03, 0x9C, 0x9F4E, 0x8A, 0x9B}
 
 
 def test_recorded_static_data_verifies_by_sda_too(capk: CaKeyStore) -> None:

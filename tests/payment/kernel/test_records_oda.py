@@ -9,6 +9,7 @@ from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.keys import load_issuer
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.cardsim.scripted import ScriptedCard
 from kiosk.payment.kernel import (
     AidEntry,
     Outcome,
@@ -17,6 +18,7 @@ from kiosk.payment.kernel import (
     run_transaction,
 )
 from kiosk.payment.kernel.context import Tvr
+from kiosk.payment.procedures import CardChannel, RecordSet, read_afl_records
 from kiosk.payment.reader_sim import SimReader
 from tests.payment.kernel.cards import Rewriting, patch
 from tests.payment.kernel.conftest import WHEN, transact
@@ -88,9 +90,8 @@ def test_unpredictable_number_must_be_four_bytes(capk: CaKeyStore) -> None:
         (TerminalConfig(aids=()), "config.terminal"),
         (TerminalConfig(aids=(AidEntry("A000000333010101", tac_online="D84004F8"),)), "config.tac"),
         (TerminalConfig(aids=(AidEntry("A0000003"),)), "config.terminal"),
-        (TerminalConfig(sm2_ca_keys=(("A000000333/F8", "00" * 63),)), "config.terminal"),
     ],
-    ids=["country", "capabilities", "ttq", "no-aids", "tac", "short-aid", "sm2-key"],
+    ids=["country", "capabilities", "ttq", "no-aids", "tac", "short-aid"],
 )
 def test_bad_terminal_config(config: TerminalConfig, code: str, capk: CaKeyStore) -> None:
     """A malformed configuration value is a ConfigError naming it, before any APDU."""
@@ -100,3 +101,33 @@ def test_bad_terminal_config(config: TerminalConfig, code: str, capk: CaKeyStore
         run_transaction(reader, presence, TransactionParams(1, WHEN), config, capk=capk)
     assert info.value.code == code
     assert reader.trace.entries == []
+
+
+def _records(afl: str, answers: dict[str, str]) -> tuple[RecordSet, ScriptedCard]:
+    """read_afl_records over a scripted card: ``answers`` READ RECORD P1P2 -> answer hex."""
+    card = ScriptedCard([(f"00B2{p1p2}00", answer + "9000") for p1p2, answer in answers.items()])
+    reader = SimReader(card)
+    reader.wait_for_card(1)
+    return read_afl_records(CardChannel(reader), bytes.fromhex(afl)), card
+
+
+def test_proprietary_record_in_sfi_11_to_30_is_not_parsed() -> None:
+    """A non-TLV record of SFI 11 (issuer-proprietary, outside EMV) is read and left alone;
+    it used to end the transaction as malformed TLV (Book 3 §10.2)."""
+    records, card = _records(
+        "08010100" "58010100",
+        {"010C": "70035A0162", "015C": "DEADBEEF0102"},
+    )  # fmt: skip
+    card.assert_done()
+    assert records.objects == [(0x5A, b"\x62")]
+    assert (records.oda_data, records.oda_invalid) == (b"", False)
+
+
+def test_oda_record_in_sfi_11_to_30_goes_in_whole() -> None:
+    """An SFI 11-30 record marked for ODA enters the static data with its 70 tag and length;
+    one that is not a 70 template (here not even TLV) makes ODA fail, not the transaction."""
+    records, _ = _records("58010101", {"015C": "70035A0162"})
+    assert (records.oda_data, records.oda_invalid) == (bytes.fromhex("70035A0162"), False)
+    assert records.objects == [(0x5A, b"\x62")]
+    records, _ = _records("58010101", {"015C": "DEADBEEF"})
+    assert (records.oda_data, records.oda_invalid) == (bytes.fromhex("DEADBEEF"), True)

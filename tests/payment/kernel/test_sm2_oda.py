@@ -153,20 +153,27 @@ def test_not_a_curve_point_fails_cleanly() -> None:
     assert not Sm2Key(b"\x01" * 64).verify(b"\x02" * 64, b"data")
 
 
-def _sm_context(*, sm_card: bool) -> tuple[TransactionContext, ScriptedCard]:
-    card = ScriptedCard(
-        [
-            (
-                "0088000004" + UN.hex().upper() + "00",
-                tlv.encode(0x80, dynamic_signature()).hex() + "9000",
-            )
-        ]
+def sm_store(expiry: str | None = None) -> CaKeyStore:
+    """The shipped keys plus this test's SM2 CA key as A000000333/F8 (with an expiry)."""
+    return CaKeyStore.load(
+        allow_test_keys=True,
+        sm2_keys={"A000000333/F8": CA.public.point.hex()},
+        expiry_overrides={"A000000333/F8": expiry} if expiry else None,
     )
-    config = TerminalConfig(sm2_ca_keys=(("A000000333/F8", CA.public.point.hex()),))
+
+
+def _sm_context(
+    *, sm_card: bool, config: TerminalConfig | None = None, dda: bool = True
+) -> tuple[TransactionContext, ScriptedCard]:
+    exchange = (
+        "0088000004" + UN.hex().upper() + "00",
+        tlv.encode(0x80, dynamic_signature()).hex() + "9000",
+    )
+    card = ScriptedCard([exchange] if dda else [])
     ctx = make_ctx(
         {0x8F: "F8", 0x90: issuer_cert().hex(), 0x9F46: icc_cert().hex(), 0x9F49: "9F3704"},
         card=card,
-        config=config,
+        config=config or TerminalConfig(),
     )
     ctx.card.aid = bytes.fromhex("A000000333010101")
     ctx.card.oda_records += STATIC
@@ -176,18 +183,39 @@ def _sm_context(*, sm_card: bool) -> tuple[TransactionContext, ScriptedCard]:
     return ctx, card
 
 
-def test_sm_card_through_the_oda_phase(capk: CaKeyStore) -> None:
+def test_sm_card_through_the_oda_phase() -> None:
     """DF69 = 01 and an SM2 CA key: SM2 DDA with INTERNAL AUTHENTICATE passes."""
     ctx, card = _sm_context(sm_card=True)
-    offline_data_authentication(ctx, capk)
+    offline_data_authentication(ctx, sm_store("20271231"))
     assert (ctx.oda.method, ctx.oda.result) == ("sm", "passed")
     assert Tsi.ODA_PERFORMED in ctx.terminal.tsi
+    card.assert_done()
+
+
+def test_sm2_ca_key_past_its_expiry_fails_dda() -> None:
+    """Book 2 §5.3 for SM2 too: a CA key past its expiry date is not used; no command is
+    sent to the card."""
+    ctx, card = _sm_context(sm_card=True, dda=False)
+    offline_data_authentication(ctx, sm_store("20261126"))  # the day before WHEN
+    assert (ctx.oda.method, ctx.oda.result) == ("sm", "failed")
+    assert ctx.oda.failure == "ca_key:capk.expired"
+    assert Tvr.DDA_FAILED in ctx.terminal.tvr
+    card.assert_done()
+
+
+def test_revoked_sm2_issuer_certificate_fails_dda() -> None:
+    """The revocation list applies to SM2 issuer certificates (RID/index/serial)."""
+    config = TerminalConfig(revocation_list=frozenset({"A000000333/F8/000001"}))
+    ctx, card = _sm_context(sm_card=True, config=config, dda=False)
+    offline_data_authentication(ctx, sm_store())
+    assert (ctx.oda.result, ctx.oda.failure) == ("failed", "issuer_certificate:revoked")
+    assert Tvr.DDA_FAILED in ctx.terminal.tvr
     card.assert_done()
 
 
 def test_card_without_df69_uses_rsa(capk: CaKeyStore) -> None:
     """Without DF69 the same card is authenticated with RSA, which it cannot do: DDA failed."""
     ctx, _ = _sm_context(sm_card=False)
-    offline_data_authentication(ctx, capk)
+    offline_data_authentication(ctx, sm_store())
     assert (ctx.oda.method, ctx.oda.result) == ("dda", "failed")
     assert Tvr.DDA_FAILED in ctx.terminal.tvr
