@@ -142,8 +142,8 @@ class PaymentSettings:
     #: Seconds the customer has to present a card.
     card_timeout_s: float = field(default=60.0, metadata=_check(lambda v: 1 <= v <= 600, "1–600 s"))
     #: Trust the project's test CA (A000000333/F7, ``assets/capk/test.json``), whose private
-    #: key ships in ``assets/cards/keys``: demo mode only. True with ``demo = false`` is a
-    #: ConfigError, and the CA key store ignores it outside demo mode whatever this says.
+    #: key ships in ``assets/cards/keys``: demo mode only. Set to true with ``demo = false``
+    #: it is a ConfigError, and the CA key store ignores it outside demo mode whatever it says.
     allow_test_keys: bool = True
     #: Certification revocation list (EMV Book 2 §5.3): issuer certificates as
     #: ``RID/index/serial`` in hex (``A000000333/08/123456``), separated by commas.
@@ -250,7 +250,7 @@ def load_settings(
         source = str(chosen)
     _apply_env(data, environ)
     settings = _build(Settings, data, prefix="")
-    _check_test_keys(settings)
+    _check_test_keys(data, settings)
     return dataclasses.replace(settings, source=source)
 
 
@@ -258,10 +258,12 @@ def load_settings(
 MAX_CONFIG_BYTES = 256 * KIB
 
 
-def _check_test_keys(settings: Settings) -> None:
+def _check_test_keys(data: Mapping[str, Any], settings: Settings) -> None:
     """The test CA's private key ships with the project: a production terminal trusting it
-    would approve forged cards offline, so asking for it outside demo mode is refused."""
-    if settings.payment.allow_test_keys and not settings.demo:
+    would approve forged cards offline, so asking for it outside demo mode is refused. The
+    default (true) is no request: outside demo mode the key store drops the test CA anyway."""
+    asked = "allow_test_keys" in data.get("payment", {})
+    if asked and settings.payment.allow_test_keys and not settings.demo:
         raise ConfigError(
             "payment.allow_test_keys: the project's test CA key A000000333/F7 is trusted "
             "only with demo = true; set it to false",
