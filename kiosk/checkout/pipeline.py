@@ -36,7 +36,7 @@ from kiosk.journal.models import (
     PrintStatus,
 )
 from kiosk.journal.prepared import Prepared
-from kiosk.journal.states import transition
+from kiosk.journal.states import PaymentClosedError, lock_pending, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import CardFacts
@@ -156,6 +156,7 @@ class _Hooks:
 
     def before_card_commit(self, card: CardIdentity) -> None:
         with self._checkout.store.transaction(now=self._checkout.clock()) as tx:
+            lock_pending(tx, self._payment_id)
             payment = tx.session.get(Payment, self._payment_id)
             assert payment is not None
             payment.pan_masked, payment.pan_token = card.pan_masked, card.pan_token
@@ -232,6 +233,11 @@ class Checkout:
         )
         try:
             outcome = self.provider.pay(request, hooks)
+        except PaymentClosedError as exc:
+            # Settled elsewhere before the card was asked: nothing to record, nothing charged.
+            return CheckoutResult(
+                order_id, reference, payment_id, exc.state, exc.code, draft=hooks.draft
+            )
         except KioskError as exc:
             state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
             self._fail(payment_id, state, exc.code, actor)

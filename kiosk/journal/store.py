@@ -31,6 +31,7 @@ from kiosk.errors import KioskError
 from kiosk.journal.chain import GENESIS, entry_hash
 from kiosk.journal.models import JournalEntry, Terminal
 from kiosk.journal.prepared import Prepared
+from kiosk.journal.terminal_lock import TerminalLock, lock_terminal
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +237,35 @@ class JournalStore:
             ) from exc
         # Prepared statements raise the driver's own errors, not SQLAlchemy's.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self._lock: TerminalLock | None = None
+
+    def lock_terminal(self) -> None:
+        """Hold this terminal's selling lock until :meth:`dispose` (see
+        :mod:`kiosk.journal.terminal_lock`); raises ``TerminalBusyError`` when another live
+        process holds it. A selling process calls this before recovery and its first sale."""
+        if self._lock is None or not self._lock.held:
+            self._lock = lock_terminal(self.engine, self.terminal_id)
+
+    @property
+    def holds_terminal(self) -> bool:
+        return self._lock is not None and self._lock.held
+
+    @contextmanager
+    def terminal_locked(self) -> Iterator[None]:
+        """The terminal's lock for the block: kept if already held, else taken and released."""
+        if self.holds_terminal:
+            yield
+            return
+        self.lock_terminal()
+        try:
+            yield
+        finally:
+            self.release_terminal()
+
+    def release_terminal(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def safe_url(self) -> str:
@@ -287,4 +317,5 @@ class JournalStore:
             return list(session.scalars(query))
 
     def dispose(self) -> None:
+        self.release_terminal()
         self.engine.dispose()

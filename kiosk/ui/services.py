@@ -258,8 +258,16 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
     store = JournalStore(settings.journal_url, settings.terminal.id)
-    # A crash may have left a payment pending: resolve it before anything else happens.
-    recover_pending(store)
+    if settings.terminal.mode is not Mode.GATE:
+        # One selling process per terminal; then what a crash left pending is provably its
+        # dead predecessor's, and recovery resolves it before anything else happens. A gate
+        # takes no payment: it neither holds the lock nor recovers.
+        try:
+            store.lock_terminal()
+        except KioskError:
+            store.dispose()
+            raise
+        recover_pending(store)
     provider = payment_provider(settings)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
