@@ -56,6 +56,20 @@ def _journal(settings: Settings) -> Check:
     return Check("journal", Status.OK, detail)
 
 
+def _disk(settings: Settings) -> Check:
+    from kiosk.journal.disk import disk_guard, outcome_spool
+
+    guard = disk_guard(settings)
+    free = f"{guard.free_bytes() // (1024 * 1024)} MiB free in {guard.directory}"
+    kept = len(outcome_spool(settings).records())
+    if kept:
+        # Paid sales wait outside the journal: they are written at the next start or sale.
+        return Check("disk", Status.FAIL, f"{free}; {kept} record(s) kept, not yet journalled")
+    if guard.free_bytes() < guard.min_free_bytes:
+        return Check("disk", Status.FAIL, f"{free}, below journal.min_free_mb: no card taken")
+    return Check("disk", Status.OK, free)
+
+
 def _reader(settings: Settings) -> Check:
     if settings.payment.reader.startswith("sim:"):
         return Check("reader", Status.OK, f"card simulator ({settings.payment.reader[4:]})")
@@ -107,6 +121,7 @@ def _translations(settings: Settings) -> Check:
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _journal,
+    _disk,
     _reader,
     _printer,
     _fonts,

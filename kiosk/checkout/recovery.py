@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 
-from kiosk.checkout.pipeline import fulfil
+from kiosk.checkout.fulfil import fulfil
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.states import CHARGED, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
