@@ -39,7 +39,7 @@ def _journal(settings: Settings) -> Check:
     from kiosk.journal.store import JournalStore
     from kiosk.journal.verify import verify_journal
 
-    store = JournalStore(settings.journal_url, settings.terminal.id)
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
     try:
         report = verify_journal(store)
         uncertain = uncertain_payments(store)

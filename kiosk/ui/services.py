@@ -32,6 +32,7 @@ from kiosk.journal.disk import DiskGuard, OutcomeSpool, disk_guard, outcome_spoo
 from kiosk.journal.models import Order, OrderLine, OrderStatus, Terminal
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
+from kiosk.journal.verify import require_sound_head
 from kiosk.payment.errors import ReaderUnavailableError
 from kiosk.payment.reader import Reader
 from kiosk.payment.reader_pcsc import PcscReader
@@ -272,16 +273,19 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
-    store = JournalStore(settings.journal_url, settings.terminal.id)
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
     selling = settings.terminal.mode is not Mode.GATE
-    if selling:
-        # One selling process per terminal; then what a crash left pending is provably its
-        # dead predecessor's. A gate takes no payment: it neither holds the lock nor recovers.
-        try:
+    try:
+        # A journal that went backwards or vanished: nothing is sold or admitted until an
+        # operator accepts the reset (kiosk journal accept-reset).
+        require_sound_head(store)
+        if selling:
+            # One selling process per terminal; then what a crash left pending is provably
+            # its dead predecessor's. A gate takes no payment: no lock, no recovery.
             store.lock_terminal()
-        except KioskError:
-            store.dispose()
-            raise
+    except KioskError:
+        store.dispose()
+        raise
     provider = payment_provider(settings)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)

@@ -103,8 +103,7 @@ def _sale_on_full_disk(small_disk: Path, template: Path, leave: int, reserve: in
     and one after space came back; returns how the outcome reached the journal."""
     data = small_disk / "data"
     shutil.rmtree(data, ignore_errors=True)
-    data.mkdir()
-    shutil.copy(template, data / "journal.db")
+    shutil.copytree(template.parent, data)  # the database with its chain key and head file
     printer = TestPrinter()
     fill: list[Path] = []
     provider = ScriptedProvider(during=lambda: fill.append(_fill(small_disk, leave)))
