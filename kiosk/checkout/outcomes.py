@@ -219,12 +219,9 @@ def _settle_close(tx: Tx, record: CloseRecord, actor: str) -> None:
             record_attempt(tx, queued[kind], actor)
 
 
-def memory_views(
-    record: CloseRecord, draft: OrderDraft, *, order_id: int, reference: str, now: datetime
-) -> list[PrintJobView]:
-    """The documents of an approved sale the journal could not take, built from memory:
-    the same rows the journal would hold (transient, never added to a session)."""
-    lines = [
+def order_lines(draft: OrderDraft) -> list[OrderLine]:
+    """The ``order_line`` rows of ``draft`` (new, not in any session)."""
+    return [
         OrderLine(
             position=i,
             sku=li.sku,
@@ -237,6 +234,14 @@ def memory_views(
         )
         for i, li in enumerate(draft.lines)
     ]
+
+
+def memory_views(
+    record: CloseRecord, draft: OrderDraft, *, order_id: int, reference: str, now: datetime
+) -> list[PrintJobView]:
+    """The documents of an approved sale the journal could not take, built from memory:
+    the same rows the journal would hold (transient, never added to a session)."""
+    lines = order_lines(draft)
     order = Order(
         id=order_id,
         reference=reference,

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.checkout.outcomes import AfterCard, CloseRecord, close_record, memory_views
+from kiosk.checkout.outcomes import (
+    AfterCard,
+    CloseRecord,
+    close_record,
+    memory_views,
+    order_lines,
+)
 from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
 from kiosk.checkout.printing import JobPrinter, PrintQueue
 from kiosk.checkout.provider import (
@@ -28,7 +34,6 @@ from kiosk.errors import KioskError, UsageError
 from kiosk.journal.disk import DiskGuard, OutcomeSpool
 from kiosk.journal.models import (
     Order,
-    OrderLine,
     OrderStatus,
     Payment,
     PaymentState,
@@ -255,19 +260,7 @@ class Checkout:
                 total_fen=draft.total_fen,
                 meta=dict(draft.meta),
             )
-            order.lines = [
-                OrderLine(
-                    position=i,
-                    sku=li.sku,
-                    name=li.name,
-                    quantity=li.quantity,
-                    unit=li.unit,
-                    unit_price_fen=li.unit_price_fen,
-                    amount_fen=li.amount_fen,
-                    meta=dict(li.meta),
-                )
-                for i, li in enumerate(draft.lines)
-            ]
+            order.lines = order_lines(draft)
             payment = Payment(
                 terminal_id=tx.terminal_id,
                 state=PaymentState.PENDING,

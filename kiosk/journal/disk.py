@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings
+from kiosk.journal.anchor import replace_file
 from kiosk.journal.store import JournalError
 
 log = logging.getLogger(__name__)
@@ -148,24 +149,11 @@ class OutcomeSpool:
         with contextlib.suppress(OSError):
             if path.stat().st_size == len(data):
                 return self._rewrite(path, data)
-        tmp = path.with_suffix(".tmp")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            replace_file(path, data)
         except OSError as exc:
             log.error("cannot keep %s for the journal: %s", key, exc)
-            tmp.unlink(missing_ok=True)
             return False
         return True
 
