@@ -160,6 +160,9 @@ def test_kills_and_concurrent_starts_lose_and_double_nothing(tmp_path: Path) -> 
                     Payment.state.in_((PaymentState.APPROVED, PaymentState.SETTLED))
                 )
             )
+            counts = dict(
+                session.execute(select(Payment.state, func.count()).group_by(Payment.state)).all()
+            )
             left = session.scalar(
                 select(func.count()).where(
                     Payment.state.in_((PaymentState.PENDING, PaymentState.UNCERTAIN))
@@ -170,3 +173,10 @@ def test_kills_and_concurrent_starts_lose_and_double_nothing(tmp_path: Path) -> 
     assert left == 0
     assert approved > 0
     assert _taken_from_card(tmp_path / "data") == approved
+    refused = sum(codes.count(BUSY) for codes in started.values())
+    print(
+        f"soak: {KILLS} kills, {STARTS} rounds x {len(COMMANDS)} commands started beside a"
+        f" live seller ({refused} refused as a second seller); payments"
+        f" { ({state.value: n for state, n in counts.items()}) }; card debited {approved} fen"
+        " = journal approved"
+    )
