@@ -105,4 +105,4 @@ def open_existing_journal(settings: Settings) -> JournalStore:
                 code="journal.missing",
                 path=str(path),
             )
-    return JournalStore(settings.journal_url, settings.terminal.id)
+    return JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)

@@ -104,7 +104,7 @@ def _gate_verify(args: argparse.Namespace) -> int:
     elif args.used_file:
         check = admit(args.token, keys, FileUsedTickets(args.used_file), now=now)
     else:
-        store = JournalStore(settings.journal_url, settings.terminal.id)
+        store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
         try:
             check = admit(args.token, keys, JournalUsedTickets(store, actor="cli"), now=now)
         finally:

@@ -115,6 +115,10 @@ class JournalSettings:
             "an SQLAlchemy URL such as sqlite:///path or postgresql://host/db",
         ),
     )
+    #: No card is taken while the journal's disk has less free space than this.
+    min_free_mb: float = field(default=32.0, metadata=_check(lambda v: 0 <= v <= 1e6, "0–1e6"))
+    #: Reserve file released when a write fails after the card was asked (0: none).
+    reserve_kb: int = field(default=1024, metadata=_check(lambda v: 0 <= v <= 1 << 20, "0–1048576"))
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def _journal(settings: Settings) -> Check:
     from kiosk.journal.store import JournalStore
     from kiosk.journal.verify import verify_journal
 
-    store = JournalStore(settings.journal_url, settings.terminal.id)
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
     try:
         report = verify_journal(store)
         uncertain = uncertain_payments(store)
@@ -76,6 +76,20 @@ def _journal(settings: Settings) -> Check:
             "journal", Status.WARN, f"{detail}; {len(uncertain)} payment(s) uncertain, to reconcile"
         )
     return Check("journal", Status.OK, detail)
+
+
+def _disk(settings: Settings) -> Check:
+    from kiosk.journal.disk import disk_guard, outcome_spool
+
+    guard = disk_guard(settings)
+    free = f"{guard.free_bytes() // (1024 * 1024)} MiB free in {guard.directory}"
+    kept = len(outcome_spool(settings).records())
+    if kept:
+        # Paid sales wait outside the journal: they are written at the next start or sale.
+        return Check("disk", Status.FAIL, f"{free}; {kept} record(s) kept, not yet journalled")
+    if guard.free_bytes() < guard.min_free_bytes:
+        return Check("disk", Status.FAIL, f"{free}, below journal.min_free_mb: no card taken")
+    return Check("disk", Status.OK, free)
 
 
 def _reader(settings: Settings) -> Check:
@@ -147,6 +161,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _operator_pin,
     _ticket_keys,
     _journal,
+    _disk,
     _reader,
     _ca_keys,
     _printer,

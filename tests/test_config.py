@@ -60,6 +60,8 @@ ticket_key_file = "/etc/kiosk/tickets.key"
 report_group = "kiosk-reports"
 [journal]
 url = "postgresql+psycopg://k@localhost/k"
+min_free_mb = 8
+reserve_kb = 256
 [payment]
 reader = "pcsc:ACS ACR122U"
 online = "never"
@@ -96,6 +98,7 @@ operator_pin_hash = "pbkdf2$x"
     assert s.data_dir == Path("/srv/kiosk") and not s.demo
     assert s.terminal.mode is Mode.MARKET and s.terminal.merchant_name == "菜市场"
     assert s.journal_url.startswith("postgresql")
+    assert s.journal.min_free_mb == 8.0 and s.journal.reserve_kb == 256
     assert s.payment.online is OnlinePolicy.NEVER and s.payment.host_timeout_s == 5.0
     assert s.payment.floor_limit_fen == 1 and not s.payment.allow_test_keys
     assert s.printer.width_mm == 80 and s.printer.status_timeout_s == 1.5

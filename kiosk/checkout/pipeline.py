@@ -14,83 +14,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select
-
+from kiosk.checkout.outcomes import (
+    AfterCard,
+    CloseRecord,
+    close_record,
+    memory_views,
+    order_lines,
+)
 from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
 from kiosk.checkout.printing import JobPrinter, PrintQueue
 from kiosk.checkout.provider import (
     CardIdentity,
-    Outcome,
     PaymentOutcome,
     PaymentProvider,
     PaymentRequest,
 )
+from kiosk.checkout.recovery import recover_pending
 from kiosk.errors import KioskError, UsageError
+from kiosk.journal.disk import DiskGuard, OutcomeSpool
 from kiosk.journal.models import (
     Order,
-    OrderLine,
     OrderStatus,
     Payment,
     PaymentState,
-    PrintJob,
-    PrintStatus,
 )
-from kiosk.journal.prepared import Prepared
-from kiosk.journal.states import transition
-from kiosk.journal.store import JournalStore, Tx, utcnow
+from kiosk.journal.states import PaymentClosedError, lock_pending, transition
+from kiosk.journal.store import JournalStore, utcnow
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
-
-# Prepared statements: they run in every approved sale (see kiosk.journal.prepared).
-_ORDERS: Table = Order.__table__  # type: ignore[assignment]
-_LINES: Table = OrderLine.__table__  # type: ignore[assignment]
-_JOBS: Table = PrintJob.__table__  # type: ignore[assignment]
-_MARK_PAID = Prepared(
-    _ORDERS.update().where(_ORDERS.c.id == bindparam("oid")).values(status=OrderStatus.PAID)
-)
-_ORDER_LINES = Prepared(
-    select(_LINES.c.position, _LINES.c.quantity, _LINES.c.meta)
-    .where(_LINES.c.order_id == bindparam("oid"))
-    .order_by(_LINES.c.position)
-)
-_QUEUE_JOB = Prepared(
-    _JOBS.insert()
-    .values(
-        terminal_id=bindparam("tid"),
-        order_id=bindparam("oid"),
-        kind=bindparam("kind"),
-        status=PrintStatus.QUEUED,
-        attempts=0,
-        last_error="",
-        created_at=bindparam("now"),
-    )
-    .returning(_JOBS.c.id)
-)
-
-#: Outcome fields copied onto the payment row when the provider filled them in.
-_OUTCOME_COLUMNS = (
-    "reason",
-    "path",
-    "interface",
-    "aid",
-    "app_label",
-    "pan_masked",
-    "pan_token",
-    "atc",
-    "cid",
-    "cryptogram",
-    "response_code",
-    "ec_balance_before_fen",
-    "ec_balance_after_fen",
-)
-
-_OUTCOME_STATE = {
-    Outcome.APPROVED: PaymentState.APPROVED,
-    Outcome.DECLINED: PaymentState.DECLINED,
-    Outcome.ABORTED: PaymentState.ABORTED,
-}
 
 
 @dataclass(frozen=True)
@@ -156,6 +109,7 @@ class _Hooks:
 
     def before_card_commit(self, card: CardIdentity) -> None:
         with self._checkout.store.transaction(now=self._checkout.clock()) as tx:
+            lock_pending(tx, self._payment_id)
             payment = tx.session.get(Payment, self._payment_id)
             assert payment is not None
             payment.pan_masked, payment.pan_token = card.pan_masked, card.pan_token
@@ -191,11 +145,28 @@ class Checkout:
         *,
         unattended: bool,
         clock: Callable[[], datetime] = utcnow,
+        disk: DiskGuard | None = None,
+        spool: OutcomeSpool | None = None,
     ) -> None:
         self.store, self.provider = store, provider
         self.unattended, self.clock = unattended, clock
+        #: Free space checked before each sale; its reserve is released after the card.
+        self.disk = disk
+        #: Writes the card's answer; keeps it in ``spool`` when the journal cannot take it.
+        self.after_card = AfterCard(store, disk, spool)
         #: This terminal's documents, printed from the journal after each sale.
-        self.documents = PrintQueue(store, printer, clock=clock)
+        self.documents = PrintQueue(store, printer, clock=clock, spool=spool)
+        #: False while start-up recovery is still owed (a full disk put it off).
+        self.recovered = True
+
+    def recover(self, *, actor: str = "recovery") -> None:
+        """Journal what was kept outside it, then resolve what a crash left pending
+        (:func:`~kiosk.checkout.recovery.recover_pending`). Raises JournalError when the
+        journal still cannot be written; the next sale tries again."""
+        self.recovered = False
+        self.after_card.settle(actor=actor, clock=self.clock)
+        recover_pending(self.store, actor=actor, now=self.clock())
+        self.recovered = True
 
     def pay(
         self,
@@ -218,6 +189,9 @@ class Checkout:
         """
         if self.unattended:
             self.documents.ready()
+        self.after_card.ready()
+        if not self.recovered or self.after_card.pending:
+            self.recover()
         order_id, reference, payment_id = self._open(draft, actor)
         hooks = _Hooks(
             self, payment_id, actor, progress, order_id=order_id, draft=draft, pricing=pricing
@@ -232,6 +206,11 @@ class Checkout:
         )
         try:
             outcome = self.provider.pay(request, hooks)
+        except PaymentClosedError as exc:
+            # Settled elsewhere before the card was asked: nothing to record, nothing charged.
+            return CheckoutResult(
+                order_id, reference, payment_id, exc.state, exc.code, draft=hooks.draft
+            )
         except KioskError as exc:
             state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
             self._fail(payment_id, state, exc.code, actor)
@@ -243,13 +222,21 @@ class Checkout:
             state = PaymentState.UNCERTAIN if hooks.committed else PaymentState.ABORTED
             self._fail(payment_id, state, "internal", actor)
             raise
-        state = self._close(payment_id, outcome, committed=hooks.committed, actor=actor)
-        unprinted, error = self.documents.print_queued(order_id=order_id, actor=actor)
+        record = close_record(payment_id, outcome, committed=hooks.committed)
+        if self.after_card.write(record, actor=actor, now=self.clock()):
+            unprinted, error = self.documents.print_queued(order_id=order_id, actor=actor)
+        elif record.state is PaymentState.APPROVED:
+            # Paid, and the journal will have it once it can: the customer gets the truth
+            # and the documents, from memory.
+            sold = hooks.draft or draft
+            unprinted, error = self._print_from_memory(record, sold, order_id, reference)
+        else:
+            unprinted, error = 0, ""
         return CheckoutResult(
             order_id,
             reference,
             payment_id,
-            state,
+            record.state,
             outcome.reason,
             outcome,
             unprinted,
@@ -273,19 +260,7 @@ class Checkout:
                 total_fen=draft.total_fen,
                 meta=dict(draft.meta),
             )
-            order.lines = [
-                OrderLine(
-                    position=i,
-                    sku=li.sku,
-                    name=li.name,
-                    quantity=li.quantity,
-                    unit=li.unit,
-                    unit_price_fen=li.unit_price_fen,
-                    amount_fen=li.amount_fen,
-                    meta=dict(li.meta),
-                )
-                for i, li in enumerate(draft.lines)
-            ]
+            order.lines = order_lines(draft)
             payment = Payment(
                 terminal_id=tx.terminal_id,
                 state=PaymentState.PENDING,
@@ -334,52 +309,28 @@ class Checkout:
     def _close(
         self, payment_id: int, outcome: PaymentOutcome, *, committed: bool, actor: str
     ) -> PaymentState:
-        state = _OUTCOME_STATE[outcome.outcome]
-        if state is PaymentState.ABORTED and committed:
-            # The card was asked; "aborted" would claim nothing was charged.
-            state = PaymentState.UNCERTAIN
-        values = {
-            name: getattr(outcome, name)
-            for name in _OUTCOME_COLUMNS
-            if getattr(outcome, name) not in ("", None)
-        }
-        with self.store.transaction(now=self.clock()) as tx:
-            row = transition(tx, payment_id, state, card_data=outcome.card_data, **values)
-            payload = {
-                "payment": payment_id,
-                "amount_fen": row.amount_fen,
-                "reason": outcome.reason,
-                "path": outcome.path,
-                "aid": outcome.aid,
-                "pan_masked": outcome.pan_masked,
-                "atc": outcome.atc,
-                "cid": outcome.cid,
-                "cryptogram": outcome.cryptogram,
-                "response_code": outcome.response_code,
-                "ec_balance_after_fen": outcome.ec_balance_after_fen,
-                # after the second GENERATE AC, for the acquirer's TC upload / script advice
-                "tvr": outcome.card_data.get("tvr"),
-                "tsi": outcome.card_data.get("tsi"),
-                "script_results": outcome.card_data.get("script_results"),
-            }
-            tx.append(f"payment.{state.value}", payload, actor=actor)
-            if state is PaymentState.APPROVED:
-                fulfil(tx, row.order_id, actor)
-        return state
+        """Journal the outcome (raises JournalError when it cannot; see :meth:`pay`)."""
+        record = close_record(payment_id, outcome, committed=committed)
+        self.after_card.write(record, actor=actor, now=self.clock())
+        return record.state
 
-
-def fulfil(tx: Tx, order_id: int, actor: str) -> None:
-    """The order of an approved payment, in the approval's transaction: marked paid, its
-    receipt and one ticket per ticket unit sold queued for printing (prepared: hot path)."""
-    tx.run(_MARK_PAID, {"oid": order_id})
-    lines = tx.run(_ORDER_LINES, {"oid": order_id})
-    kinds = ["receipt"] + [
-        f"ticket:{line.position}:{n}"
-        for line in lines
-        if line.meta.get("ticket")
-        for n in range(line.quantity)
-    ]
-    for kind in kinds:
-        params = {"tid": tx.terminal_id, "oid": order_id, "kind": kind, "now": tx.now}
-        [(job_id,)] = tx.run(_QUEUE_JOB, params)
-        tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)
+    def _print_from_memory(
+        self, record: CloseRecord, draft: OrderDraft, order_id: int, reference: str
+    ) -> tuple[int, str]:
+        """The documents of a sale the journal could not take yet, printed from memory."""
+        views = memory_views(
+            record, draft, order_id=order_id, reference=reference, now=self.clock()
+        )
+        printer, printed = self.documents.printer, []
+        if printer is None:
+            return len(views), "printer.missing"
+        error = ""
+        for view in views:
+            try:
+                printer.print_job(view)
+            except KioskError as exc:
+                error = exc.code
+                break
+            printed.append(view.kind)
+        self.after_card.printed(record, printed)
+        return len(views) - len(printed), error

@@ -12,8 +12,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from kiosk.errors import KioskError
+from kiosk.journal.disk import OutcomeSpool
 from kiosk.journal.models import Order, Payment, PrintJob, PrintStatus
-from kiosk.journal.store import JournalStore, utcnow
+from kiosk.journal.store import JournalError, JournalStore, Tx, utcnow
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class PrintQueue:
     """This terminal's queued print jobs: printed in order, each outcome journalled.
 
     Jobs are queued in the same transaction as the sale they print (see
-    :func:`kiosk.checkout.pipeline.fulfil`), so a printer fault or a crash leaves
+    :func:`kiosk.checkout.fulfil.fulfil`), so a printer fault or a crash leaves
     them here until they print. Only this terminal's jobs: terminals may share a database,
     and a kiosk must never print another one's tickets.
     """
@@ -56,6 +57,8 @@ class PrintQueue:
     store: JournalStore
     printer: JobPrinter | None
     clock: Callable[[], datetime] = utcnow
+    #: Where a printed job the journal cannot take yet is kept (see kiosk.journal.disk).
+    spool: OutcomeSpool | None = None
 
     def _queued(self) -> Select[PrintJob]:
         return select(PrintJob).where(
@@ -95,25 +98,49 @@ class PrintQueue:
             views = [job_view(j, orders.get(j.order_id) if j.order_id else None) for j in jobs]
         if self.printer is None:
             return len(views), "printer.missing"
+        journal_ok = True
         for done, view in enumerate(views):
             try:
                 self.printer.print_job(view)
             except KioskError as exc:
-                self._finished(view.job_id, actor, error=exc.code)
+                self._finished(view.job_id, actor, error=exc.code, spool_only=not journal_ok)
                 return len(views) - done, exc.code
-            self._finished(view.job_id, actor)
+            journal_ok = self._finished(view.job_id, actor, spool_only=not journal_ok)
         return 0, ""
 
-    def _finished(self, job_id: int, actor: str, *, error: str = "") -> None:
-        """Journal one attempt: ``<kind>.printed``, or ``<kind>.failed`` with the error."""
-        with self.store.transaction(now=self.clock()) as tx:
-            job = tx.session.get(PrintJob, job_id)
-            assert job is not None
-            job.attempts += 1
-            payload: dict[str, Any] = {"job": job_id, "order": job.order_id}
-            if error:
-                job.last_error, payload["error"] = error, error
-            else:
-                job.status, job.printed_at = PrintStatus.PRINTED, tx.now
-            outcome = "failed" if error else "printed"
-            tx.append(f"{job.kind.split(':')[0]}.{outcome}", payload, actor=actor)
+    def _finished(self, job_id: int, actor: str, *, error: str = "", spool_only: bool) -> bool:
+        """Journal one attempt; False when the journal could not take it.
+
+        A printed job the journal cannot take (disk full) is kept in the spool, when there
+        is one, so that it is never printed twice; a failed attempt that cannot be journalled
+        leaves the job queued as it was. ``spool_only`` skips the journal: after one failed
+        write in a run, another attempt would only eat the room the spool needs.
+        """
+        if not spool_only:
+            try:
+                with self.store.transaction(now=self.clock()) as tx:
+                    record_attempt(tx, job_id, actor, error=error)
+                return True
+            except JournalError:
+                if self.spool is None:
+                    raise
+        assert self.spool is not None
+        if not error and not self.spool.keep(f"job-{job_id}", {"job": job_id}):
+            raise JournalError(f"print job {job_id} printed but neither journalled nor kept")
+        return False
+
+
+def record_attempt(tx: Tx, job_id: int, actor: str, *, error: str = "") -> None:
+    """Journal one print attempt of a queued job: ``<kind>.printed``, or ``<kind>.failed``
+    with the error (nothing when the job is no longer queued)."""
+    job = tx.session.get(PrintJob, job_id)
+    if job is None or job.status is not PrintStatus.QUEUED:
+        return
+    job.attempts += 1
+    payload: dict[str, Any] = {"job": job_id, "order": job.order_id}
+    if error:
+        job.last_error, payload["error"] = error, error
+    else:
+        job.status, job.printed_at = PrintStatus.PRINTED, tx.now
+    outcome = "failed" if error else "printed"
+    tx.append(f"{job.kind.split(':')[0]}.{outcome}", payload, actor=actor)

@@ -1,6 +1,8 @@
 """Start-up recovery of payments a crash left pending.
 
-A payment still *pending* at start-up was being taken when the process died. If the
+A payment still *pending* at start-up was being taken when the process died (the
+terminal's selling lock, :mod:`kiosk.journal.terminal_lock`, guarantees no live process
+owns it). If the
 card had not yet been asked to approve (no ``card_committed_at``), nothing can have
 been charged: it becomes *aborted*. Otherwise the card may have debited itself: it
 becomes *uncertain*, to be settled by reading that card's transaction log when it is
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import select
 
-from kiosk.checkout.pipeline import fulfil
+from kiosk.checkout.fulfil import fulfil
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.states import CHARGED, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
@@ -38,9 +40,14 @@ log = logging.getLogger(__name__)
 def recover_pending(
     store: JournalStore, *, actor: str = "recovery", now: datetime | None = None
 ) -> dict[int, PaymentState]:
-    """Resolve every pending payment of this terminal; return payment id -> new state."""
+    """Resolve every pending payment of this terminal; return payment id -> new state.
+
+    Runs under the terminal's selling lock (taken here unless the caller holds it), so it
+    only ever resolves payments whose process is gone; raises ``TerminalBusyError`` when a
+    live process sells on this terminal.
+    """
     resolved: dict[int, PaymentState] = {}
-    with store.transaction(now=now or utcnow()) as tx:
+    with store.terminal_locked(), store.transaction(now=now or utcnow()) as tx:
         pending = tx.connection.execute(
             select(Payment.id, Payment.card_committed_at, Payment.pan_token, Payment.atc)
             .where(Payment.terminal_id == store.terminal_id, Payment.state == PaymentState.PENDING)

@@ -27,10 +27,30 @@ def register(sub: Any) -> None:
     export.set_defaults(func=_export)
     verify = actions.add_parser("verify", help="check the sequence and hash chain")
     verify.set_defaults(func=_verify)
+    reset = actions.add_parser(
+        "accept-reset",
+        help="accept a journal that went backwards or vanished (journalled, with a reason)",
+    )
+    reset.add_argument("--reason", required=True, help="why, for the journal (e.g. a ticket)")
+    reset.add_argument("--operator", default="operator", help="who accepts it")
+    reset.set_defaults(func=_accept_reset)
 
 
 def _open(args: argparse.Namespace) -> JournalStore:
     return open_existing_journal(load_from_args(args))
+
+
+def _accept_reset(args: argparse.Namespace) -> int:
+    from kiosk.journal.verify import accept_reset, head_problems
+
+    store = _open(args)
+    problems = head_problems(store)
+    if not problems:
+        sys.stdout.write("the journal agrees with its head file: nothing to accept\n")
+        return 1
+    entry = accept_reset(store, reason=args.reason, actor=args.operator, problems=problems)
+    sys.stdout.write(f"reset accepted as entry {entry.seq}: {problems[0]}\n")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -96,6 +96,9 @@ class Terminal(Base):
     last_hash: Mapped[str] = mapped_column(String(64), default="")
     #: Highest sequence number the hub has acknowledged.
     synced_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: First sequence number hashed under the terminal's key (0: none yet). Entries before
+    #: it were written before the chain was keyed (see kiosk.journal.chain).
+    keyed_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class JournalEntry(Base):

@@ -51,6 +51,33 @@ def check_transition(current: S, target: S) -> None:
         )
 
 
+class PaymentClosedError(KioskError):
+    """The payment is no longer *pending*: the card must not be asked to approve it.
+
+    ``state`` is the state found. Only a process that does not hold the terminal's lock
+    could have moved it (see :mod:`kiosk.journal.terminal_lock`); this is the last guard.
+    """
+
+    code = "payment.closed"
+
+    def __init__(self, payment_id: int, state: S) -> None:
+        super().__init__(
+            f"payment {payment_id} is {state.value}, no longer pending", payment=payment_id
+        )
+        self.state = state
+
+
+def lock_pending(tx: Tx, payment_id: int) -> None:
+    """Lock payment ``payment_id``'s row in ``tx`` and check it is still *pending*; raises
+    :class:`PaymentClosedError` otherwise (before the card is asked, in the same transaction
+    that records the commit point)."""
+    rows = tx.run(_LOCK_PAYMENT, {"pid": payment_id})
+    if not rows:
+        raise KioskError(f"payment {payment_id} not found", code="journal.not_found")
+    if S(rows[0].state) is not S.PENDING:
+        raise PaymentClosedError(payment_id, S(rows[0].state))
+
+
 def transition(tx: Tx, payment_id: int, target: S, **values: Any) -> Any:
     """Move payment ``payment_id`` to ``target`` (locking its row), setting ``values`` too.
 

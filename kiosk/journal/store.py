@@ -10,6 +10,7 @@ way sequence numbers stay gapless: the entry and the head move in one transactio
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,9 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.errors import KioskError
 from kiosk.files import private_file
+from kiosk.journal.anchor import Head, HeadFile, load_key
 from kiosk.journal.chain import GENESIS, entry_hash
 from kiosk.journal.models import JournalEntry, Terminal
 from kiosk.journal.prepared import Prepared
+from kiosk.journal.terminal_lock import TerminalLock, lock_terminal
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,14 @@ def create_journal_engine(url: str) -> Engine:
     return engine
 
 
+def _file_dir(url: str) -> Path | None:
+    """The directory of an SQLite journal file (None for memory and server databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database).parent  # type: ignore[arg-type]
+    return None
+
+
 # Alembic keeps its running context in module globals: one migration at a time per process.
 _MIGRATE_LOCK = threading.Lock()
 
@@ -133,6 +144,8 @@ class Tx:
     now: datetime
     last_seq: int
     last_hash: str
+    #: The chain key when this terminal's chain is keyed (see kiosk.journal.chain).
+    key: bytes | None = None
     appended: list[Appended] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
     _cursor: Any = field(default=None, repr=False)
@@ -176,6 +189,7 @@ class Tx:
             actor=actor,
             payload=payload,
             prev_hash=self.last_hash,
+            key=self.key,
         )
         entry = Appended(
             self.terminal_id, seq, ts, event_name, actor, payload, self.last_hash, digest
@@ -214,7 +228,7 @@ _UPDATE_HEAD = Prepared(
     .values(last_seq=bindparam("seq"), last_hash=bindparam("digest"))
 )
 _SELECT_HEAD = Prepared(
-    select(_TERMINALS.c.last_seq, _TERMINALS.c.last_hash)
+    select(_TERMINALS.c.last_seq, _TERMINALS.c.last_hash, _TERMINALS.c.keyed_from)
     .where(_TERMINALS.c.id == bindparam("tid"))
     .with_for_update()
 )
@@ -223,22 +237,87 @@ _SELECT_HEAD = Prepared(
 class JournalStore:
     """The journal of one terminal in one database."""
 
-    def __init__(self, url: str, terminal_id: str) -> None:
+    def __init__(self, url: str, terminal_id: str, *, key_dir: Path | None = None) -> None:
+        """Open (creating and migrating as needed) ``terminal_id``'s journal at ``url``.
+
+        The terminal's chain key and head file (:mod:`kiosk.journal.anchor`) live beside an
+        SQLite journal's file, so that every tool opening it finds the same ones; for a
+        server database in ``key_dir`` (``data_dir``), without one the chain is not keyed.
+        """
         self.url = url
         self.terminal_id = terminal_id
+        self.key_dir = _file_dir(url) or key_dir
         try:
             self.engine = create_journal_engine(url)
             migrate(self.engine)
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
             with self._sessions.begin() as session:
-                if session.get(Terminal, terminal_id) is None:
-                    session.add(Terminal(id=terminal_id, created_at=utcnow(), last_hash=GENESIS))
-        except SQLAlchemyError as exc:
+                terminal = session.get(Terminal, terminal_id)
+                if terminal is None:
+                    terminal = Terminal(
+                        id=terminal_id, created_at=utcnow(), last_seq=0, last_hash=GENESIS
+                    )
+                    session.add(terminal)
+                self._key = self._chain_key(terminal)
+                head = Head(terminal.last_seq or 0, terminal.last_hash, terminal.keyed_from or 0)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             raise JournalError(
                 f"cannot open the journal at {self.safe_url}: {_cause(exc)}", url=self.safe_url
             ) from exc
+        except OSError as exc:
+            raise JournalError(f"cannot read or make the journal's key: {exc}") from exc
+        self.head_file: HeadFile | None = None
+        if self.key_dir is not None and self._key is not None:
+            self.head_file = HeadFile(self.key_dir, terminal_id, self._key)
+            if not self.head_file.path.exists() and head.seq < head.keyed_from:
+                # A new journal, or one keyed just now: nothing before this to compare with.
+                self.head_file.write(head, durable=True)
         # Prepared statements raise the driver's own errors, not SQLAlchemy's.
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        self._lock: TerminalLock | None = None
+
+    def _chain_key(self, terminal: Terminal) -> bytes | None:
+        """The terminal's chain key, made on the first open with a key directory; the chain
+        is keyed from the next entry on (``keyed_from``)."""
+        if self.key_dir is None:
+            return None
+        key = load_key(self.key_dir, self.terminal_id, create=not terminal.keyed_from)
+        if key is not None and not terminal.keyed_from:
+            terminal.keyed_from = (terminal.last_seq or 0) + 1
+        return key
+
+    @property
+    def chain_key(self) -> bytes | None:
+        """The terminal's chain key (for :mod:`kiosk.journal.verify`), None without one."""
+        return self._key
+
+    def lock_terminal(self) -> None:
+        """Hold this terminal's selling lock until :meth:`dispose` (see
+        :mod:`kiosk.journal.terminal_lock`); raises ``TerminalBusyError`` when another live
+        process holds it. A selling process calls this before recovery and its first sale."""
+        if self._lock is None or not self._lock.held:
+            self._lock = lock_terminal(self.engine, self.terminal_id)
+
+    @property
+    def holds_terminal(self) -> bool:
+        return self._lock is not None and self._lock.held
+
+    @contextmanager
+    def terminal_locked(self) -> Iterator[None]:
+        """The terminal's lock for the block: kept if already held, else taken and released."""
+        if self.holds_terminal:
+            yield
+            return
+        self.lock_terminal()
+        try:
+            yield
+        finally:
+            self.release_terminal()
+
+    def release_terminal(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def safe_url(self) -> str:
@@ -255,7 +334,17 @@ class JournalStore:
         try:
             with self.engine.begin() as conn:
                 tx = Tx(conn, self.terminal_id, now, 0, "")
-                [(tx.last_seq, tx.last_hash)] = tx.run(_SELECT_HEAD, {"tid": self.terminal_id})
+                [(tx.last_seq, tx.last_hash, keyed)] = tx.run(
+                    _SELECT_HEAD, {"tid": self.terminal_id}
+                )
+                if keyed:
+                    if self._key is None:
+                        raise JournalError(
+                            f"the chain key of terminal {self.terminal_id} is missing"
+                            f" from {self.key_dir}: the journal cannot be written",
+                            code="journal.key_missing",
+                        )
+                    tx.key = self._key
                 try:
                     yield tx
                     tx.write()
@@ -263,6 +352,16 @@ class JournalStore:
                     tx.close()
         except (SQLAlchemyError, self._driver_error) as exc:
             raise JournalError(f"journal write failed: {_cause(exc)}") from exc
+        if tx.appended and self.head_file is not None:
+            self._note_head(Head(tx.last_seq, tx.last_hash, keyed))
+
+    def _note_head(self, head: Head) -> None:
+        """Record the new head outside the database; a failure (disk full) only lets it lag."""
+        assert self.head_file is not None
+        try:
+            self.head_file.write(head)
+        except OSError as exc:
+            log.warning("journal head file not updated: %s", exc)
 
     def record(
         self, event_name: str, payload: dict[str, Any], *, actor: str, now: datetime | None = None
@@ -273,9 +372,29 @@ class JournalStore:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading (rolled back at the end)."""
-        with self._sessions() as session:
-            yield session
+        """A session for reading (rolled back at the end).
+
+        A database the driver cannot read (damaged pages, not a database) raises one
+        :class:`JournalError` (``journal.damaged``), for every reader alike.
+        """
+        try:
+            with self._sessions() as session:
+                yield session
+        except (SQLAlchemyError, self._driver_error) as exc:
+            raise JournalError(
+                f"the journal at {self.safe_url} cannot be read: {_cause(exc)}",
+                code="journal.damaged",
+            ) from exc
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own page-level check (``PRAGMA integrity_check``); other databases
+        check themselves. Empty when sound."""
+        if self.engine.dialect.name != "sqlite":
+            return []
+        with self.read() as session:
+            rows = session.connection().exec_driver_sql("PRAGMA integrity_check").scalars()
+            found = [str(r) for r in rows]
+        return [] if found == ["ok"] else [f"database damaged: {p}" for p in found[:10]]
 
     def entries(self, *, after_seq: int = 0, limit: int | None = None) -> list[JournalEntry]:
         """Entries of this terminal in sequence order, from ``after_seq + 1``."""
@@ -290,4 +409,5 @@ class JournalStore:
             return list(session.scalars(query))
 
     def dispose(self) -> None:
+        self.release_terminal()
         self.engine.dispose()

@@ -10,6 +10,7 @@ payment provider (``kiosk.checkout.card_provider``) comes in.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,13 +24,15 @@ from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
-from kiosk.checkout.recovery import card_settler, recover_pending
+from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
+from kiosk.journal.disk import DiskGuard, OutcomeSpool, disk_guard, outcome_spool
 from kiosk.journal.models import Order, OrderLine, OrderStatus, Terminal
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
+from kiosk.journal.verify import require_sound_head
 from kiosk.payment.errors import ReaderUnavailableError
 from kiosk.payment.reader import Reader
 from kiosk.payment.reader_pcsc import PcscReader
@@ -40,6 +43,8 @@ from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.ui.shift_close import close_shift
+
+log = logging.getLogger(__name__)
 
 
 class PaymentUnavailableError(KioskError):
@@ -64,6 +69,10 @@ class KioskServices:
     #: The gate's card reader (PC/SC) when it has one; the demo's gate uses ``sim_reader``.
     gate_reader: Reader | None = None
     clock: Callable[[], datetime] = utcnow
+    #: Free space on the journal's disk and its reserve (a selling terminal).
+    disk: DiskGuard | None = None
+    #: Outcomes kept until the journal can take them (a selling terminal).
+    spool: OutcomeSpool | None = None
     #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
     ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
@@ -77,6 +86,8 @@ class KioskServices:
             self.printer,
             unattended=self.settings.terminal.unattended,
             clock=self.clock,
+            disk=self.disk,
+            spool=self.spool,
         )
 
     # -- readiness ---------------------------------------------------------------------------
@@ -91,6 +102,11 @@ class KioskServices:
                 problems.append(exc.code)
         if (printer := self.printer_status()) != "ok":
             problems.append(printer)
+        if self.disk is not None:
+            try:
+                self.disk.check()
+            except KioskError as exc:
+                problems.append(exc.code)
         try:
             with self.store.read() as session:
                 session.get_one(Terminal, self.store.terminal_id)
@@ -257,9 +273,19 @@ def pcsc_reader_check(name: str | None) -> Callable[[], None]:
 
 def build_services(settings: Settings) -> KioskServices:
     """Open the journal and wire printer, provider and catalog for ``settings``."""
-    store = JournalStore(settings.journal_url, settings.terminal.id)
-    # A crash may have left a payment pending: resolve it before anything else happens.
-    recover_pending(store)
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
+    selling = settings.terminal.mode is not Mode.GATE
+    try:
+        # A journal that went backwards or vanished: nothing is sold or admitted until an
+        # operator accepts the reset (kiosk journal accept-reset).
+        require_sound_head(store)
+        if selling:
+            # One selling process per terminal; then what a crash left pending is provably
+            # its dead predecessor's. A gate takes no payment: no lock, no recovery.
+            store.lock_terminal()
+    except KioskError:
+        store.dispose()
+        raise
     provider = payment_provider(settings)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
@@ -273,7 +299,7 @@ def build_services(settings: Settings) -> KioskServices:
     gate_reader = None
     if settings.terminal.mode is Mode.GATE and spec.startswith("pcsc"):
         gate_reader = PcscReader(spec.partition(":")[2] or None)
-    return KioskServices(
+    services = KioskServices(
         settings=settings,
         store=store,
         catalog=load_catalog(),
@@ -282,4 +308,15 @@ def build_services(settings: Settings) -> KioskServices:
         sim_reader=reader if isinstance(reader, SimReader) else None,
         reader_check=check,
         gate_reader=gate_reader,
+        disk=disk_guard(settings) if selling else None,
+        spool=outcome_spool(settings) if selling else None,
     )
+    if selling:
+        # What the journal could not take, and what a crash left pending, before anything
+        # else happens. A full disk must not keep the terminal from starting: it then
+        # refuses cards (health) and tries again before the next sale.
+        try:
+            services.checkout.recover()
+        except JournalError as exc:
+            log.error("start-up recovery put off: %s", exc)
+    return services

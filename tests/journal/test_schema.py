@@ -6,9 +6,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import insert, update
 
-from kiosk.journal.models import Base
-from kiosk.journal.store import MIGRATIONS, JournalStore
+from kiosk.journal.chain import GENESIS, entry_hash
+from kiosk.journal.models import Base, JournalEntry, Terminal
+from kiosk.journal.store import MIGRATIONS, JournalStore, create_journal_engine
 from kiosk.journal.verify import verify_journal
 
 
@@ -36,21 +38,44 @@ def test_reopening_is_idempotent(journal_url: str) -> None:
 
 
 def test_an_older_journal_is_upgraded_with_its_entries(journal_url: str) -> None:
-    """A journal taken back to revision 0002 comes up to date when opened, entries intact."""
-    store = JournalStore(journal_url, "TEST0001")
-    for i in range(3):
-        store.record("test.old", {"i": i}, actor="t")
+    """A journal of revision 0002, its chain plain SHA-256 as then written, comes up to date
+    when opened: entries intact, the chain keyed from the next entry on."""
+    engine = create_journal_engine(journal_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as conn:
+    with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        command.upgrade(cfg, "0002")
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) != []
-    store.dispose()
+    prev, ts = GENESIS, "2026-11-01T00:00:00.000000Z"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(  # the 0002 table, without the columns added since
+            "INSERT INTO terminal (id, created_at, last_seq, last_hash, synced_seq)"
+            " VALUES ('TEST0001', '2026-11-01 00:00:00.000000', 0, '', 0)"
+        )
+        for seq in (1, 2, 3):
+            fields = {"seq": seq, "ts": ts, "event": "test.old", "actor": "t"}
+            digest = entry_hash(
+                terminal_id="TEST0001", payload={"i": seq - 1}, prev_hash=prev, **fields
+            )
+            conn.execute(
+                insert(JournalEntry.__table__).values(
+                    terminal_id="TEST0001",
+                    payload={"i": seq - 1},
+                    prev_hash=prev,
+                    hash=digest,
+                    **fields,
+                )
+            )
+            prev = digest
+        conn.execute(update(Terminal.__table__).values(last_seq=3, last_hash=prev))
+    engine.dispose()
     reopened = JournalStore(journal_url, "TEST0001")
     with reopened.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    assert [e.payload["i"] for e in reopened.entries()] == [0, 1, 2]
+    reopened.record("test.new", {"i": 3}, actor="t")
+    assert [e.payload["i"] for e in reopened.entries()] == [0, 1, 2, 3]
+    with reopened.read() as session:
+        assert session.get_one(Terminal, "TEST0001").keyed_from == 4
     assert verify_journal(reopened).ok
     reopened.dispose()
