@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,39 @@ def test_payment_never_imports_upper_layers() -> None:
             if f"from kiosk.{layer}" in text or f"import kiosk.{layer}" in text:
                 offenders.append(f"{path.relative_to(REPO)} -> {layer}")
     assert offenders == []
+
+
+#: What ui/ never imports: the database, and devices and their drivers (it asks checkout).
+UI_FORBIDDEN = ("sqlalchemy", "kiosk.journal", "kiosk.payment", "kiosk.printing")
+#: The demo's simulator panel drives the simulated card and shows the preview printer's paper.
+UI_EXCEPTIONS = {"demo_panels.py": ("kiosk.payment", "kiosk.printing")}
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_ui_asks_checkout_not_the_journal_or_devices() -> None:
+    """ui/ holds only Qt: no SQLAlchemy, journal, payment or printing imports (but the demo)."""
+    offenders = []
+    for path in sorted((REPO / "kiosk" / "ui").rglob("*.py")):
+        allowed = UI_EXCEPTIONS.get(path.name, ())
+        for name in sorted(_imports(path)):
+            layer = next((f for f in UI_FORBIDDEN if name == f or name.startswith(f + ".")), None)
+            if layer is not None and layer not in allowed:
+                offenders.append(f"{path.relative_to(REPO)} -> {name}")
+    assert offenders == []
+
+
+def test_the_ui_rule_sees_an_import_inside_a_function(tmp_path: Path) -> None:
+    """The check reads imports wherever they are, so a deferred import cannot slip past."""
+    module = tmp_path / "screen.py"
+    module.write_text("def f():\n    from kiosk.journal.models import Order\n", encoding="utf-8")
+    assert _imports(module) == {"kiosk.journal.models"}

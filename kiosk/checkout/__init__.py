@@ -13,6 +13,7 @@ from kiosk.checkout.provider import (
     PaymentRequest,
 )
 from kiosk.checkout.recovery import recover_pending
+from kiosk.journal.models import PaymentState
 
 __all__ = [
     "CardIdentity",
@@ -23,5 +24,6 @@ __all__ = [
     "PaymentOutcome",
     "PaymentProvider",
     "PaymentRequest",
+    "PaymentState",
     "recover_pending",
 ]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import list_profiles, load_card
 from kiosk.payment.reader import Interface
@@ -223,6 +224,16 @@ class DemoPanels(QWidget):
             layout.addWidget(self.card)
         if self.printer is not None:
             layout.addWidget(self.printer, 1)
+
+    @classmethod
+    def for_services(cls, services: KioskServices, state_dir: Path) -> DemoPanels | None:
+        """The panels for what ``services`` simulates; None when it simulates nothing."""
+        preview = services.printer.service if services.printer is not None else None
+        if not isinstance(preview, PreviewPrinter):
+            preview = None
+        if services.sim_reader is None and preview is None:
+            return None
+        return cls(services.sim_reader, preview, state_dir)
 
     def shutdown(self) -> None:
         if self.printer is not None:

@@ -20,11 +20,11 @@ from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLineEdit
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
 from kiosk.sales.gate import GateDecision, GateVerdict
 from kiosk.sales.tickets import CHINA
 from kiosk.ui.i18n import Translations
-from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import gate_text
 from kiosk.ui.widgets import Page, button, label
 from kiosk.ui.workers import Done, Worker

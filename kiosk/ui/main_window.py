@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import Mode, Settings
-from kiosk.printing.printer import PreviewPrinter
 from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
-from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
 
@@ -170,14 +169,10 @@ class MainWindow(QMainWindow):
         return self._services
 
     def _add_demo_panels(self, services: KioskServices) -> None:
-        preview = services.printer.service if services.printer is not None else None
-        if not isinstance(preview, PreviewPrinter):
-            preview = None
-        if services.sim_reader is None and preview is None:
+        panels = DemoPanels.for_services(services, self.settings.data_dir / "cards")
+        if panels is None:
             return  # e.g. a gate: no card to present, no paper to show
-        self.demo_panels = DemoPanels(
-            services.sim_reader, preview, self.settings.data_dir / "cards"
-        )
+        self.demo_panels = panels
         self._row.addWidget(self.demo_panels)
         if self.demo_panels.printer is not None:
             self.demo_panels.printer.token_scanned.connect(self.scan_at_gate)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.checkout import CheckoutResult
-from kiosk.journal.models import PaymentState
+from kiosk.checkout import CheckoutResult, PaymentState
 from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import describe

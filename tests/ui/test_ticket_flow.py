@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.checkout import Outcome, PaymentOutcome
+from kiosk.checkout.terminal import pcsc_reader_check
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
 from kiosk.payment.errors import CardRemovedError
 from kiosk.printing.document import QrCode
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.ui import ticket_flow
-from kiosk.ui.services import pcsc_reader_check
 from tests.checkout.conftest import ScriptedProvider
 from tests.ui.kiosk_setup import FaultyPreview, WaitingProvider, paper_out
 

@@ -21,14 +21,12 @@ from kiosk.checkout import Outcome, PaymentOutcome
 from kiosk.payment.reader_sim import SimReader
 from kiosk.printing.document import QrCode
 from kiosk.ui.main_window import MainWindow
-from tests.checkout.conftest import ScriptedProvider
+from tests.checkout.conftest import ScriptedProvider, gate_settings, kiosk_settings
 from tests.ui.kiosk_setup import (
     FaultyPreview,
     HoldingProvider,
     WaitingProvider,
     build_services,
-    gate_settings,
-    kiosk_settings,
     open_window,
     paper_out,
 )

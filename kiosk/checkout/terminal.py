@@ -25,6 +25,7 @@ from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.recovery import card_settler, recover_pending
 from kiosk.checkout.reprint import queue_reprint
+from kiosk.checkout.shift import close_shift
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderLine, OrderStatus, Terminal
@@ -39,7 +40,6 @@ from kiosk.printing.reports import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
-from kiosk.ui.shift_close import close_shift
 
 
 class PaymentUnavailableError(KioskError):
@@ -162,7 +162,7 @@ class KioskServices:
         return self.checkout.documents.print_queued(actor="operator")
 
     def close_shift(self) -> Summary:
-        """Close the shift in the journal and print its slip (see :mod:`kiosk.ui.shift_close`)."""
+        """Close the shift in the journal and print its slip (see :mod:`kiosk.checkout.shift`)."""
         return close_shift(self.store, self.printer, now=self.clock(), actor="operator")
 
     # -- gate --------------------------------------------------------------------------------
