@@ -47,7 +47,7 @@ from kiosk.payment.kernel.types import (
 )
 from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
-from kiosk.payment.reader_open import open_reader
+from kiosk.payment.reader.open import open_reader
 from kiosk.payment.settings import terminal_config
 from kiosk.sales.tickets import CardFacts
 

@@ -33,8 +33,8 @@ from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.errors import ReaderUnavailableError
 from kiosk.payment.reader import Reader
-from kiosk.payment.reader_pcsc import PcscReader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.reports import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys

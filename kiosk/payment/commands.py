@@ -252,7 +252,7 @@ def register_balance(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_balance(args: argparse.Namespace) -> int:
     from kiosk.cli_support import load_from_args
     from kiosk.payment.cardlog import read_card_log
-    from kiosk.payment.reader_open import open_reader
+    from kiosk.payment.reader.open import open_reader
 
     settings = load_from_args(args)
     if args.sim:

@@ -1,7 +1,7 @@
 """The demo's side panels: a card simulator to tap or insert, and the printer's paper.
 
 Shown when ``demo = true``. The card panel drives the in-process
-:class:`~kiosk.payment.reader_sim.SimReader` the payment provider reads (the same reader
+:class:`~kiosk.payment.reader.sim.SimReader` the payment provider reads (the same reader
 path the app uses with hardware); loading a profile personalises a card (RSA signing), so
 it runs on the panel's worker. The printer panel shows what printing's preview printer
 kept, rendered to PNG on the same worker.
@@ -26,7 +26,7 @@ from kiosk.checkout.terminal import KioskServices
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import list_profiles, load_card
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import Document, QrCode
 from kiosk.printing.preview import render_png
 from kiosk.printing.printer import PreviewPrinter

@@ -31,7 +31,7 @@ from kiosk.payment.host.issuer_sim import HostFault, IssuerSimulator
 from kiosk.payment.kernel.types import OdaResult, TerminalConfig, TransactionResult
 from kiosk.payment.kernel.types import Outcome as K
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import terminal_config
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import ARQC, PlainTerminal

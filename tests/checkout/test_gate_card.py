@@ -20,8 +20,8 @@ from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, utcnow
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_pcsc import PcscReader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.document import QrCode
 from kiosk.sales.gate import GateDecision, GateVerdict

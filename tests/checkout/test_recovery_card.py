@@ -29,7 +29,7 @@ from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import CardRemovedError
 from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import CardPresence, Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.tags import Tag
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import TC, PlainTerminal
@@ -227,7 +227,7 @@ import sys, time
 from kiosk.checkout import Checkout
 from kiosk.journal.store import JournalStore
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.checkout.test_recovery_card import DRAFT, CardWorkProvider
 
 class Dying(CardWorkProvider):

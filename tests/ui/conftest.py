@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.checkout.terminal import KioskServices
 from kiosk.config import Settings
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.sales.tickets import Catalog
 from kiosk.ui.main_window import MainWindow
 from tests.checkout.conftest import ScriptedProvider, gate_settings, kiosk_settings

@@ -18,7 +18,7 @@ from kiosk.checkout.terminal import KioskServices
 from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.journal.store import JournalStore
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import Document, PaperWidth
 from kiosk.printing.errors import PaperOutError
 from kiosk.printing.escpos import PrinterProfile

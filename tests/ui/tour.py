@@ -18,7 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.checkout import Outcome, PaymentOutcome
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import QrCode
 from kiosk.ui.main_window import MainWindow
 from tests.checkout.conftest import ScriptedProvider, gate_settings, kiosk_settings

@@ -17,7 +17,7 @@ from kiosk.payment.kernel import (
     run_transaction,
 )
 from kiosk.payment.kernel.context import Tvr
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.kernel.cards import Rewriting, patch
 from tests.payment.kernel.conftest import WHEN, transact
 
