@@ -90,3 +90,28 @@ def test_the_ui_rule_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "screen.py"
     module.write_text("def f():\n    from kiosk.journal.models import Order\n", encoding="utf-8")
     assert _imports(module) == {"kiosk.journal.models"}
+
+
+#: What sits above the kernel: settings, command lines, the simulators and concrete readers.
+ABOVE_KERNEL = (
+    "kiosk.config",
+    "kiosk.payment.settings",
+    "kiosk.payment.commands",
+    "kiosk.payment.pay_command",
+    "kiosk.payment.cardsim",
+    "kiosk.payment.host.issuer_sim",
+    "kiosk.payment.reader.pcsc",
+    "kiosk.payment.reader.sim",
+    "kiosk.payment.reader.open",
+)
+
+
+def test_kernel_imports_nothing_above_it() -> None:
+    """The kernel sees a Reader, a host and its context; callers wire the concrete parts."""
+    offenders = [
+        f"{path.relative_to(REPO)} -> {name}"
+        for path in sorted((REPO / "kiosk" / "payment" / "kernel").rglob("*.py"))
+        for name in sorted(_imports(path))
+        if any(name == above or name.startswith(above + ".") for above in ABOVE_KERNEL)
+    ]
+    assert offenders == []

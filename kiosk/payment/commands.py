@@ -215,7 +215,7 @@ def _register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _run_pay(args: argparse.Namespace) -> int:
-    from kiosk.payment.kernel.pay_command import run_pay
+    from kiosk.payment.pay_command import run_pay
 
     return run_pay(args)
 
