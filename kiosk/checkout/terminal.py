@@ -36,7 +36,7 @@ from kiosk.payment.reader import Reader
 from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
-from kiosk.printing.reports import Summary
+from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
