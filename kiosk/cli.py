@@ -56,6 +56,9 @@ COMMANDS: dict[str, Command] = {
     ),
     "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
     "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
+    "sell": Command(
+        "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
+    ),
 }
 
 #: Top-level options that take a value (so it is not mistaken for the command).
