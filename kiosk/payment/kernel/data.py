@@ -8,29 +8,17 @@ tag dictionary; :func:`kiosk.payment.dol.build_dol_data` pads and truncates.
 
 from __future__ import annotations
 
+from kiosk.payment.bcd import bcd
 from kiosk.payment.dol import build_dol_data
 from kiosk.payment.kernel.context import TransactionContext
 from kiosk.payment.tags import Tag
 
 __all__ = [
-    "bcd",
     "dol_data",
-    "fen_of",
     "terminal_capabilities",
     "terminal_value",
     "terminal_values",
 ]
-
-
-def bcd(value: int, size: int = 6) -> bytes:
-    """An unsigned integer as ``n`` BCD, right-justified in ``size`` bytes."""
-    return bytes.fromhex(f"{value:0{size * 2}d}"[-size * 2 :])
-
-
-def fen_of(value: bytes | None) -> int | None:
-    """An ``n12`` amount as fen; None when absent or not decimal BCD."""
-    text = (value or b"").hex()
-    return int(text) if text.isdigit() else None
 
 
 def terminal_capabilities(ctx: TransactionContext) -> bytes:
