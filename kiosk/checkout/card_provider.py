@@ -27,10 +27,10 @@ from typing import Any, Protocol
 
 from kiosk.checkout.provider import (
     CardIdentity,
-    Outcome,
     PaymentHooks,
     PaymentOutcome,
     PaymentRequest,
+    PaymentVerdict,
 )
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
@@ -156,13 +156,13 @@ class TrackedHost:
 #: Kernel outcomes and what checkout makes of them (nothing is charged but on approval;
 #: the pipeline turns an abort after the commit point into *uncertain*).
 _OUTCOMES = {
-    KernelOutcome.APPROVED_OFFLINE: (Outcome.APPROVED, ""),
-    KernelOutcome.APPROVED_ONLINE: (Outcome.APPROVED, ""),
-    KernelOutcome.DECLINED: (Outcome.DECLINED, "card.declined"),
-    KernelOutcome.ONLINE_REQUEST: (Outcome.DECLINED, "host.unavailable"),
-    KernelOutcome.TRY_AGAIN: (Outcome.ABORTED, "card.try_again"),
-    KernelOutcome.USE_OTHER_INTERFACE: (Outcome.ABORTED, "card.use_other_interface"),
-    KernelOutcome.END_APPLICATION: (Outcome.ABORTED, "card.end_application"),
+    KernelOutcome.APPROVED_OFFLINE: (PaymentVerdict.APPROVED, ""),
+    KernelOutcome.APPROVED_ONLINE: (PaymentVerdict.APPROVED, ""),
+    KernelOutcome.DECLINED: (PaymentVerdict.DECLINED, "card.declined"),
+    KernelOutcome.ONLINE_REQUEST: (PaymentVerdict.DECLINED, "host.unavailable"),
+    KernelOutcome.TRY_AGAIN: (PaymentVerdict.ABORTED, "card.try_again"),
+    KernelOutcome.USE_OTHER_INTERFACE: (PaymentVerdict.ABORTED, "card.use_other_interface"),
+    KernelOutcome.END_APPLICATION: (PaymentVerdict.ABORTED, "card.end_application"),
 }
 
 
@@ -318,17 +318,17 @@ class CardPaymentProvider:
         deadline = self._clock() + self.card_timeout_s
         while True:
             if request.cancelled():
-                return PaymentOutcome(Outcome.ABORTED, reason="payment.cancelled")
+                return PaymentOutcome(PaymentVerdict.ABORTED, reason="payment.cancelled")
             remaining = deadline - self._clock()
             if remaining <= 0:
-                return PaymentOutcome(Outcome.ABORTED, reason="reader.timeout")
+                return PaymentOutcome(PaymentVerdict.ABORTED, reason="reader.timeout")
             try:
                 return self.reader.wait_for_card(min(self.poll_s, remaining))
             except CardTimeoutError:
                 continue
             except ReaderError as exc:
                 if exc.code == "reader.cancelled":
-                    return PaymentOutcome(Outcome.ABORTED, reason="payment.cancelled")
+                    return PaymentOutcome(PaymentVerdict.ABORTED, reason="payment.cancelled")
                 raise
 
 

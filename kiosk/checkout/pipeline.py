@@ -20,10 +20,10 @@ from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
 from kiosk.checkout.printing import JobPrinter, PrintQueue
 from kiosk.checkout.provider import (
     CardIdentity,
-    Outcome,
     PaymentOutcome,
     PaymentProvider,
     PaymentRequest,
+    PaymentVerdict,
 )
 from kiosk.errors import KioskError, UsageError
 from kiosk.journal.models import (
@@ -69,7 +69,7 @@ _QUEUE_JOB = Prepared(
     .returning(_JOBS.c.id)
 )
 
-#: Outcome fields copied onto the payment row when the provider filled them in.
+#: PaymentVerdict fields copied onto the payment row when the provider filled them in.
 _OUTCOME_COLUMNS = (
     "reason",
     "path",
@@ -87,9 +87,9 @@ _OUTCOME_COLUMNS = (
 )
 
 _OUTCOME_STATE = {
-    Outcome.APPROVED: PaymentState.APPROVED,
-    Outcome.DECLINED: PaymentState.DECLINED,
-    Outcome.ABORTED: PaymentState.ABORTED,
+    PaymentVerdict.APPROVED: PaymentState.APPROVED,
+    PaymentVerdict.DECLINED: PaymentState.DECLINED,
+    PaymentVerdict.ABORTED: PaymentState.ABORTED,
 }
 
 

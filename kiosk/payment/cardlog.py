@@ -38,12 +38,12 @@ from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.tags import Tag
 
 __all__ = [
-    "CardIdentity",
     "CardLog",
     "CardLogError",
     "EcBalance",
     "LoadLogEntry",
     "LogEntry",
+    "MaskedCard",
     "SelectedApplication",
     "read_card_identity",
     "read_card_log",
@@ -320,7 +320,7 @@ def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> Card
 
 
 @dataclass(frozen=True)
-class CardIdentity:
+class MaskedCard:
     """Who the card is, without its number: masked PAN and the kernel's keyed token."""
 
     pan_masked: str
@@ -334,7 +334,7 @@ def read_card_identity(
     *,
     token_key: bytes,
     when: dt.datetime,
-) -> CardIdentity:
+) -> MaskedCard:
     """PAN and PSN through GPO and the AFL records, as masked PAN and keyed token.
 
     The GPO is a zero-amount balance inquiry (9C = 31) that cannot be approved: EC
@@ -372,7 +372,7 @@ def read_card_identity(
         values = {**tlv.decode(record).to_dict(), **values}
     if not pan_digits(values):
         raise CardLogError("the card shows no PAN", code="card.log.no_pan")
-    return CardIdentity(mask_pan(pan_digits(values)), pan_token(token_key, values))
+    return MaskedCard(mask_pan(pan_digits(values)), pan_token(token_key, values))
 
 
 def _gpo_values(data: bytes) -> dict[int, bytes]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
+from kiosk.checkout import CardIdentity, PaymentOutcome, PaymentRequest, PaymentVerdict
 from kiosk.checkout.printing import PrintJobView
 from kiosk.config import Mode, Settings, load_settings
 from kiosk.errors import KioskError
@@ -25,7 +25,7 @@ class ScriptedProvider:
 
     outcome: PaymentOutcome = field(
         default_factory=lambda: PaymentOutcome(
-            Outcome.APPROVED,
+            PaymentVerdict.APPROVED,
             path="ec_offline",
             pan_masked="623456******7890",
             aid="A000000333010101",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.checkout import CardIdentity, Checkout, Outcome, PaymentOutcome, recover_pending
+from kiosk.checkout import CardIdentity, Checkout, PaymentOutcome, PaymentVerdict, recover_pending
 from kiosk.checkout.recovery import resolve_with_card, uncertain_payments
 from kiosk.config import Mode
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob
@@ -64,7 +64,7 @@ class CardWorkProvider:
         if self.pull == "after_ac":
             self.reader.remove()
             raise CardRemovedError("the card was pulled")
-        return PaymentOutcome(Outcome.APPROVED, atc=term.atc, response_code="Y1")
+        return PaymentOutcome(PaymentVerdict.APPROVED, atc=term.atc, response_code="Y1")
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 
-from kiosk.checkout import Checkout, Outcome, PaymentOutcome
+from kiosk.checkout import Checkout, PaymentOutcome, PaymentVerdict
 from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.cli import main
 from kiosk.config import Mode
@@ -18,7 +18,9 @@ from tests.checkout.conftest import ScriptedProvider
 DAY = date(2026, 11, 27)
 
 
-def _sell(store: JournalStore, when: datetime, outcome: Outcome = Outcome.APPROVED) -> None:
+def _sell(
+    store: JournalStore, when: datetime, outcome: PaymentVerdict = PaymentVerdict.APPROVED
+) -> None:
     draft = OrderDraft(
         Mode.TICKET,
         (LineItem("ADULT", "成人票", 2, 6000), LineItem("CHILD", "儿童票", 1, 3000)),
@@ -41,7 +43,7 @@ def test_records_add_up_to_what_was_paid(store: JournalStore) -> None:
 def test_period_is_the_china_day(store: JournalStore) -> None:
     """A sale at 17:00 UTC belongs to the next China day; declines are counted as declines."""
     _sell(store, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
-    _sell(store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), Outcome.DECLINED)
+    _sell(store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), PaymentVerdict.DECLINED)
     today = list(transaction_records(store, day_period(DAY)))
     assert {r.status for r in today} == {TxStatus.DECLINED}
     assert len(list(transaction_records(store, day_period(date(2026, 11, 28))))) == 2

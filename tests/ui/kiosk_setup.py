@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
+from kiosk.checkout import CardIdentity, PaymentOutcome, PaymentRequest, PaymentVerdict
 from kiosk.checkout.documents import JournalPrinter, SlipSettings
 from kiosk.checkout.terminal import KioskServices
 from kiosk.config import Settings
@@ -75,7 +75,7 @@ class WaitingProvider:
         while not request.cancelled():
             threading.Event().wait(0.02)
         self.ended.set()
-        return PaymentOutcome(Outcome.ABORTED, reason="reader.cancelled")
+        return PaymentOutcome(PaymentVerdict.ABORTED, reason="reader.cancelled")
 
 
 @dataclass

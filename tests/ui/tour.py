@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from kiosk.checkout import Outcome, PaymentOutcome
+from kiosk.checkout import PaymentOutcome, PaymentVerdict
 from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import QrCode
 from kiosk.ui.main_window import MainWindow
@@ -179,7 +179,7 @@ def _ticket_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
 def _failure_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
     low = ScriptedProvider(
         outcome=PaymentOutcome(
-            Outcome.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
+            PaymentVerdict.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
         )
     )
     declined = _kiosk(folder / "declined", low)
