@@ -115,3 +115,19 @@ def test_kernel_imports_nothing_above_it() -> None:
         if any(name == above or name.startswith(above + ".") for above in ABOVE_KERNEL)
     ]
     assert offenders == []
+
+
+def test_no_import_circle_in_printing() -> None:
+    """Printing's modules import each other one way: no module imports one that imports it."""
+    root = REPO / "kiosk" / "printing"
+    graph = {
+        f"kiosk.printing.{path.stem}": {
+            n for n in _imports(path) if n.startswith("kiosk.printing.")
+        }
+        for path in root.glob("*.py")
+        if path.stem != "__init__"
+    }
+    circles = sorted(
+        f"{a} <-> {b}" for a, deps in graph.items() for b in deps if a in graph.get(b, ())
+    )
+    assert circles == []
