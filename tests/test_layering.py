@@ -131,3 +131,15 @@ def test_no_import_circle_in_printing() -> None:
         f"{a} <-> {b}" for a, deps in graph.items() for b in deps if a in graph.get(b, ())
     )
     assert circles == []
+
+
+def test_only_the_journal_reaches_below_the_orm() -> None:
+    """Prepared statements and the tables under the models are built in kiosk/journal/ only,
+    so a SQLAlchemy upgrade that breaks ``journal/prepared.py`` is fixed in one package."""
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in sorted((REPO / "kiosk").rglob("*.py"))
+        if "journal" not in path.relative_to(REPO / "kiosk").parts
+        and ("__table__" in (text := path.read_text(encoding="utf-8")) or "Prepared(" in text)
+    ]
+    assert offenders == []

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select
-
 from kiosk.checkout.pricing import Pricing, check_repriced, record_discount
 from kiosk.checkout.printing import JobPrinter, PrintQueue
 from kiosk.checkout.provider import (
@@ -26,16 +24,14 @@ from kiosk.checkout.provider import (
     PaymentVerdict,
 )
 from kiosk.errors import KioskError, UsageError
+from kiosk.journal import fulfilment
 from kiosk.journal.models import (
     Order,
     OrderLine,
     OrderStatus,
     Payment,
     PaymentState,
-    PrintJob,
-    PrintStatus,
 )
-from kiosk.journal.prepared import Prepared
 from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.sales.order import OrderDraft
@@ -43,33 +39,7 @@ from kiosk.sales.tickets import CardFacts
 
 log = logging.getLogger(__name__)
 
-# Prepared statements: they run in every approved sale (see kiosk.journal.prepared).
-_ORDERS: Table = Order.__table__  # type: ignore[assignment]
-_LINES: Table = OrderLine.__table__  # type: ignore[assignment]
-_JOBS: Table = PrintJob.__table__  # type: ignore[assignment]
-_MARK_PAID = Prepared(
-    _ORDERS.update().where(_ORDERS.c.id == bindparam("oid")).values(status=OrderStatus.PAID)
-)
-_ORDER_LINES = Prepared(
-    select(_LINES.c.position, _LINES.c.quantity, _LINES.c.meta)
-    .where(_LINES.c.order_id == bindparam("oid"))
-    .order_by(_LINES.c.position)
-)
-_QUEUE_JOB = Prepared(
-    _JOBS.insert()
-    .values(
-        terminal_id=bindparam("tid"),
-        order_id=bindparam("oid"),
-        kind=bindparam("kind"),
-        status=PrintStatus.QUEUED,
-        attempts=0,
-        last_error="",
-        created_at=bindparam("now"),
-    )
-    .returning(_JOBS.c.id)
-)
-
-#: PaymentVerdict fields copied onto the payment row when the provider filled them in.
+#: PaymentOutcome fields copied onto the payment row when the provider filled them in.
 _OUTCOME_COLUMNS = (
     "reason",
     "path",
@@ -367,8 +337,8 @@ class Checkout:
 def fulfil(tx: Tx, order_id: int, actor: str) -> None:
     """The order of an approved payment, in the approval's transaction: marked paid, its
     receipt and one ticket per ticket unit sold queued for printing (prepared: hot path)."""
-    tx.run(_MARK_PAID, {"oid": order_id})
-    lines = tx.run(_ORDER_LINES, {"oid": order_id})
+    tx.run(fulfilment.MARK_PAID, {"oid": order_id})
+    lines = tx.run(fulfilment.ORDER_LINES, {"oid": order_id})
     kinds = ["receipt"] + [
         f"ticket:{line.position}:{n}"
         for line in lines
@@ -377,5 +347,5 @@ def fulfil(tx: Tx, order_id: int, actor: str) -> None:
     ]
     for kind in kinds:
         params = {"tid": tx.terminal_id, "oid": order_id, "kind": kind, "now": tx.now}
-        [(job_id,)] = tx.run(_QUEUE_JOB, params)
+        [(job_id,)] = tx.run(fulfilment.QUEUE_JOB, params)
         tx.append("print.queued", {"job": job_id, "order": order_id, "kind": kind}, actor=actor)
