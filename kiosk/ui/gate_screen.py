@@ -208,7 +208,7 @@ class GateScreen(Page):
         if end - start != timedelta(days=1) or start.time() != time(0):
             line += f" {start:%H:%M}–{end:%H:%M}"  # a time slot, not the whole day
         if decision.verdict is GateVerdict.USED and used_at is not None:
-            line += "<br>" + translate("Gate", "Used at %1").replace(
+            line += "\n" + translate("Gate", "Used at %1").replace(
                 "%1", f"{used_at.astimezone(CHINA):%H:%M:%S}"
             )
         return line

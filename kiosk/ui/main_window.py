@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QPushButton,
     QStackedWidget,
@@ -24,6 +23,7 @@ from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
 from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
+from kiosk.ui.widgets import label
 
 #: Modes offered by the chooser, in screen order.
 CHOOSER_MODES = (Mode.TICKET, Mode.GATE, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
@@ -49,12 +49,9 @@ class ModeChooser(QWidget):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.setObjectName("mode_chooser")
-        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._title.setProperty("role", "title")
-        self._merchant = QLabel(
-            settings.terminal.merchant_name, alignment=Qt.AlignmentFlag.AlignCenter
-        )
-        self._merchant.setProperty("role", "hint")
+        self._title = label("title", wrap=False)
+        self._merchant = label("hint", wrap=False)
+        self._merchant.setText(settings.terminal.merchant_name)
         grid = QGridLayout()
         self.buttons: dict[Mode, QPushButton] = {}
         for i, mode in enumerate(CHOOSER_MODES):
@@ -100,8 +97,7 @@ class ModeScreen(QWidget):
         super().__init__()
         self.mode = mode
         self.setObjectName(f"screen_{mode.value}")
-        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._title.setProperty("role", "title")
+        self._title = label("title", wrap=False)
         self._back = QPushButton()
         self._back.setObjectName("back")
         self._back.setProperty("role", "secondary")

@@ -63,4 +63,4 @@ def _paid_details(result: CheckoutResult, draft: OrderDraft, language: str) -> s
                 "%1", format_fen(outcome.ec_balance_after_fen)
             )
         )
-    return "<br>".join(rows)
+    return "\n".join(rows)
