@@ -12,8 +12,9 @@ after the commit point, uncertain.
 
 The host is tracked: a ``HostError`` marks it down for ``host_retry_s``; meanwhile the
 kernel is told it is unreachable (``TransactionParams.host_reachable``), so that it
-completes offline on electronic cash or as "unable to go online" (DESIGN: online first
-when reachable; EC offline when the host is down).
+completes offline on electronic cash or as "unable to go online": online first when
+reachable, EC offline when the host is down (docs/architecture.md "Online, offline and
+fallback").
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ class TrackedHost:
     """An ``AuthorizationHost`` that remembers failing, and owns the reversals.
 
     A HostError marks the host down for ``retry_s`` (``clock``: monotonic seconds, an
-    argument so tests need not sleep). Reversals (DESIGN, acquirer host: "reversal when no
-    answer comes") are queued and sent in order before the next request, so a host that
+    argument so tests need not sleep). Reversals (docs/architecture.md "Online, offline and
+    fallback") are queued and sent in order before the next request, so a host that
     is down delays them but loses none: a request whose answer timed out, and one the
     host approved but the card then declined (:meth:`reverse_approval`). The issuer
     matches them by STAN, so sending one twice is harmless. The queue holds requests, and

@@ -51,7 +51,7 @@ __all__ = [
     "select_by_aid",
 ]
 
-#: UnionPay applications, debit first (DESIGN primer).
+#: UnionPay applications, debit first (docs/architecture.md "PBOC 3.0 in brief").
 DEFAULT_AIDS = ("A000000333010101", "A000000333010102", "A000000333010103", "A000000333010106")
 
 

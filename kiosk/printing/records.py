@@ -21,8 +21,8 @@ from enum import StrEnum
 from kiosk.money import check_fen
 from kiosk.printing.errors import PanNotMaskedError, PrintDataError
 
-#: PCI DSS requirement 3.3 / DESIGN.md: at most the first 6 and last 4 digits shown, 13-19
-#: characters in all.
+#: PCI DSS requirement 3.3 / docs/architecture.md "Card data": at most the first 6 and last
+#: 4 digits shown, 13-19 characters in all.
 _MASKED_PAN = re.compile(r"\d{6}[*xX]{3,9}\d{4}")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 

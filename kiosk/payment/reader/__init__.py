@@ -26,7 +26,8 @@ __all__ = ["CardPresence", "Interface", "Reader", "guess_interface"]
 
 
 class Interface(enum.Enum):
-    """How the card talks to the terminal; selection differs (PSE vs PPSE, DESIGN primer)."""
+    """How the card talks to the terminal; selection differs (PSE vs PPSE,
+    docs/architecture.md "PBOC 3.0 in brief")."""
 
     CONTACT = "contact"
     CONTACTLESS = "contactless"
