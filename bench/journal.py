@@ -28,7 +28,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kiosk.checkout.pipeline import Checkout
-from kiosk.checkout.provider import Outcome, PaymentOutcome
+from kiosk.checkout.provider import PaymentOutcome, PaymentVerdict
 from kiosk.config import Mode
 from kiosk.journal.chain import entry_hash
 from kiosk.journal.models import Payment, PaymentState
@@ -36,7 +36,7 @@ from kiosk.journal.store import JournalStore, iso
 from kiosk.sales.order import LineItem, OrderDraft
 
 OUTCOME = PaymentOutcome(
-    Outcome.APPROVED,
+    PaymentVerdict.APPROVED,
     path="ec_offline",
     pan_masked="623456******7890",
     atc=1,

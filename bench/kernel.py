@@ -33,7 +33,7 @@ from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import ReaderError
 from kiosk.payment.kernel import TerminalConfig, TransactionParams, run_transaction
 from kiosk.payment.reader import Interface, Reader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 ROUNDS = 200
 E2E_ROUNDS = 20
@@ -114,7 +114,7 @@ def _ms(values: list[float]) -> str:
 
 
 def end_to_end(profile: str, interface: Interface, capk: CaKeyStore) -> None:
-    from kiosk.payment.reader_pcsc import PcscReader
+    from kiosk.payment.reader.pcsc import PcscReader
 
     with tempfile.TemporaryDirectory() as state:
         sim = subprocess.Popen(

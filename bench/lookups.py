@@ -29,10 +29,10 @@ from journal import OUTCOME  # the same approval as the commit benchmark (bench/
 from kiosk.checkout.gate_card import card_tickets
 from kiosk.checkout.recovery import uncertain_payments
 from kiosk.checkout.settlement import day_period, transaction_records
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import load_settings
 from kiosk.journal.store import utcnow
 from kiosk.sales.tickets import today_in_china
-from kiosk.ui.services import KioskServices, build_services
 
 
 def _sell(services: KioskServices, n: int, *, days: int = 1, first: int = 0) -> None:

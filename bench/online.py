@@ -32,7 +32,7 @@ from kiosk.payment.crypto import derive_icc_master_key, derive_session_key
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel import TerminalConfig, TransactionParams, run_transaction
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 ROUNDS = 200
 KEY = TerminalConfig().pan_token_key

@@ -21,8 +21,8 @@ from escpos.printer import Dummy
 from kiosk.printing.document import Cut, Document, Feed, Line, PaperWidth, QrCode, layout
 from kiosk.printing.escpos import PrinterProfile, render_escpos
 from kiosk.printing.layouts import Lang
-from kiosk.printing.records import PaymentPath, SaleMode, TransactionRecord, TxStatus
-from kiosk.printing.reports import Period, ReportKind, build_report
+from kiosk.printing.records import PaymentPath, Period, SaleMode, TransactionRecord, TxStatus
+from kiosk.printing.reports import ReportKind, build_report
 from kiosk.printing.samples import sample_receipt
 
 

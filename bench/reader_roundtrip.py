@@ -18,12 +18,12 @@ import threading
 import time
 from unittest import mock
 
-from kiosk.payment import reader_pcsc
 from kiosk.payment.cardsim import vpcd
 from kiosk.payment.cardsim.scripted import ScriptedCard
 from kiosk.payment.errors import ReaderError
 from kiosk.payment.reader import Reader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 
 ROUNDS = 200
 GET_ATC = ("80CA9F3600", "9F360200069000")
@@ -46,7 +46,7 @@ def _over_vpcd(rounds: int, *, quick_ack: bool = True) -> float:
     with contextlib.nullcontext() if quick_ack else no_quick_ack:
         thread = threading.Thread(target=bridge.serve, daemon=True)
         thread.start()
-        reader = reader_pcsc.PcscReader("Virtual PCD 00 00")
+        reader = PcscReader("Virtual PCD 00 00")
         try:
             reader.wait_for_card(10)
             return _median_ms(reader, rounds)

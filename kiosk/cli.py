@@ -1,10 +1,15 @@
 """The ``kiosk`` command line: one sub-command per job.
 
-Each feature module exposes ``register(subparsers)`` which adds its parser and
+Each feature module exposes ``register(subparsers)`` which adds its parsers and
 sets ``func``; handlers return an exit status. Errors the user can act on
 (:class:`~kiosk.errors.KioskError`), a bad argument, and an operating-system error (a file
 that cannot be written, output to a full disk, a closed pipe or a closed stdout) become one
 line on stderr and exit status 2, never a traceback.
+
+The command modules pull in SQLAlchemy, Qt, python-escpos or the card stack, so
+:data:`COMMANDS` names each command with its help line and module, and only the
+module of the command being run is imported: ``kiosk --help`` imports none.
+``tests/test_cli.py`` checks that the table says what the modules register.
 """
 
 from __future__ import annotations
@@ -17,18 +22,18 @@ import os
 import sys
 import typing
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from kiosk import __version__
 from kiosk.errors import KioskError
 
-#: Modules that contribute sub-commands, in the order ``kiosk --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "kiosk.commands",
-    "kiosk.journal.commands",
-    "kiosk.payment.commands",
-    "kiosk.printing.commands",
-    "kiosk.checkout.commands",
-)
+
+@dataclass(frozen=True)
+class Command:
+    """A sub-command as ``kiosk --help`` lists it, and the module whose ``register`` adds it."""
+
+    help: str
+    module: str
 
 
 #: Commands that write nothing to stdout worth having (the windows): they may run without one.
@@ -42,7 +47,56 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Every sub-command, in the order ``kiosk --help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "demo": Command("run the kiosk in demo mode (card simulator, preview)", "kiosk.commands"),
+    "run": Command("run the kiosk as configured", "kiosk.commands"),
+    "doctor": Command("check configuration, journal, reader and printer", "kiosk.commands"),
+    "gate": Command("ticket gate tools", "kiosk.commands"),
+    "admin": Command("operator settings kept in data_dir", "kiosk.commands"),
+    "journal": Command("export or verify the journal", "kiosk.journal.commands"),
+    "card-sim": Command(
+        "serve a simulated PBOC card to vsmartcard's vpcd (or list the cards)",
+        "kiosk.payment.commands",
+    ),
+    "pay": Command(
+        "run one card transaction headless (simulated card or PC/SC reader)",
+        "kiosk.payment.commands",
+    ),
+    "balance": Command(
+        "show a card's electronic cash balance and its recent transactions",
+        "kiosk.payment.commands",
+    ),
+    "print-test": Command(
+        "print a sample receipt and ticket, show status", "kiosk.printing.commands"
+    ),
+    "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
+    "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
+    "sell": Command(
+        "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
+    ),
+}
+
+#: Top-level options that take a value (so it is not mistaken for the command).
+_VALUED_OPTIONS = ("--config",)
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names (its first word that is not an option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``command``'s module adds its full parsers, the others are listed only.
+
+    With ``command=None`` every module is imported and registers its parsers (tests use it).
+    """
     parser = _Parser(
         prog="kiosk",
         description="Card-payment kiosk, market POS and parking terminal (UnionPay PBOC 3.0).",
@@ -56,13 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    if command is None:
+        modules = list(dict.fromkeys(entry.module for entry in COMMANDS.values()))
+    else:
+        modules = [COMMANDS[command].module] if command in COMMANDS else []
+    for module in modules:
+        importlib.import_module(module).register(sub)
+    for name, entry in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=entry.help)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(chosen_command(argv) or "")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -10,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.cli import COMMANDS, build_parser, chosen_command
+from tests.support.imports import loaded_after
+
 REPO = Path(__file__).resolve().parents[1]
+#: Libraries a command line that only lists its commands has no use for.
+HEAVY = ("sqlalchemy", "alembic", "PySide6", "escpos", "smartcard", "cryptography", "reportlab")
 
 
 def kiosk(
@@ -35,6 +41,50 @@ def test_help_lists_commands(tmp_path: Path) -> None:
     assert out.returncode == 0
     for command in ("demo", "run", "doctor", "journal"):
         assert command in out.stdout
+
+
+def test_the_command_table_says_what_the_modules_register() -> None:
+    """Every command a module registers is in the table, under the table's help line."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    registered = {a.dest: a.help for a in sub._choices_actions}
+    assert registered == {name: entry.help for name, entry in COMMANDS.items()}
+    # A module's parser runs a handler or has actions of its own; a bare listing does neither.
+    assert all(p.get_default("func") or p._subparsers for p in sub.choices.values())
+
+
+def _after_help(*argv: str, packages: list[str]) -> list[str]:
+    """Which of ``packages`` a fresh ``kiosk ARGV --help`` has imported."""
+    run = (
+        "import contextlib, io, kiosk.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    kiosk.cli.main({[*argv, '--help']!r})"
+    )
+    return loaded_after(run, packages)
+
+
+def test_help_imports_no_command_module() -> None:
+    """`kiosk --help` reads the table: no command module, database, Qt, printer or card library."""
+    modules = sorted({entry.module for entry in COMMANDS.values()})
+    assert _after_help(packages=[*modules, *HEAVY]) == []
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    """`kiosk journal --help` imports the journal's command module and no other."""
+    modules = sorted({entry.module for entry in COMMANDS.values()})
+    assert _after_help("journal", packages=modules) == ["kiosk.journal.commands"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        ((), None),
+        (("--help",), None),
+        (("-v", "pay", "--json"), "pay"),
+        (("--config", "pay", "run"), "run"),
+    ],
+)
+def test_the_command_word_is_found_past_options(argv: tuple[str, ...], command: str | None) -> None:
+    assert chosen_command(argv) == command
 
 
 @pytest.mark.parametrize(

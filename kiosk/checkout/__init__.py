@@ -6,22 +6,24 @@ order -> pending payment (journal) -> payment provider -> outcome (journal) -> p
 from kiosk.checkout.pipeline import Checkout, CheckoutResult
 from kiosk.checkout.provider import (
     CardIdentity,
-    Outcome,
     PaymentHooks,
     PaymentOutcome,
     PaymentProvider,
     PaymentRequest,
+    PaymentVerdict,
 )
 from kiosk.checkout.recovery import recover_pending
+from kiosk.journal.models import PaymentState
 
 __all__ = [
     "CardIdentity",
     "Checkout",
     "CheckoutResult",
-    "Outcome",
     "PaymentHooks",
     "PaymentOutcome",
     "PaymentProvider",
     "PaymentRequest",
+    "PaymentState",
+    "PaymentVerdict",
     "recover_pending",
 ]

@@ -12,8 +12,9 @@ after the commit point, uncertain.
 
 The host is tracked: a ``HostError`` marks it down for ``host_retry_s``; meanwhile the
 kernel is told it is unreachable (``TransactionParams.host_reachable``), so that it
-completes offline on electronic cash or as "unable to go online" (DESIGN: online first
-when reachable; EC offline when the host is down).
+completes offline on electronic cash or as "unable to go online": online first when
+reachable, EC offline when the host is down (docs/architecture.md "Online, offline and
+fallback").
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from typing import Any, Protocol
 
 from kiosk.checkout.provider import (
     CardIdentity,
-    Outcome,
     PaymentHooks,
     PaymentOutcome,
     PaymentRequest,
+    PaymentVerdict,
 )
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
@@ -47,7 +48,7 @@ from kiosk.payment.kernel.types import (
 )
 from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.reader import CardPresence, Interface, Reader
-from kiosk.payment.reader_open import open_reader
+from kiosk.payment.reader.open import open_reader
 from kiosk.payment.settings import ca_keys, terminal_config
 from kiosk.sales.tickets import CardFacts
 
@@ -85,8 +86,8 @@ class TrackedHost:
     """An ``AuthorizationHost`` that remembers failing, and owns the reversals.
 
     A HostError marks the host down for ``retry_s`` (``clock``: monotonic seconds, an
-    argument so tests need not sleep). Reversals (DESIGN, acquirer host: "reversal when no
-    answer comes") are queued and sent in order before the next request, so a host that
+    argument so tests need not sleep). Reversals (docs/architecture.md "Online, offline and
+    fallback") are queued and sent in order before the next request, so a host that
     is down delays them but loses none: a request whose answer timed out, and one the
     host approved but the card then declined (:meth:`reverse_approval`). The issuer
     matches them by STAN, so sending one twice is harmless. The queue holds requests, and
@@ -156,13 +157,13 @@ class TrackedHost:
 #: Kernel outcomes and what checkout makes of them (nothing is charged but on approval;
 #: the pipeline turns an abort after the commit point into *uncertain*).
 _OUTCOMES = {
-    KernelOutcome.APPROVED_OFFLINE: (Outcome.APPROVED, ""),
-    KernelOutcome.APPROVED_ONLINE: (Outcome.APPROVED, ""),
-    KernelOutcome.DECLINED: (Outcome.DECLINED, "card.declined"),
-    KernelOutcome.ONLINE_REQUEST: (Outcome.DECLINED, "host.unavailable"),
-    KernelOutcome.TRY_AGAIN: (Outcome.ABORTED, "card.try_again"),
-    KernelOutcome.USE_OTHER_INTERFACE: (Outcome.ABORTED, "card.use_other_interface"),
-    KernelOutcome.END_APPLICATION: (Outcome.ABORTED, "card.end_application"),
+    KernelOutcome.APPROVED_OFFLINE: (PaymentVerdict.APPROVED, ""),
+    KernelOutcome.APPROVED_ONLINE: (PaymentVerdict.APPROVED, ""),
+    KernelOutcome.DECLINED: (PaymentVerdict.DECLINED, "card.declined"),
+    KernelOutcome.ONLINE_REQUEST: (PaymentVerdict.DECLINED, "host.unavailable"),
+    KernelOutcome.TRY_AGAIN: (PaymentVerdict.ABORTED, "card.try_again"),
+    KernelOutcome.USE_OTHER_INTERFACE: (PaymentVerdict.ABORTED, "card.use_other_interface"),
+    KernelOutcome.END_APPLICATION: (PaymentVerdict.ABORTED, "card.end_application"),
 }
 
 
@@ -319,17 +320,17 @@ class CardPaymentProvider:
         deadline = self._clock() + self.card_timeout_s
         while True:
             if request.cancelled():
-                return PaymentOutcome(Outcome.ABORTED, reason="payment.cancelled")
+                return PaymentOutcome(PaymentVerdict.ABORTED, reason="payment.cancelled")
             remaining = deadline - self._clock()
             if remaining <= 0:
-                return PaymentOutcome(Outcome.ABORTED, reason="reader.timeout")
+                return PaymentOutcome(PaymentVerdict.ABORTED, reason="reader.timeout")
             try:
                 return self.reader.wait_for_card(min(self.poll_s, remaining))
             except CardTimeoutError:
                 continue
             except ReaderError as exc:
                 if exc.code == "reader.cancelled":
-                    return PaymentOutcome(Outcome.ABORTED, reason="payment.cancelled")
+                    return PaymentOutcome(PaymentVerdict.ABORTED, reason="payment.cancelled")
                 raise
 
 

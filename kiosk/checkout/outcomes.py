@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk.checkout.fulfil import document_kinds, fulfil
 from kiosk.checkout.printing import PrintJobView, record_attempt
-from kiosk.checkout.provider import Outcome, PaymentOutcome
+from kiosk.checkout.provider import PaymentOutcome, PaymentVerdict
 from kiosk.journal.disk import DiskFullError, DiskGuard, OutcomeSpool
 from kiosk.journal.models import (
     Order,
@@ -55,9 +55,9 @@ _OUTCOME_COLUMNS = (
 )
 
 _OUTCOME_STATE = {
-    Outcome.APPROVED: PaymentState.APPROVED,
-    Outcome.DECLINED: PaymentState.DECLINED,
-    Outcome.ABORTED: PaymentState.ABORTED,
+    PaymentVerdict.APPROVED: PaymentState.APPROVED,
+    PaymentVerdict.DECLINED: PaymentState.DECLINED,
+    PaymentVerdict.ABORTED: PaymentState.ABORTED,
 }
 
 #: Ticket ids of documents printed from memory: job ids from 2**31 up, which the journal's

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from kiosk.sales.tickets import CardFacts
 
 
-class Outcome(enum.StrEnum):
+class PaymentVerdict(enum.StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     #: Ended before the card was asked to approve (cancelled, card removed, no card).
@@ -57,7 +57,7 @@ class CardIdentity:
 class PaymentOutcome:
     """The provider's answer. ``reason`` is a stable code for declines and aborts."""
 
-    outcome: Outcome
+    outcome: PaymentVerdict
     reason: str = ""
     path: str = ""
     interface: str = ""

@@ -25,9 +25,9 @@ from kiosk.journal.states import CHARGED, transition
 from kiosk.journal.store import JournalStore, Tx, utcnow
 from kiosk.payment.cardlog import (
     DEFAULT_AIDS,
-    CardIdentity,
     CardLog,
     LogEntry,
+    MaskedCard,
     read_card_identity,
     read_card_log,
     select_by_aid,
@@ -229,7 +229,7 @@ class _Settle:
 
     log: CardLog
     used: set[int]
-    identity: CardIdentity
+    identity: MaskedCard
     tz: tzinfo
     actor: str
 

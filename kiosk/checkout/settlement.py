@@ -17,8 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from kiosk.journal.models import Order, Payment, PaymentState, Shift, ShiftStatus
 from kiosk.journal.store import JournalStore
-from kiosk.printing.records import PaymentPath, SaleMode, TransactionRecord, TxStatus
-from kiosk.printing.reports import Period
+from kiosk.printing.records import PaymentPath, Period, SaleMode, TransactionRecord, TxStatus
 from kiosk.sales.tickets import CHINA
 
 _STATUS = {

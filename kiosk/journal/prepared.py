@@ -13,7 +13,18 @@ hence this small module; it reads the compiled form through ``positiontup``, ``b
 the processor maps SQLAlchemy itself uses, and tests pin it on both backends.
 
 Only statements on the hot path are prepared; everything else uses the ORM or
-``Connection.execute`` as usual.
+``Connection.execute`` as usual. They are all built inside ``kiosk/journal/`` (``store``,
+``states``, ``fulfilment``); a layering test keeps ``Prepared`` and ``__table__`` there.
+
+The internals read here (``SQLCompiler.positiontup``, ``binds``, ``_bind_processors``,
+``TypeEngine._cached_result_processor``) are not a public API, so ``pyproject.toml`` pins
+SQLAlchemy below the next minor version, one these have not been tested on. To upgrade:
+raise the pin, run ``tests/journal/test_prepared.py`` (it compares every prepared
+statement's rows and stored values with what the ORM reads and writes, on SQLite and
+PostgreSQL) and ``bench/journal.py``. If they fail and the fix is not obvious, make
+:meth:`kiosk.journal.store.Tx.run` and ``run_many`` execute ``statement.statement``
+through ``self.connection.execute`` instead: the same results, about three times slower
+commits, and nothing else changes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The certification authority public keys that offline data authentication starts from.
 
-Two files, two roles, never mixed (DESIGN: "the two are never confused"):
+Two files, two roles, never mixed (docs/architecture.md "Card data"):
 
 - ``assets/capk/unionpay.json``: UnionPay's published production keys (RID A000000333);
 - ``assets/capk/test.json``: the project's own test CA, whose private half signs the

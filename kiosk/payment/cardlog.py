@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kiosk.payment import tlv
+from kiosk.payment.bcd import fen_of
 from kiosk.payment.dol import build_dol_data, dol_length, parse_dol, split_dol_data
 from kiosk.payment.errors import CardError, TlvError
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
@@ -37,12 +38,12 @@ from kiosk.payment.reader import Interface, Reader
 from kiosk.payment.tags import Tag
 
 __all__ = [
-    "CardIdentity",
     "CardLog",
     "CardLogError",
     "EcBalance",
     "LoadLogEntry",
     "LogEntry",
+    "MaskedCard",
     "SelectedApplication",
     "read_card_identity",
     "read_card_log",
@@ -50,7 +51,7 @@ __all__ = [
     "select_by_aid",
 ]
 
-#: UnionPay applications, debit first (DESIGN primer).
+#: UnionPay applications, debit first (docs/architecture.md "PBOC 3.0 in brief").
 DEFAULT_AIDS = ("A000000333010101", "A000000333010102", "A000000333010103", "A000000333010106")
 
 
@@ -131,14 +132,6 @@ class CardLog:
 # --- small parsers ------------------------------------------------------------------------
 
 
-def _fen(value: bytes | None) -> int | None:
-    """An n12 (or shorter) BCD amount as fen; None when absent or not BCD."""
-    if value is None:
-        return None
-    text = value.hex()
-    return int(text) if text.isdigit() else None
-
-
 def _date(value: bytes | None) -> dt.date | None:
     """YYMMDD (n6) as a date in 2000-2099 (Book 3 Annex A, 9A); None when invalid."""
     try:
@@ -181,8 +174,8 @@ def parse_log_record(fmt: bytes, record: bytes, number: int) -> LogEntry:
     kind = v.get(Tag.TRANSACTION_TYPE)
     return LogEntry(
         record=number,
-        amount_fen=_fen(v.get(Tag.AMOUNT_AUTHORISED)),
-        other_amount_fen=_fen(v.get(Tag.AMOUNT_OTHER)),
+        amount_fen=fen_of(v.get(Tag.AMOUNT_AUTHORISED)),
+        other_amount_fen=fen_of(v.get(Tag.AMOUNT_OTHER)),
         date=_date(v.get(Tag.TRANSACTION_DATE)),
         time=_time(v.get(Tag.TRANSACTION_TIME)),
         atc=int.from_bytes(atc, "big") if atc else None,
@@ -201,8 +194,8 @@ def parse_load_record(fmt: bytes, record: bytes, number: int) -> LoadLogEntry:
     return LoadLogEntry(
         record=number,
         command=record[:2].hex().upper(),
-        balance_before_fen=_fen(record[2:8]),
-        balance_after_fen=_fen(record[8:14]),
+        balance_before_fen=fen_of(record[2:8]),
+        balance_after_fen=fen_of(record[8:14]),
         date=_date(v.get(Tag.TRANSACTION_DATE)),
         time=_time(v.get(Tag.TRANSACTION_TIME)),
         merchant_name=_text(v.get(Tag.MERCHANT_NAME_AND_LOCATION)),
@@ -261,15 +254,15 @@ def select_by_aid(reader: Reader, aids: Sequence[str] = DEFAULT_AIDS) -> Selecte
 
 def read_ec_balance(reader: Reader) -> EcBalance | None:
     """The selected application's EC data; None when it has no EC balance (9F79)."""
-    balance = _fen(_get_data(reader, Tag.EC_BALANCE))
+    balance = fen_of(_get_data(reader, Tag.EC_BALANCE))
     if balance is None:
         return None
     currency = _get_data(reader, Tag.APPLICATION_CURRENCY_CODE_PBOC)
     return EcBalance(
         balance_fen=balance,
-        balance_limit_fen=_fen(_get_data(reader, Tag.EC_BALANCE_LIMIT)),
-        single_limit_fen=_fen(_get_data(reader, Tag.EC_SINGLE_TRANSACTION_LIMIT)),
-        reset_threshold_fen=_fen(_get_data(reader, Tag.EC_RESET_THRESHOLD)),
+        balance_limit_fen=fen_of(_get_data(reader, Tag.EC_BALANCE_LIMIT)),
+        single_limit_fen=fen_of(_get_data(reader, Tag.EC_SINGLE_TRANSACTION_LIMIT)),
+        reset_threshold_fen=fen_of(_get_data(reader, Tag.EC_RESET_THRESHOLD)),
         currency=currency.hex() if currency else "",
     )
 
@@ -327,7 +320,7 @@ def read_card_log(reader: Reader, *, aids: Sequence[str] = DEFAULT_AIDS) -> Card
 
 
 @dataclass(frozen=True)
-class CardIdentity:
+class MaskedCard:
     """Who the card is, without its number: masked PAN and the kernel's keyed token."""
 
     pan_masked: str
@@ -341,7 +334,7 @@ def read_card_identity(
     *,
     token_key: bytes,
     when: dt.datetime,
-) -> CardIdentity:
+) -> MaskedCard:
     """PAN and PSN through GPO and the AFL records, as masked PAN and keyed token.
 
     The GPO is a zero-amount balance inquiry (9C = 31) that cannot be approved: EC
@@ -379,7 +372,7 @@ def read_card_identity(
         values = {**tlv.decode(record).to_dict(), **values}
     if not pan_digits(values):
         raise CardLogError("the card shows no PAN", code="card.log.no_pan")
-    return CardIdentity(mask_pan(pan_digits(values)), pan_token(token_key, values))
+    return MaskedCard(mask_pan(pan_digits(values)), pan_token(token_key, values))
 
 
 def _gpo_values(data: bytes) -> dict[int, bytes]:

@@ -219,7 +219,7 @@ def _register_pay(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _run_pay(args: argparse.Namespace) -> int:
-    from kiosk.payment.kernel.pay_command import run_pay
+    from kiosk.payment.pay_command import run_pay
 
     return run_pay(args)
 
@@ -262,7 +262,7 @@ def register_balance(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_balance(args: argparse.Namespace) -> int:
     from kiosk.cli_support import load_from_args
     from kiosk.payment.cardlog import read_card_log
-    from kiosk.payment.reader_open import open_reader
+    from kiosk.payment.reader.open import open_reader
 
     settings = load_from_args(args)
     if args.sim:

@@ -14,4 +14,10 @@ Modules, from data to device:
 
 Errors live in ``errors``; nothing here imports Qt, SQLAlchemy or the payment package.
 Submodules are imported where used, so that importing ``kiosk.printing.errors`` stays cheap.
+Importing the package first points python-escpos at a lasting cache of its capability
+database (``capabilities``), so that no process parses it again.
 """
+
+from kiosk.printing import capabilities
+
+capabilities.prepare()

@@ -149,12 +149,6 @@ class Document:
         """Plain-text preview, one string line per printed line."""
         return render_text(self)
 
-    def preview_png(self) -> bytes:
-        """PNG preview at printer resolution (needs the CJK font)."""
-        from kiosk.printing.preview import render_png
-
-        return render_png(self)
-
 
 @cache
 def char_width(char: str) -> int:

@@ -1,5 +1,9 @@
 """Plain data the printing side receives: transaction records, card payment facts, totals.
 
+:func:`summarize` counts :class:`TransactionRecord` s for a settlement: approved sales by
+mode, by payment path (offline EC / online / cash / refunds), by product or tariff and by
+hour; declined and voided transactions are counted apart and add nothing to the totals.
+
 The checkout/journal side adapts its rows to these classes; nothing here knows the journal.
 A :class:`CardPayment` refuses a PAN that is not masked (first 6 + last 4 digits visible),
 so a full PAN cannot reach a receipt, a slip or a report.
@@ -8,15 +12,17 @@ so a full PAN cannot reach a receipt, a slip or a report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from kiosk.money import check_fen
 from kiosk.printing.errors import PanNotMaskedError, PrintDataError
 
-#: PCI DSS requirement 3.3 / DESIGN.md: at most the first 6 and last 4 digits shown, 13-19
-#: characters in all.
+#: PCI DSS requirement 3.3 / docs/architecture.md "Card data": at most the first 6 and last
+#: 4 digits shown, 13-19 characters in all.
 _MASKED_PAN = re.compile(r"\d{6}[*xX]{3,9}\d{4}")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 
@@ -109,3 +115,67 @@ class Total:
 
     def __add__(self, other: Total) -> Total:
         return Total(self.count + other.count, self.amount_fen + other.amount_fen)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's time window, ``start`` inclusive, ``end`` exclusive."""
+
+    start: datetime
+    end: datetime
+
+    def __contains__(self, when: datetime) -> bool:
+        return self.start <= when < self.end
+
+
+@dataclass
+class Summary:
+    """The totals a settlement report shows; amounts in fen."""
+
+    sales: Total = field(default_factory=Total)
+    refunds: Total = field(default_factory=Total)
+    declined: Total = field(default_factory=Total)
+    voided: Total = field(default_factory=Total)
+    by_mode: dict[SaleMode, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_path: dict[PaymentPath, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_product: dict[str, Total] = field(default_factory=lambda: defaultdict(Total))
+    by_hour: list[Total] = field(default_factory=lambda: [Total()] * 24)
+
+    @property
+    def net_fen(self) -> int:
+        return self.sales.amount_fen - self.refunds.amount_fen
+
+
+def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
+    """Count the records inside ``period``; raise PrintDataError for a negative amount or
+    for times that cannot be compared with the period (naive against aware)."""
+    s = Summary()
+    for r in records:
+        try:
+            if r.time not in period:
+                continue
+        except TypeError as exc:  # comparing naive with aware datetimes
+            raise PrintDataError(
+                "record times and the period must both be timezone-aware (or both naive)",
+                code="printer.report_time",
+            ) from exc
+        if r.amount_fen < 0:
+            raise PrintDataError(
+                "record amounts are positive fen; refunds use the REFUND path",
+                code="printer.report_amount",
+            )
+        one = Total(1, r.amount_fen)
+        if r.status is TxStatus.DECLINED:
+            s.declined += one
+        elif r.status is TxStatus.VOIDED:
+            s.voided += one
+        elif r.path is PaymentPath.REFUND:
+            s.refunds += one
+            s.by_path[r.path] += one
+        else:
+            s.sales += one
+            s.by_path[r.path] += one
+            s.by_mode[r.mode] += one
+            s.by_product[r.product] += one
+            s.by_hour[r.time.hour] += one
+    return s

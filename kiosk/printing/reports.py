@@ -1,19 +1,15 @@
 """Shift and day settlement reports as PDF (reportlab), with the CJK font embedded.
 
-:func:`summarize` counts plain :class:`TransactionRecord` s (the journal side adapts its
-rows): approved sales by mode, by payment path (offline EC / online / cash / refunds), by
-product or tariff and by hour; declined and voided transactions are counted apart and add
-nothing to the totals. :func:`build_report` lays the summary out on A4 with a bar chart of
-sales by hour. The font is embedded as a TrueType subset, so the PDF shows its Chinese
-headings on any machine; Chinese and English headings stand side by side.
+:func:`build_report` lays a :class:`~kiosk.printing.records.Summary` out on A4 with a bar
+chart of sales by hour (the figures are counted in :mod:`kiosk.printing.records`, which
+loads no reportlab, so closing a shift does not pay for the PDF library). The font is
+embedded as a TrueType subset, so the PDF shows its Chinese headings on any machine;
+Chinese and English headings stand side by side.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -29,9 +25,17 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiosk.money import format_fen
-from kiosk.printing.errors import PrintDataError, PrinterError
+from kiosk.printing.errors import PrinterError
 from kiosk.printing.fonts import cjk_font_file
-from kiosk.printing.records import PaymentPath, SaleMode, Total, TransactionRecord, TxStatus
+from kiosk.printing.records import (
+    PaymentPath,
+    Period,
+    SaleMode,
+    Summary,
+    Total,
+    TransactionRecord,
+    summarize,
+)
 
 FONT = "KioskCJK"
 
@@ -54,70 +58,6 @@ _MODES = {
     SaleMode.MARKET: "市场 Market",
     SaleMode.PARKING: "停车 Parking",
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    """The report's time window, ``start`` inclusive, ``end`` exclusive."""
-
-    start: datetime
-    end: datetime
-
-    def __contains__(self, when: datetime) -> bool:
-        return self.start <= when < self.end
-
-
-@dataclass
-class Summary:
-    """The totals a settlement report shows; amounts in fen."""
-
-    sales: Total = field(default_factory=Total)
-    refunds: Total = field(default_factory=Total)
-    declined: Total = field(default_factory=Total)
-    voided: Total = field(default_factory=Total)
-    by_mode: dict[SaleMode, Total] = field(default_factory=lambda: defaultdict(Total))
-    by_path: dict[PaymentPath, Total] = field(default_factory=lambda: defaultdict(Total))
-    by_product: dict[str, Total] = field(default_factory=lambda: defaultdict(Total))
-    by_hour: list[Total] = field(default_factory=lambda: [Total()] * 24)
-
-    @property
-    def net_fen(self) -> int:
-        return self.sales.amount_fen - self.refunds.amount_fen
-
-
-def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
-    """Count the records inside ``period``; raise PrintDataError for a negative amount or
-    for times that cannot be compared with the period (naive against aware)."""
-    s = Summary()
-    for r in records:
-        try:
-            if r.time not in period:
-                continue
-        except TypeError as exc:  # comparing naive with aware datetimes
-            raise PrintDataError(
-                "record times and the period must both be timezone-aware (or both naive)",
-                code="printer.report_time",
-            ) from exc
-        if r.amount_fen < 0:
-            raise PrintDataError(
-                "record amounts are positive fen; refunds use the REFUND path",
-                code="printer.report_amount",
-            )
-        one = Total(1, r.amount_fen)
-        if r.status is TxStatus.DECLINED:
-            s.declined += one
-        elif r.status is TxStatus.VOIDED:
-            s.voided += one
-        elif r.path is PaymentPath.REFUND:
-            s.refunds += one
-            s.by_path[r.path] += one
-        else:
-            s.sales += one
-            s.by_path[r.path] += one
-            s.by_mode[r.mode] += one
-            s.by_product[r.product] += one
-            s.by_hour[r.time.hour] += one
-    return s
 
 
 @cache

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QApplication
 
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import Settings
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import MainWindow
-from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.theme import STYLESHEET
 
 

@@ -1,7 +1,7 @@
 """The demo's side panels: a card simulator to tap or insert, and the printer's paper.
 
 Shown when ``demo = true``. The card panel drives the in-process
-:class:`~kiosk.payment.reader_sim.SimReader` the payment provider reads (the same reader
+:class:`~kiosk.payment.reader.sim.SimReader` the payment provider reads (the same reader
 path the app uses with hardware); loading a profile personalises a card (RSA signing), so
 it runs on the panel's worker. The printer panel shows what printing's preview printer
 kept, rendered to PNG on the same worker.
@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.profiles import list_profiles, load_card
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import Document, QrCode
 from kiosk.printing.preview import render_png
 from kiosk.printing.printer import PreviewPrinter
@@ -223,6 +224,16 @@ class DemoPanels(QWidget):
             layout.addWidget(self.card)
         if self.printer is not None:
             layout.addWidget(self.printer, 1)
+
+    @classmethod
+    def for_services(cls, services: KioskServices, state_dir: Path) -> DemoPanels | None:
+        """The panels for what ``services`` simulates; None when it simulates nothing."""
+        preview = services.printer.service if services.printer is not None else None
+        if not isinstance(preview, PreviewPrinter):
+            preview = None
+        if services.sim_reader is None and preview is None:
+            return None
+        return cls(services.sim_reader, preview, state_dir)
 
     def shutdown(self) -> None:
         if self.printer is not None:

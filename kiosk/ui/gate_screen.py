@@ -20,11 +20,11 @@ from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLineEdit
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
 from kiosk.sales.gate import GateDecision, GateVerdict
 from kiosk.sales.tickets import CHINA
 from kiosk.ui.i18n import Translations
-from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import gate_text
 from kiosk.ui.widgets import Page, button, label
 from kiosk.ui.workers import Done, Worker
@@ -208,7 +208,7 @@ class GateScreen(Page):
         if end - start != timedelta(days=1) or start.time() != time(0):
             line += f" {start:%H:%M}–{end:%H:%M}"  # a time slot, not the whole day
         if decision.verdict is GateVerdict.USED and used_at is not None:
-            line += "<br>" + translate("Gate", "Used at %1").replace(
+            line += "\n" + translate("Gate", "Used at %1").replace(
                 "%1", f"{used_at.astimezone(CHINA):%H:%M:%S}"
             )
         return line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import Mode, Settings
-from kiosk.printing.printer import PreviewPrinter
 from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
-from kiosk.ui.services import KioskServices, build_services
 from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
+from kiosk.ui.widgets import label
 
 #: Modes offered by the chooser, in screen order.
 CHOOSER_MODES = (Mode.TICKET, Mode.GATE, Mode.MARKET, Mode.PARKING, Mode.ADMIN)
@@ -50,12 +50,9 @@ class ModeChooser(QWidget):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.setObjectName("mode_chooser")
-        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._title.setProperty("role", "title")
-        self._merchant = QLabel(
-            settings.terminal.merchant_name, alignment=Qt.AlignmentFlag.AlignCenter
-        )
-        self._merchant.setProperty("role", "hint")
+        self._title = label("title", wrap=False)
+        self._merchant = label("hint", wrap=False)
+        self._merchant.setText(settings.terminal.merchant_name)
         grid = QGridLayout()
         self.buttons: dict[Mode, QPushButton] = {}
         for i, mode in enumerate(CHOOSER_MODES):
@@ -101,8 +98,7 @@ class ModeScreen(QWidget):
         super().__init__()
         self.mode = mode
         self.setObjectName(f"screen_{mode.value}")
-        self._title = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self._title.setProperty("role", "title")
+        self._title = label("title", wrap=False)
         self._back = QPushButton()
         self._back.setObjectName("back")
         self._back.setProperty("role", "secondary")
@@ -153,9 +149,7 @@ class MainWindow(QMainWindow):
         # Demo mode is never mistaken for a terminal that takes money: a strip on every screen.
         self.demo_banner: QLabel | None = None
         if settings.demo:
-            self.demo_banner = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-            self.demo_banner.setObjectName("demo_banner")
-            self.demo_banner.setProperty("role", "demo")
+            self.demo_banner = label("demo", name="demo_banner", wrap=False)
             column.addWidget(self.demo_banner)
         column.addWidget(self.stack, 1)
         self._row.addLayout(column, 1)
@@ -184,14 +178,10 @@ class MainWindow(QMainWindow):
         return self._services
 
     def _add_demo_panels(self, services: KioskServices) -> None:
-        preview = services.printer.service if services.printer is not None else None
-        if not isinstance(preview, PreviewPrinter):
-            preview = None
-        if services.sim_reader is None and preview is None:
+        panels = DemoPanels.for_services(services, self.settings.data_dir / "cards")
+        if panels is None:
             return  # e.g. a gate: no card to present, no paper to show
-        self.demo_panels = DemoPanels(
-            services.sim_reader, preview, self.settings.data_dir / "cards"
-        )
+        self.demo_panels = panels
         self._row.addWidget(self.demo_panels)
         if self.demo_panels.printer is not None:
             self.demo_panels.printer.token_scanned.connect(self.scan_at_gate)

@@ -8,11 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
 from kiosk.money import format_fen
 from kiosk.ui.operator_access import PinGuard, stored_pin_hash
 from kiosk.ui.operator_screens import OperatorMenu, PinScreen
-from kiosk.ui.services import KioskServices
 from kiosk.ui.texts import explain
 from kiosk.ui.widgets import Page
 from kiosk.ui.workers import Done, Worker

@@ -258,5 +258,5 @@ class OutOfServiceScreen(Page):
         self.title.setText("")
         self.banner.setText(translate("OutOfService", "Out of service"))
         reasons = [explain(code) for code in self.codes]
-        self.reason.setText("<br>".join(r.title for r in reasons))
+        self.reason.setText("\n".join(r.title for r in reasons))
         self.advice.setText(reasons[0].advice if reasons else "")

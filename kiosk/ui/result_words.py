@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.checkout import CheckoutResult
-from kiosk.journal.models import PaymentState
+from kiosk.checkout import CheckoutResult, PaymentState
 from kiosk.money import format_fen
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import describe
@@ -64,4 +63,4 @@ def _paid_details(result: CheckoutResult, draft: OrderDraft, language: str) -> s
                 "%1", format_fen(outcome.ec_balance_after_fen)
             )
         )
-    return "<br>".join(rows)
+    return "\n".join(rows)

@@ -22,6 +22,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.checkout import CheckoutResult
+from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import SaleError, today_in_china
@@ -36,7 +37,6 @@ from kiosk.ui.payment_screens import (
     ResultScreen,
 )
 from kiosk.ui.result_words import failure, outcome_words
-from kiosk.ui.services import KioskServices
 from kiosk.ui.signals import emit
 from kiosk.ui.texts import explain, stage_text
 from kiosk.ui.ticket_screens import AttractScreen, ProductsScreen, SummaryScreen

@@ -7,6 +7,7 @@ decides what happens next and owns the cart.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
@@ -83,6 +84,7 @@ class _ProductRow:
         self.product = product
         self.count = 0
         self.name = label("item", wrap=True)
+        self.name.setTextFormat(Qt.TextFormat.RichText)  # the name bold, the note smaller
         self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.minus = button(f"minus_{product.code}", "round", height=80)
         self.plus = button(f"plus_{product.code}", "round", height=80)
@@ -132,10 +134,10 @@ class _ProductRow:
         note = p.note_zh if language == "zh_CN" else p.note_en
         if self.limit == 0:
             note = translate("Products", "Sold out today")
-        text = f"<b>{p.name(language)}</b>  {format_fen(p.price_fen)}"
+        text = f"<b>{escape(p.name(language))}</b>  {format_fen(p.price_fen)}"
         # The note at 18 pt, the smallest the kiosk shows, under the name and price.
         self.name.setText(
-            text + (f'<br><span style="font-size:18pt">{note}</span>' if note else "")
+            text + (f'<br><span style="font-size:18pt">{escape(note)}</span>' if note else "")
         )
 
     def reset(self) -> None:
@@ -278,13 +280,13 @@ class SummaryScreen(Page):
             product = self._catalog.by_code[li.sku]
             slot = f" ({li.meta['slot']})" if li.meta.get("slot") else ""
             rows.append(
-                f"{product.name(language)}{slot} × {li.quantity}&nbsp;&nbsp;"
+                f"{product.name(language)}{slot} × {li.quantity}\u00a0\u00a0"
                 f"{format_fen(li.amount_fen)}"
             )
         discount = draft.meta.get("discount")
         if discount:
             rows.append(describe(discount, language))
-        self.lines.setText("<br>".join(rows))
+        self.lines.setText("\n".join(rows))
         self.total.setText(
             translate("Summary", "To pay %1").replace("%1", format_fen(draft.total_fen))
         )

@@ -11,8 +11,13 @@ translate = QCoreApplication.translate
 
 
 def label(role: str = "", *, name: str = "", wrap: bool = True) -> QLabel:
-    """A label styled by ``role`` (title, amount, hint, …; see theme), word-wrapped."""
+    """A label styled by ``role`` (title, amount, hint, …; see theme), word-wrapped.
+
+    Plain text: Qt's default (AutoText) renders HTML only when it guesses the text is
+    HTML, so ``&nbsp;`` or ``<br>`` could show as typed. A label that needs markup says so.
+    """
     widget = QLabel()
+    widget.setTextFormat(Qt.TextFormat.PlainText)
     widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
     widget.setWordWrap(wrap)
     if role:

@@ -5,13 +5,16 @@ The journal underneath is the real one (SQLite on disk).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
+from kiosk.checkout import CardIdentity, PaymentOutcome, PaymentRequest, PaymentVerdict
 from kiosk.checkout.printing import PrintJobView
+from kiosk.config import Mode, Settings, load_settings
 from kiosk.errors import KioskError
 from kiosk.journal.models import PaymentState
 
@@ -22,7 +25,7 @@ class ScriptedProvider:
 
     outcome: PaymentOutcome = field(
         default_factory=lambda: PaymentOutcome(
-            Outcome.APPROVED,
+            PaymentVerdict.APPROVED,
             path="ec_offline",
             pan_masked="623456******7890",
             aid="A000000333010101",
@@ -98,3 +101,19 @@ def states_after_pull(n: int, gen_ac: int) -> set[PaymentState]:
     if n >= gen_ac:
         return {PaymentState.UNCERTAIN, PaymentState.APPROVED}
     return {PaymentState.UNCERTAIN}
+
+
+def kiosk_settings(tmp_path: Path, **ui: object) -> Settings:
+    """Demo defaults with the journal under ``tmp_path``."""
+    settings = load_settings(environ={})
+    return dataclasses.replace(
+        settings, data_dir=tmp_path, ui=dataclasses.replace(settings.ui, **ui)
+    )
+
+
+def gate_settings(folder: Path) -> Settings:
+    """Demo defaults for a gate (terminal GATE0001) with the journal under ``folder``."""
+    base = kiosk_settings(folder)
+    return dataclasses.replace(
+        base, terminal=dataclasses.replace(base.terminal, id="GATE0001", mode=Mode.GATE)
+    )

@@ -31,7 +31,7 @@ from kiosk.payment.errors import CardRemovedError
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.types import TerminalConfig
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import PaperWidth
 from kiosk.printing.escpos import PrinterProfile, render_escpos
 from kiosk.printing.layouts import Lang

@@ -19,7 +19,7 @@ from kiosk.checkout.card_provider import (
     outcome_from_result,
     provider_from_settings,
 )
-from kiosk.checkout.provider import Outcome
+from kiosk.checkout.provider import PaymentVerdict
 from kiosk.config import Mode, OnlinePolicy, Settings, load_settings
 from kiosk.errors import ConfigError
 from kiosk.journal.models import PaymentState
@@ -31,7 +31,7 @@ from kiosk.payment.host.issuer_sim import HostFault, IssuerSimulator
 from kiosk.payment.kernel.types import OdaResult, TerminalConfig, TransactionResult
 from kiosk.payment.kernel.types import Outcome as K
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import terminal_config
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import ARQC, PlainTerminal
@@ -110,21 +110,31 @@ RESULT = TransactionResult(
 @pytest.mark.parametrize(
     ("changes", "outcome", "reason", "path"),
     [
-        ({}, Outcome.APPROVED, "", "ec_offline"),
-        ({"electronic_cash": False}, Outcome.APPROVED, "", "offline"),
-        ({"interface": Interface.CONTACTLESS}, Outcome.APPROVED, "", "qpboc_offline"),
-        ({"outcome": K.APPROVED_ONLINE, "response_code": "00"}, Outcome.APPROVED, "", "online"),
-        ({"outcome": K.DECLINED}, Outcome.DECLINED, "card.declined", ""),
+        ({}, PaymentVerdict.APPROVED, "", "ec_offline"),
+        ({"electronic_cash": False}, PaymentVerdict.APPROVED, "", "offline"),
+        ({"interface": Interface.CONTACTLESS}, PaymentVerdict.APPROVED, "", "qpboc_offline"),
+        (
+            {"outcome": K.APPROVED_ONLINE, "response_code": "00"},
+            PaymentVerdict.APPROVED,
+            "",
+            "online",
+        ),
+        ({"outcome": K.DECLINED}, PaymentVerdict.DECLINED, "card.declined", ""),
         (
             {"outcome": K.DECLINED, "reason": "card.ec_balance_low"},
-            Outcome.DECLINED,
+            PaymentVerdict.DECLINED,
             "card.ec_balance_low",
             "",
         ),
-        ({"outcome": K.ONLINE_REQUEST}, Outcome.DECLINED, "host.unavailable", ""),
-        ({"outcome": K.TRY_AGAIN}, Outcome.ABORTED, "card.try_again", ""),
-        ({"outcome": K.USE_OTHER_INTERFACE}, Outcome.ABORTED, "card.use_other_interface", ""),
-        ({"outcome": K.END_APPLICATION}, Outcome.ABORTED, "card.end_application", ""),
+        ({"outcome": K.ONLINE_REQUEST}, PaymentVerdict.DECLINED, "host.unavailable", ""),
+        ({"outcome": K.TRY_AGAIN}, PaymentVerdict.ABORTED, "card.try_again", ""),
+        (
+            {"outcome": K.USE_OTHER_INTERFACE},
+            PaymentVerdict.ABORTED,
+            "card.use_other_interface",
+            "",
+        ),
+        ({"outcome": K.END_APPLICATION}, PaymentVerdict.ABORTED, "card.end_application", ""),
     ],
     ids=[
         "ec-offline",
@@ -139,7 +149,7 @@ RESULT = TransactionResult(
         "end-application",
     ],
 )
-def test_result_mapping(changes: dict, outcome: Outcome, reason: str, path: str) -> None:
+def test_result_mapping(changes: dict, outcome: PaymentVerdict, reason: str, path: str) -> None:
     """Each kernel outcome maps to checkout's outcome, reason and path; card data is kept."""
     mapped = outcome_from_result(dataclasses.replace(RESULT, **changes))
     assert (mapped.outcome, mapped.reason, mapped.path) == (outcome, reason, path)

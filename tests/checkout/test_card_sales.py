@@ -26,7 +26,7 @@ from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.host.issuer_sim import HostFault, IssuerSimulator, LedgerState
 from kiosk.payment.kernel.types import OnlinePolicy, TerminalConfig
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import TestPrinter, states_after_pull
 

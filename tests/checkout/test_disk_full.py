@@ -166,10 +166,10 @@ def test_doctor_and_health_see_a_low_disk_and_kept_records(tmp_path: Path) -> No
     journal; the terminal's health refuses cards below the threshold."""
     import dataclasses
 
+    from kiosk.checkout.terminal import build_services
     from kiosk.config import load_settings
     from kiosk.doctor import Status, _disk
     from kiosk.journal.disk import outcome_spool
-    from kiosk.ui.services import build_services
 
     settings = dataclasses.replace(load_settings(environ={}), data_dir=tmp_path)
     assert _disk(settings).status is Status.OK

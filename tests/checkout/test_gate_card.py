@@ -13,19 +13,19 @@ from sqlalchemy import select
 from kiosk.checkout.documents import render_job, ticket_number
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.printing import job_view
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import load_settings
 from kiosk.journal.models import Order, PaymentState, PrintJob, UsedTicket
 from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore, utcnow
 from kiosk.journal.verify import verify_journal
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_pcsc import PcscReader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.document import QrCode
 from kiosk.sales.gate import GateDecision, GateVerdict
 from kiosk.sales.tickets import CHINA, today_in_china
-from kiosk.ui.services import KioskServices, build_services
 from tests.payment.conftest import SLOT, pcscd, serve_card, wait_slot  # noqa: F401 - fixtures
 
 

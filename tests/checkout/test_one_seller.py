@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.checkout import Checkout, recover_pending
+from kiosk.checkout.terminal import build_services
 from kiosk.config import Mode, load_settings
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.states import transition
 from kiosk.journal.store import JournalStore
 from kiosk.journal.terminal_lock import TerminalBusyError
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.ui.services import build_services
 from tests.checkout.conftest import ScriptedProvider
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 1, 350),))

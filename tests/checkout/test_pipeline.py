@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from kiosk.checkout import Checkout, Outcome, PaymentOutcome, recover_pending
+from kiosk.checkout import Checkout, PaymentOutcome, PaymentVerdict, recover_pending
 from kiosk.config import Mode
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
@@ -127,7 +127,7 @@ def test_unwritable_journal_refuses_payment(tmp_path, printer: TestPrinter) -> N
     [
         (
             ScriptedProvider(
-                outcome=PaymentOutcome(Outcome.DECLINED, reason="card.ec_balance_low")
+                outcome=PaymentOutcome(PaymentVerdict.DECLINED, reason="card.ec_balance_low")
             ),
             PaymentState.DECLINED,
             "card.ec_balance_low",
@@ -143,13 +143,13 @@ def test_unwritable_journal_refuses_payment(tmp_path, printer: TestPrinter) -> N
             "reader.card_removed",
         ),
         (
-            ScriptedProvider(outcome=PaymentOutcome(Outcome.ABORTED, reason="cancelled")),
+            ScriptedProvider(outcome=PaymentOutcome(PaymentVerdict.ABORTED, reason="cancelled")),
             PaymentState.UNCERTAIN,
             "cancelled",
         ),
         (
             ScriptedProvider(
-                commit=False, outcome=PaymentOutcome(Outcome.ABORTED, reason="cancelled")
+                commit=False, outcome=PaymentOutcome(PaymentVerdict.ABORTED, reason="cancelled")
             ),
             PaymentState.ABORTED,
             "cancelled",
@@ -215,7 +215,10 @@ def test_recovery_resolves_pending(store: JournalStore, printer: TestPrinter) ->
 def test_illegal_transition_is_refused(store: JournalStore, printer: TestPrinter) -> None:
     """A declined payment can never be approved later through the pipeline."""
     result = Checkout(
-        store, ScriptedProvider(outcome=PaymentOutcome(Outcome.DECLINED)), printer, unattended=True
+        store,
+        ScriptedProvider(outcome=PaymentOutcome(PaymentVerdict.DECLINED)),
+        printer,
+        unattended=True,
     ).pay(DRAFT, actor="kiosk")
     with pytest.raises(KioskError) as info, store.transaction() as tx:
         transition(tx, result.payment_id, PaymentState.APPROVED)

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from kiosk.checkout.gate_card import admit_by_card
 from kiosk.checkout.recovery import recover_pending, uncertain_payments
 from kiosk.checkout.settlement import day_period, transaction_records
+from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import load_settings
 from kiosk.journal.models import PaymentState
 from kiosk.journal.store import utcnow
@@ -30,7 +31,6 @@ from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.payment.settings import pan_token_key
 from kiosk.sales.gate import GateVerdict
 from kiosk.sales.tickets import today_in_china
-from kiosk.ui.services import KioskServices, build_services
 
 #: Tables with a row (or several) per sale, scan or tap.
 GROWING = {"sale_order", "order_line", "payment", "print_job", "journal_entry", "used_ticket"}

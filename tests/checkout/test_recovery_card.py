@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.checkout import CardIdentity, Checkout, Outcome, PaymentOutcome, recover_pending
+from kiosk.checkout import CardIdentity, Checkout, PaymentOutcome, PaymentVerdict, recover_pending
 from kiosk.checkout.recovery import resolve_with_card, uncertain_payments
 from kiosk.config import Mode
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob
@@ -29,7 +29,7 @@ from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import CardRemovedError
 from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import CardPresence, Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.tags import Tag
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.payment.host.plain_terminal import TC, PlainTerminal
@@ -64,7 +64,7 @@ class CardWorkProvider:
         if self.pull == "after_ac":
             self.reader.remove()
             raise CardRemovedError("the card was pulled")
-        return PaymentOutcome(Outcome.APPROVED, atc=term.atc, response_code="Y1")
+        return PaymentOutcome(PaymentVerdict.APPROVED, atc=term.atc, response_code="Y1")
 
 
 @dataclass
@@ -227,7 +227,7 @@ import sys, time
 from kiosk.checkout import Checkout
 from kiosk.journal.store import JournalStore
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.checkout.test_recovery_card import DRAFT, CardWorkProvider
 
 class Dying(CardWorkProvider):

@@ -16,7 +16,7 @@ from kiosk.payment.errors import HostError
 from kiosk.payment.host.base import AuthorizationRequest
 from kiosk.payment.host.issuer_sim import DEFAULT_ACCOUNT_FEN, HostFault, IssuerSimulator
 from kiosk.payment.host.issuer_sim import LedgerState as L
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.host.plain_terminal import ARQC, PlainTerminal
 
 

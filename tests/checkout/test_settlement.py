@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pypdf import PdfReader
 
-from kiosk.checkout import Checkout, Outcome, PaymentOutcome
+from kiosk.checkout import Checkout, PaymentOutcome, PaymentVerdict
 from kiosk.checkout.card_provider import outcome_from_result
 from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.cli import main
@@ -26,7 +26,7 @@ DAY = date(2026, 11, 27)
 def _sell(
     store: JournalStore,
     when: datetime,
-    outcome: Outcome = Outcome.APPROVED,
+    outcome: PaymentVerdict = PaymentVerdict.APPROVED,
     path: str = "ec_offline",
 ) -> None:
     draft = OrderDraft(
@@ -77,7 +77,7 @@ def test_settlement_column_is_how_the_card_approved(
 def test_period_is_the_china_day(store: JournalStore) -> None:
     """A sale at 17:00 UTC belongs to the next China day; declines are counted as declines."""
     _sell(store, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
-    _sell(store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), Outcome.DECLINED)
+    _sell(store, datetime(2026, 11, 27, 3, 0, tzinfo=UTC), PaymentVerdict.DECLINED)
     today = list(transaction_records(store, day_period(DAY)))
     assert {r.status for r in today} == {TxStatus.DECLINED}
     assert len(list(transaction_records(store, day_period(date(2026, 11, 28))))) == 2

@@ -58,7 +58,7 @@ def _start_services(config: str, mode: str) -> object:
     """What ``kiosk run --mode MODE`` does before its window: open and wire the terminal."""
     import dataclasses
 
-    from kiosk.ui.services import build_services
+    from kiosk.checkout.terminal import build_services
 
     settings = load_settings(config)
     terminal = dataclasses.replace(settings.terminal, mode=Mode(mode))
@@ -118,7 +118,7 @@ def test_kills_and_concurrent_starts_lose_and_double_nothing(tmp_path: Path) -> 
     was charged exactly the journal's approved payments."""
     config = str(_config(tmp_path))
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["kiosk.ui.services", "kiosk.cli", __name__])
+    ctx.set_forkserver_preload(["kiosk.checkout.terminal", "kiosk.cli", __name__])
     rng = random.Random(11)
     every = max(1, KILLS // max(STARTS, 1))
     started: dict[tuple[str, ...], list[int]] = {c: [] for c in COMMANDS}

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from kiosk.checkout.pipeline import _Hooks
 from kiosk.checkout.provider import PaymentRequest
+from kiosk.checkout.terminal import build_services
 from kiosk.config import Mode, load_settings
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.verify import verify_journal
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.ui.services import build_services
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 1, 350),))
 

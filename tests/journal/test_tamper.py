@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from kiosk.checkout import Checkout
+from kiosk.checkout.terminal import build_services
 from kiosk.cli import main
 from kiosk.config import Mode, load_settings
 from kiosk.journal.anchor import JournalRewoundError
@@ -22,7 +23,6 @@ from kiosk.journal.models import JournalEntry, OrderLine, Payment, PaymentState,
 from kiosk.journal.store import JournalError, JournalStore
 from kiosk.journal.verify import head_problems, verify_journal
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.ui.services import build_services
 from tests.checkout.conftest import ScriptedProvider
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 3, 350),))

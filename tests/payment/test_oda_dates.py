@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.payment.crypto_oda import certificate_expired, pan_digits
+from kiosk.payment.crypto.oda import certificate_expired, pan_digits
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from kiosk.payment.errors import (
     ReaderError,
     ReaderUnavailableError,
 )
-from kiosk.payment.reader_pcsc import PCSC_ERRORS, _call, map_pcsc_error
+from kiosk.payment.reader.pcsc import PCSC_ERRORS, _call, map_pcsc_error
 
 #: Every error, warning and failure code pyscard knows.
 ALL_CODES = sorted(

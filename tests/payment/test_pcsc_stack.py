@@ -30,7 +30,7 @@ from kiosk.payment.errors import (
     ReaderUnavailableError,
 )
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.reader.pcsc import PcscReader
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -164,7 +164,7 @@ def test_reader_vanishing_while_waited_on(pcscd: str) -> None:
 def test_pcscd_not_running_is_unavailable(tmp_path: Path) -> None:
     """No pcscd at the socket: ReaderUnavailableError (checked in a process of its own)."""
     script = (
-        "from kiosk.payment.reader_pcsc import PcscReader\n"
+        "from kiosk.payment.reader.pcsc import PcscReader\n"
         "from kiosk.payment.errors import ReaderError\n"
         "try:\n"
         "    PcscReader().wait_for_card(1)\n"
@@ -251,7 +251,7 @@ def test_interface_reported(
 
 CLIENT = """
 import sys
-from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.payment.errors import ReaderError
 reader = PcscReader("Virtual PCD 00 00")
 reader.wait_for_card(10)

@@ -10,7 +10,7 @@ import pytest
 from kiosk.errors import ConfigError
 from kiosk.payment.cardsim.replay import ReplayCard
 from kiosk.payment.cardsim.scripted import ScriptedCard, ScriptError
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPI = DATA / "upi_contact_trace.json"

@@ -7,8 +7,8 @@ from tests.support.imports import loaded_after
 PLAIN = [
     "kiosk.payment.apdu",
     "kiosk.payment.reader",
-    "kiosk.payment.reader_sim",
-    "kiosk.payment.reader_trace",
+    "kiosk.payment.reader.sim",
+    "kiosk.payment.reader.trace",
     "kiosk.payment.capk",
     "kiosk.payment.commands",
     "kiosk.payment.cardsim.vpcd",

@@ -11,7 +11,7 @@ from kiosk.errors import UsageError
 from kiosk.payment.cardsim.scripted import DEFAULT_ATR, ScriptedCard
 from kiosk.payment.errors import CardRemovedError, CardTimeoutError, ReaderError
 from kiosk.payment.reader import Interface, guess_interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 GET_ATC = ("80CA9F3600", "9F360200069000")
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from kiosk.payment.cardsim.replay import ReplayCard
 from kiosk.payment.cardsim.scripted import ScriptedCard
-from kiosk.payment.reader_sim import SimReader
-from kiosk.payment.reader_trace import ApduTrace, mask_command, mask_response, traced_exchange
+from kiosk.payment.reader.sim import SimReader
+from kiosk.payment.reader.trace import ApduTrace, mask_command, mask_response, traced_exchange
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPI_PAN = "6210948000000011"  # the test card of upi_contact_trace.json

@@ -8,7 +8,7 @@ from kiosk.errors import UsageError
 from kiosk.payment.apdu import CommandApdu, Response, exchange
 from kiosk.payment.cardsim.scripted import ScriptedCard
 from kiosk.payment.errors import CardError
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 SELECT_PPSE = "00A404000E325041592E5359532E444446303100"
 SELECT_PPSE_T0 = "00A404000E325041592E5359532E4444463031"  # case 4 sent as case 3 under T=0

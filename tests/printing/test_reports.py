@@ -15,8 +15,15 @@ from pypdf import PdfReader
 from kiosk.money import format_fen
 from kiosk.printing import fonts
 from kiosk.printing.errors import PrintDataError, PrinterConfigError, PrinterError
-from kiosk.printing.records import PaymentPath, SaleMode, TransactionRecord, TxStatus
-from kiosk.printing.reports import Period, ReportKind, build_report, summarize
+from kiosk.printing.records import (
+    PaymentPath,
+    Period,
+    SaleMode,
+    TransactionRecord,
+    TxStatus,
+    summarize,
+)
+from kiosk.printing.reports import ReportKind, build_report
 
 DAY = datetime(2026, 11, 27, tzinfo=UTC)
 PERIOD = Period(DAY, DAY + timedelta(days=1))

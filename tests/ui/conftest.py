@@ -1,7 +1,7 @@
 """UI fixtures: the real main window on a real SQLite journal, real documents, test payment.
 
 The payment provider is checkout's ``ScriptedProvider`` (the card kernel's provider plugs in
-through ``kiosk.ui.services.payment_provider`` once it exists). Documents are rendered from
+through ``kiosk.checkout.terminal.payment_provider`` once it exists). Documents are rendered from
 the journal by the real adapter into ESC/POS bytes, kept by printing's preview printer,
 which a test can make run out of paper.
 """
@@ -16,17 +16,15 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from kiosk.checkout.terminal import KioskServices
 from kiosk.config import Settings
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.sales.tickets import Catalog
 from kiosk.ui.main_window import MainWindow
-from kiosk.ui.services import KioskServices
-from tests.checkout.conftest import ScriptedProvider
+from tests.checkout.conftest import ScriptedProvider, gate_settings, kiosk_settings
 from tests.ui.kiosk_setup import (
     FaultyPreview,
     build_services,
-    gate_settings,
-    kiosk_settings,
     open_window,
 )
 

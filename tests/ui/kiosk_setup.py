@@ -6,20 +6,19 @@ Real journal (SQLite in a folder), real document adapter into printing's preview
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from kiosk.checkout import CardIdentity, Outcome, PaymentOutcome, PaymentRequest
+from kiosk.checkout import CardIdentity, PaymentOutcome, PaymentRequest, PaymentVerdict
 from kiosk.checkout.documents import JournalPrinter, SlipSettings
-from kiosk.config import Mode, Settings, load_settings
+from kiosk.checkout.terminal import KioskServices
+from kiosk.config import Settings
 from kiosk.errors import KioskError
 from kiosk.journal.store import JournalStore
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import Document, PaperWidth
 from kiosk.printing.errors import PaperOutError
 from kiosk.printing.escpos import PrinterProfile
@@ -30,7 +29,6 @@ from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.sales.tokens import DEMO_KEY
 from kiosk.ui.app import create_window
 from kiosk.ui.main_window import MainWindow
-from kiosk.ui.services import KioskServices
 from tests.checkout.conftest import ScriptedProvider
 
 #: 10:00 in China on a fixed day: inside opening hours, before the night-tour slots.
@@ -77,15 +75,7 @@ class WaitingProvider:
         while not request.cancelled():
             threading.Event().wait(0.02)
         self.ended.set()
-        return PaymentOutcome(Outcome.ABORTED, reason="reader.cancelled")
-
-
-def kiosk_settings(tmp_path: Path, **ui: object) -> Settings:
-    """Demo defaults with the journal under ``tmp_path``."""
-    settings = load_settings(environ={})
-    return dataclasses.replace(
-        settings, data_dir=tmp_path, ui=dataclasses.replace(settings.ui, **ui)
-    )
+        return PaymentOutcome(PaymentVerdict.ABORTED, reason="reader.cancelled")
 
 
 @dataclass
@@ -110,7 +100,7 @@ def build_services(
     sim_reader: SimReader | None = None,
     catalog: Catalog | None = None,
 ) -> KioskServices:
-    """Services as ``kiosk.ui.services.build_services`` wires them, with test parts."""
+    """Services as ``kiosk.checkout.terminal.build_services`` wires them, with test parts."""
     documents = None
     if printer is not None:
         slip = SlipSettings("演示景区", settings.terminal.id, Lang.ZH, PaperWidth.MM58, DEMO_KEY)
@@ -123,13 +113,6 @@ def build_services(
         provider=provider,
         sim_reader=sim_reader,
         clock=lambda: NOW,
-    )
-
-
-def gate_settings(folder: Path) -> Settings:
-    base = kiosk_settings(folder)
-    return dataclasses.replace(
-        base, terminal=dataclasses.replace(base.terminal, id="GATE0001", mode=Mode.GATE)
     )
 
 

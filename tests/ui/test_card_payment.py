@@ -14,7 +14,7 @@ from sqlalchemy import select
 from kiosk.checkout.card_provider import provider_from_settings
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.payment.cardsim.profiles import load_card
-from tests.ui.kiosk_setup import kiosk_settings
+from tests.checkout.conftest import kiosk_settings
 from tests.ui.test_ticket_flow import buy_two_adults
 
 

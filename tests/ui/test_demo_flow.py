@@ -6,10 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
+from kiosk.checkout.terminal import build_services
 from kiosk.config import Mode
-from kiosk.ui.services import build_services
+from tests.checkout.conftest import kiosk_settings
 from tests.ui.conftest import Kiosk
-from tests.ui.kiosk_setup import kiosk_settings, open_window
+from tests.ui.kiosk_setup import open_window
 from tests.ui.test_ticket_flow import buy_two_adults
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from kiosk.checkout.card_provider import provider_from_settings
 from kiosk.config import Mode
-from tests.ui.kiosk_setup import kiosk_settings
+from tests.checkout.conftest import kiosk_settings
 from tests.ui.test_ticket_flow import buy_two_adults
 
 

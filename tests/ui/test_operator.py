@@ -21,7 +21,8 @@ from kiosk.ui.operator_access import (
     stored_pin_hash,
     write_pin_file,
 )
-from tests.ui.kiosk_setup import NOW, kiosk_settings
+from tests.checkout.conftest import kiosk_settings
+from tests.ui.kiosk_setup import NOW
 from tests.ui.test_ticket_flow import buy_two_adults
 
 CORNER = QPoint(20, 20)

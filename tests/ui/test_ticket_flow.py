@@ -7,14 +7,14 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from kiosk.checkout import Outcome, PaymentOutcome
+from kiosk.checkout import PaymentOutcome, PaymentVerdict
+from kiosk.checkout.terminal import pcsc_reader_check
 from kiosk.errors import KioskError
 from kiosk.journal.models import Order, OrderStatus, Payment, PaymentState, PrintJob, PrintStatus
 from kiosk.payment.errors import CardRemovedError
 from kiosk.printing.document import QrCode
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.ui import ticket_flow
-from kiosk.ui.services import pcsc_reader_check
 from tests.checkout.conftest import ScriptedProvider
 from tests.ui.kiosk_setup import FaultyPreview, WaitingProvider, paper_out
 
@@ -83,14 +83,14 @@ def test_purchase_end_to_end(make_kiosk, qtbot) -> None:
 
 FAILURES = [
     pytest.param(
-        ScriptedProvider(outcome=PaymentOutcome(Outcome.DECLINED, reason="card.declined")),
+        ScriptedProvider(outcome=PaymentOutcome(PaymentVerdict.DECLINED, reason="card.declined")),
         "您的银行卡拒绝了这笔付款",
         id="declined",
     ),
     pytest.param(
         ScriptedProvider(
             outcome=PaymentOutcome(
-                Outcome.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
+                PaymentVerdict.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
             )
         ),
         "¥1.00",
@@ -103,7 +103,7 @@ FAILURES = [
     ),
     pytest.param(
         ScriptedProvider(
-            outcome=PaymentOutcome(Outcome.ABORTED, reason="card.use_other_interface"),
+            outcome=PaymentOutcome(PaymentVerdict.ABORTED, reason="card.use_other_interface"),
             commit=False,
         ),
         "请改为插卡",

@@ -17,18 +17,16 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from kiosk.checkout import Outcome, PaymentOutcome
-from kiosk.payment.reader_sim import SimReader
+from kiosk.checkout import PaymentOutcome, PaymentVerdict
+from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import QrCode
 from kiosk.ui.main_window import MainWindow
-from tests.checkout.conftest import ScriptedProvider
+from tests.checkout.conftest import ScriptedProvider, gate_settings, kiosk_settings
 from tests.ui.kiosk_setup import (
     FaultyPreview,
     HoldingProvider,
     WaitingProvider,
     build_services,
-    gate_settings,
-    kiosk_settings,
     open_window,
     paper_out,
 )
@@ -187,7 +185,7 @@ def _ticket_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
 def _failure_tour(folder: Path, shoot: Shoot) -> list[MainWindow]:
     low = ScriptedProvider(
         outcome=PaymentOutcome(
-            Outcome.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
+            PaymentVerdict.DECLINED, reason="card.ec_balance_low", ec_balance_before_fen=100
         )
     )
     declined = _kiosk(folder / "declined", low)

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.payment import tlv
+from kiosk.payment.bcd import bcd
 from kiosk.payment.cardsim import certs
 from kiosk.payment.cardsim.apdu import Apdu, CardStatus, Refusal, parse_apdu
 from kiosk.payment.cardsim.personalise import PPSE_NAME, PSE_NAME, Personalised
 from kiosk.payment.cardsim.profile import CardPath, Fault
 from kiosk.payment.cardsim.state import CardState, StateStore
-from kiosk.payment.cardsim.transaction import Transaction, bcd_amount, choose_path
+from kiosk.payment.cardsim.transaction import Transaction, choose_path
 from kiosk.payment.dol import parse_dol, split_dol_data
 from kiosk.payment.errors import TlvError
 from kiosk.payment.tags import Tag
@@ -189,10 +190,10 @@ class PbocCard:
             values[Tag.EC_LOG_FORMAT] = self.profile.load_log.format
         if ec is not None:
             values |= {
-                Tag.EC_BALANCE: bcd_amount(st.ec_balance),
-                Tag.EC_BALANCE_LIMIT: bcd_amount(ec.balance_limit),
-                Tag.EC_SINGLE_TRANSACTION_LIMIT: bcd_amount(ec.single_limit),
-                Tag.EC_RESET_THRESHOLD: bcd_amount(ec.reset_threshold),
+                Tag.EC_BALANCE: bcd(st.ec_balance),
+                Tag.EC_BALANCE_LIMIT: bcd(ec.balance_limit),
+                Tag.EC_SINGLE_TRANSACTION_LIMIT: bcd(ec.single_limit),
+                Tag.EC_RESET_THRESHOLD: bcd(ec.reset_threshold),
                 Tag.APPLICATION_CURRENCY_CODE_PBOC: ec.currency,
             }
         if tag not in values:

@@ -1,6 +1,6 @@
 """Signing side of offline data authentication: what personalisation writes on the card.
 
-The exact inverse of :mod:`kiosk.payment.crypto_oda` (EMV 4.3 Book 2 Tables 6, 7, 14
+The exact inverse of :mod:`kiosk.payment.crypto.oda` (EMV 4.3 Book 2 Tables 6, 7, 14
 and 17), so that a terminal verifying with the test CA sees genuine objects.
 """
 

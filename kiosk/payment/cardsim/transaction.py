@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.payment import tlv
+from kiosk.payment.bcd import bcd, fen_of
 from kiosk.payment.cardsim import certs
 from kiosk.payment.cardsim.apdu import Apdu, CardStatus, Refusal
 from kiosk.payment.cardsim.personalise import Personalised
@@ -39,20 +40,9 @@ from kiosk.payment.dol import build_dol_data, parse_dol, split_dol_data
 from kiosk.payment.errors import TlvError
 from kiosk.payment.tags import Tag
 
-__all__ = ["Transaction", "bcd_amount", "choose_path"]
+__all__ = ["Transaction", "choose_path"]
 
 S = CardStatus
-
-
-def bcd_amount(fen: int, size: int = 6) -> bytes:
-    """An amount in fen as PBOC numeric (n12 in 6 bytes by default)."""
-    return bytes.fromhex(f"{fen:0{size * 2}d}")
-
-
-def _fen(value: bytes | None) -> int:
-    """An n12 amount as fen; malformed BCD counts as zero (never approved offline)."""
-    text = (value or b"").hex()
-    return int(text) if text.isdigit() else 0
 
 
 def choose_path(
@@ -74,7 +64,7 @@ def choose_path(
     if terminal_ec and ec is not None and CardPath.EC in afl:
         amount = values.get(Tag.AMOUNT_AUTHORISED)
         currency = values.get(Tag.TRANSACTION_CURRENCY_CODE, ec.currency)
-        if amount is None or ec_fits(ec, balance, EcRequest(_fen(amount), currency)):
+        if amount is None or ec_fits(ec, balance, EcRequest(fen_of(amount) or 0, currency)):
             return CardPath.EC
     return CardPath.STANDARD if CardPath.STANDARD in afl else None
 
@@ -128,7 +118,7 @@ class Transaction:
         algorithm = 0x04 if self.suite is CipherSuite.SM4 else 0x01
         iad = bytes([0x07, 0x01, 0x01]) + cvr(self.first, self.second) + bytes([algorithm])
         if self.profile.ec is not None:
-            iad += bytes([0x06, 0x01]) + bcd_amount(self.state.ec_balance, 5)
+            iad += bytes([0x06, 0x01]) + bcd(self.state.ec_balance, 5)
         return iad
 
     def _cryptogram(self) -> tuple[bytes, bytes]:
@@ -143,7 +133,7 @@ class Transaction:
 
     def _ec_request(self) -> EcRequest:
         return EcRequest(
-            _fen(self.terminal.get(Tag.AMOUNT_AUTHORISED)),
+            fen_of(self.terminal.get(Tag.AMOUNT_AUTHORISED)) or 0,
             self.terminal.get(Tag.TRANSACTION_CURRENCY_CODE, b""),
         )
 
@@ -160,7 +150,7 @@ class Transaction:
         if self.profile.load_log is None:
             return
         data = build_dol_data(self.profile.load_log.format, self.terminal)
-        record = p1p2 + bcd_amount(before) + bcd_amount(after) + data
+        record = p1p2 + bcd(before) + bcd(after) + data
         _push(self.state.load_log, record, self.profile.load_log.records)
 
     def _approve_offline(self, *, debit: int) -> None:
@@ -203,7 +193,7 @@ class Transaction:
             (Tag.CTQ, p.ctq),
         ]
         if p.ec is not None:
-            items.append((Tag.AVAILABLE_OFFLINE_AMOUNT, bcd_amount(self.state.ec_balance)))
+            items.append((Tag.AVAILABLE_OFFLINE_AMOUNT, bcd(self.state.ec_balance)))
         if self.first is AcType.TC:
             items += self._fdda()
         return tlv.encode(Tag.RESPONSE_FORMAT_2, b"".join(tlv.encode(t, v) for t, v in items))
@@ -324,8 +314,8 @@ class Transaction:
         signed = cmd.header + self.atc() + self.arqc + value
         if script_mac(self._session_key(self.image.mk_smi), signed, suite=self.suite) != mac:
             raise Refusal(S.SM_DATA_INCORRECT)
-        new_balance = _fen(value)
-        if bcd_amount(new_balance) != value or new_balance > ec.balance_limit:
+        new_balance = fen_of(value) or 0
+        if bcd(new_balance) != value or new_balance > ec.balance_limit:
             raise Refusal(S.INCORRECT_DATA)
         self._log_load(bytes([cmd.p1, cmd.p2]), self.state.ec_balance, new_balance)
         self.state.ec_balance = new_balance

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kiosk.payment import tlv
+from kiosk.payment.bcd import bcd, fen_of
 from kiosk.payment.cardsim.keys import IssuerSecrets, load_issuer
 from kiosk.payment.crypto import (
     CipherSuite,
@@ -121,12 +122,6 @@ class LedgerEntry:
 def card_key(pan: str, psn: str) -> str:
     """How the issuer recognises a card without keeping its PAN: SHA-256 of PAN|PSN."""
     return hashlib.sha256(f"{pan}|{psn}".encode("ascii")).hexdigest()
-
-
-def _fen(value: bytes) -> int | None:
-    """A BCD amount as fen; None when it is not BCD."""
-    text = value.hex()
-    return int(text) if text.isdigit() else None
 
 
 class IssuerSimulator:
@@ -276,7 +271,7 @@ class IssuerSimulator:
         if card in self._blocked:
             return ResponseCode.RESTRICTED_CARD
         amount = request.icc_data.get(Tag.AMOUNT_AUTHORISED)
-        if amount is not None and _fen(amount) != request.amount_fen:
+        if amount is not None and fen_of(amount) != request.amount_fen:
             return ResponseCode.INVALID_AMOUNT
         if request.amount_fen > self._account(card):
             return ResponseCode.INSUFFICIENT_FUNDS
@@ -285,7 +280,7 @@ class IssuerSimulator:
     def _scripts(self, card: str, keys: _CardKeys) -> tuple[bytes, ...]:
         """The queued EC load as a tag 72 script, if the IAD tells the current EC balance."""
         load = self._loads.get(card)
-        balance = _fen(keys.iad[_IAD_EC_BALANCE]) if len(keys.iad) >= 15 else None
+        balance = fen_of(keys.iad[_IAD_EC_BALANCE]) if len(keys.iad) >= 15 else None
         if load is None or balance is None:
             return ()
         del self._loads[card]
@@ -328,7 +323,7 @@ class _CardKeys:
         The MAC covers CLA INS P1 P2 Lc || ATC || ARQC || data, keyed with the MAC session
         key of this ATC (Book 2 §9.2.3; PBOC JR/T 0025.13 EC load by script).
         """
-        value = bytes.fromhex(f"{new_balance_fen:012d}")
+        value = bcd(new_balance_fen)
         header = bytes([0x04, 0xDA, 0x9F, 0x79, len(value) + 4])
         mac = script_mac(
             self._session_key(self._secrets.imk_smi),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from kiosk.payment.bcd import bcd
 from kiosk.payment.dol import build_dol_data, parse_dol
 from kiosk.payment.kernel.context import TransactionContext, Tvr
 from kiosk.payment.kernel.types import OnlinePolicy
@@ -17,26 +18,13 @@ from kiosk.payment.tags import Tag
 
 __all__ = [
     "additional_capabilities",
-    "bcd",
     "dol_data",
-    "fen_of",
     "tc_hash",
     "terminal_capabilities",
     "terminal_type",
     "terminal_value",
     "terminal_values",
 ]
-
-
-def bcd(value: int, size: int = 6) -> bytes:
-    """An unsigned integer as ``n`` BCD, right-justified in ``size`` bytes."""
-    return bytes.fromhex(f"{value:0{size * 2}d}"[-size * 2 :])
-
-
-def fen_of(value: bytes | None) -> int | None:
-    """An ``n12`` amount as fen; None when absent or not decimal BCD."""
-    text = (value or b"").hex()
-    return int(text) if text.isdigit() else None
 
 
 def terminal_capabilities(ctx: TransactionContext) -> bytes:

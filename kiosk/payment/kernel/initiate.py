@@ -28,7 +28,8 @@ class GpoStatus(enum.Enum):
 
 
 def offer_electronic_cash(ctx: TransactionContext) -> bool:
-    """Whether to send 9F7A = 01 (JR/T 0025.13; DESIGN fallback policy).
+    """Whether to send 9F7A = 01 (JR/T 0025.13; docs/architecture.md "Online, offline and
+    fallback").
 
     EC needs a purchase within the EC terminal transaction limit 9F7B (strictly below it,
     as JR/T 0025.13 words it). Then: ``always`` (or a forced online) never offers EC;

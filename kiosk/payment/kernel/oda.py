@@ -1,6 +1,6 @@
 """Offline data authentication: SDA, DDA and qPBOC fDDA (EMV 4.3 Book 2 §5-6, Book 3 §10.3).
 
-The RSA work is :mod:`kiosk.payment.crypto_oda`; this module picks the method, finds the
+The RSA work is :mod:`kiosk.payment.crypto.oda`; this module picks the method, finds the
 CA key by RID (the AID's first 5 bytes) and index (8F) in the :class:`CaKeyStore`, applies
 the revocation list and certificate expiry, runs INTERNAL AUTHENTICATE for DDA, and turns
 every failure into TVR bits (Book 3 §10.3): 'ICC data missing' when an object is absent,
@@ -8,7 +8,7 @@ every failure into TVR bits (Book 3 §10.3): 'ICC data missing' when an object i
 
 A card announcing the SM algorithms (FCI DF69 = 01, terminal ``support_sm``) whose CA
 key index names an SM2 CA key of the configuration is authenticated with SM2
-(:mod:`.sm2_oda`, method ``sm``); otherwise with RSA through the CA key store.
+(:mod:`kiosk.payment.crypto.sm2_oda`, method ``sm``); otherwise with RSA through the CA key store.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from kiosk.payment import tlv
 from kiosk.payment.capk import CaKeyError, CaKeyStore, Sm2CaPublicKey
-from kiosk.payment.crypto_oda import (
+from kiosk.payment.crypto.oda import (
     IccKey,
     IssuerKey,
     OdaFailure,
@@ -28,17 +28,17 @@ from kiosk.payment.crypto_oda import (
     verify_dynamic_signature,
     verify_static_data,
 )
-from kiosk.payment.dol import parse_dol
-from kiosk.payment.errors import CardError
-from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
-from kiosk.payment.kernel.data import dol_data, terminal_capabilities
-from kiosk.payment.kernel.sm2_oda import (
+from kiosk.payment.crypto.sm2_oda import (
     Sm2Key,
     recover_icc_key_sm2,
     recover_issuer_key_sm2,
     verify_dynamic_sm2,
     verify_static_sm2,
 )
+from kiosk.payment.dol import parse_dol
+from kiosk.payment.errors import CardError
+from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
+from kiosk.payment.kernel.data import dol_data, terminal_capabilities
 from kiosk.payment.tags import Tag
 
 __all__ = ["offline_data_authentication", "verify_fdda"]

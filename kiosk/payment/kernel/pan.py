@@ -1,6 +1,6 @@
 """The card's identity without its number: masked PAN and the keyed PAN token.
 
-DESIGN "Card data": the PAN is shown masked (first 6, last 4) and matched by a keyed
+docs/architecture.md "Card data": the PAN is shown masked (first 6, last 4) and matched by a keyed
 hash, HMAC-SHA256(pan_token_key, PAN digits ‖ PSN as two digits), hex. The PAN comes
 from 5A, or from Track 2 Equivalent Data (57) on qPBOC, which carries it before 'D'.
 """

@@ -9,13 +9,13 @@ DATA: 9F5D already is the balance). fDDA is verified after the card may leave th
 
 from __future__ import annotations
 
+from kiosk.payment.bcd import fen_of
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.dol import parse_dol
 from kiosk.payment.errors import CardError
 from kiosk.payment.host.base import AuthorizationHost
 from kiosk.payment.kernel.action import AcType, check_cryptogram_fields, cryptogram_type
 from kiosk.payment.kernel.context import Termination, TransactionContext, Tvr
-from kiosk.payment.kernel.data import fen_of
 from kiosk.payment.kernel.initiate import get_processing_options, store_gpo_answer
 from kiosk.payment.kernel.oda import verify_fdda
 from kiosk.payment.kernel.online import request_authorization

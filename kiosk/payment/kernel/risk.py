@@ -3,7 +3,7 @@
 Floor limit (with the same card's recent amounts from the transaction history, §10.6.1),
 random selection (§10.6.2, from the ``rng`` the caller gives), velocity checking with
 9F14/9F23 and GET DATA of 9F36/9F13 (§10.6.3), and the exception file by ``pan_token``
-(§10.6.1 note; DESIGN: the blacklist holds tokens, never PANs).
+(§10.6.1 note; docs/architecture.md "Card data": the blacklist holds tokens, never PANs).
 
 On the EC path (9F74 ``ECC001``) the card itself checks balance and limits, and the EC
 terminal transaction limit 9F7B takes the floor limit's place; random selection and

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 
 from kiosk.errors import ConfigError, UsageError
+from kiosk.payment.bcd import fen_of
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardError, ReaderError
 from kiosk.payment.host.base import AuthorizationHost
@@ -29,7 +30,6 @@ from kiosk.payment.kernel.action import (
 from kiosk.payment.kernel.config_check import check_config
 from kiosk.payment.kernel.context import CardData, Termination, TransactionContext, Tvr
 from kiosk.payment.kernel.cvm import cardholder_verification
-from kiosk.payment.kernel.data import fen_of
 from kiosk.payment.kernel.initiate import GpoStatus, initiate_application_processing
 from kiosk.payment.kernel.oda import offline_data_authentication
 from kiosk.payment.kernel.online import completion, online_processing

@@ -29,7 +29,8 @@ __all__ = [
     "TransactionResult",
 ]
 
-#: UnionPay applications (DESIGN primer): debit, credit, quasi-credit, pure electronic cash.
+#: UnionPay applications: debit, credit, quasi-credit, pure electronic cash
+#: (docs/architecture.md "PBOC 3.0 in brief").
 UNIONPAY_AIDS = ("A000000333010101", "A000000333010102", "A000000333010103", "A000000333010106")
 
 

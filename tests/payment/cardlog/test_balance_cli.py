@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.payment.cardsim.profiles import load_card
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.host.plain_terminal import TC, PlainTerminal
 
 WHEN = dt.datetime(2026, 11, 27, 14, 3, 9)

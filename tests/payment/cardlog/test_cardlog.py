@@ -28,7 +28,7 @@ from kiosk.payment.errors import CardError
 from kiosk.payment.host.issuer_sim import IssuerSimulator
 from kiosk.payment.kernel.pan import mask_pan, pan_token
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.host.plain_terminal import TC, PlainTerminal
 
 KEY = b"test-token-key"

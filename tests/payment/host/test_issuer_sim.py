@@ -16,7 +16,7 @@ from kiosk.payment import tlv
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.errors import HostError
 from kiosk.payment.host.issuer_sim import HostFault, IssuerSimulator, LedgerState
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.tags import Tag
 from tests.payment.host.plain_terminal import AAC, ARQC, TC, PlainTerminal
 

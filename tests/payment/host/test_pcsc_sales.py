@@ -23,7 +23,7 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardlog import read_card_log
 from kiosk.payment.kernel.types import TerminalConfig
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import states_after_pull
 

@@ -33,7 +33,7 @@ from kiosk.payment.kernel import (
     run_transaction,
 )
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 
 WHEN = dt.datetime(2026, 11, 27, 10, 30, 0)
 DATA = Path(__file__).resolve().parents[2] / "data"

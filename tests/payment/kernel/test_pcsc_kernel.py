@@ -16,7 +16,7 @@ import pytest
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.kernel import Outcome, TerminalConfig, TransactionParams, run_transaction
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_pcsc import PcscReader
+from kiosk.payment.reader.pcsc import PcscReader
 from tests.payment.conftest import REPO, SLOT, CardSim
 from tests.payment.kernel.conftest import WHEN, Hooks, never_random
 

@@ -22,7 +22,7 @@ from kiosk.payment.kernel.risk import terminal_risk_management
 from kiosk.payment.kernel.types import OnlinePolicy
 from kiosk.payment.procedures import CardChannel
 from kiosk.payment.reader import Interface
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.kernel.conftest import WHEN, never_random
 
 PAN = bytes.fromhex("6212340000000019")

@@ -26,8 +26,8 @@ from kiosk.payment.kernel.read_data import read_application_data
 from kiosk.payment.kernel.selection import build_candidate_list, select_application
 from kiosk.payment.procedures import CardChannel
 from kiosk.payment.reader import Interface, Reader
-from kiosk.payment.reader_pcsc import PcscReader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.tags import Tag
 from tests.payment.conftest import SLOT, CardSim
 from tests.payment.kernel.cards import Rewriting

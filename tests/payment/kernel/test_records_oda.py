@@ -19,7 +19,7 @@ from kiosk.payment.kernel import (
 )
 from kiosk.payment.kernel.context import Tvr
 from kiosk.payment.procedures import CardChannel, RecordSet, read_afl_records
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.sim import SimReader
 from tests.payment.kernel.cards import Rewriting, patch
 from tests.payment.kernel.conftest import WHEN, transact
 

@@ -14,17 +14,17 @@ from gmssl import sm2
 from kiosk.payment import tlv
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.cardsim.scripted import ScriptedCard
-from kiosk.payment.crypto_oda import OdaFailure, OdaStep
-from kiosk.payment.kernel import TerminalConfig
-from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
-from kiosk.payment.kernel.oda import offline_data_authentication
-from kiosk.payment.kernel.sm2_oda import (
+from kiosk.payment.crypto.oda import OdaFailure, OdaStep
+from kiosk.payment.crypto.sm2_oda import (
     Sm2Key,
     recover_icc_key_sm2,
     recover_issuer_key_sm2,
     verify_dynamic_sm2,
     verify_static_sm2,
 )
+from kiosk.payment.kernel import TerminalConfig
+from kiosk.payment.kernel.context import TransactionContext, Tsi, Tvr
+from kiosk.payment.kernel.oda import offline_data_authentication
 from tests.payment.kernel.test_phases import make_ctx
 
 N = int(sm2.default_ecc_table["n"], 16)

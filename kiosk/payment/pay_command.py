@@ -38,7 +38,7 @@ from kiosk.payment.kernel.types import (
     TransactionResult,
 )
 from kiosk.payment.reader import Interface, Reader
-from kiosk.payment.reader_open import open_reader
+from kiosk.payment.reader.open import open_reader
 from kiosk.payment.settings import ca_keys, terminal_config
 
 __all__ = ["result_json", "run_pay"]

@@ -1,7 +1,8 @@
 """A masked APDU trace for diagnostics: what went over the wire, minus card secrets.
 
-The DESIGN rule is that full PANs, Track 2 data and keys never reach a log. Masking happens
-when a command completes; the raw wire exchanges are held only until then:
+The rule (docs/architecture.md "Card data") is that full PANs, Track 2 data and keys never
+reach a log. Masking happens when a command completes; the raw wire exchanges are held only
+until then:
 
 - in responses, the values of the PAN (5A, first 6 and last 4 digits kept), Track 2
   equivalent data (57) and Track 2 data (9F6B) (PAN masked the same way, everything after the
@@ -56,7 +57,7 @@ def _hex(data: bytes) -> list[str]:
 
 
 def _mask_pan_digits(digits: str) -> str:
-    """Keep the first 6 and last 4 digits (DESIGN: PAN masking), star the rest."""
+    """Keep the first 6 and last 4 digits (docs/architecture.md "Card data"), star the rest."""
     if len(digits) <= 10:
         return "*" * len(digits)
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]

@@ -26,6 +26,7 @@ from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
+from kiosk.checkout.shift import close_shift
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
 from kiosk.journal.disk import DiskGuard, OutcomeSpool, disk_guard, outcome_spool
@@ -35,14 +36,13 @@ from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.journal.verify import require_sound_head
 from kiosk.payment.errors import ReaderUnavailableError
 from kiosk.payment.reader import Reader
-from kiosk.payment.reader_pcsc import PcscReader
-from kiosk.payment.reader_sim import SimReader
+from kiosk.payment.reader.pcsc import PcscReader
+from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
-from kiosk.printing.reports import Summary
+from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
-from kiosk.ui.shift_close import close_shift
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class KioskServices:
         return self.checkout.documents.print_queued(actor="operator")
 
     def close_shift(self) -> Summary:
-        """Close the shift in the journal and print its slip (see :mod:`kiosk.ui.shift_close`)."""
+        """Close the shift in the journal and print its slip (see :mod:`kiosk.checkout.shift`)."""
         return close_shift(self.store, self.printer, now=self.clock(), actor="operator")
 
     # -- gate --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from kiosk.payment.apdu import Response
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.errors import CardRemovedError, CardTimeoutError, ReaderError
 from kiosk.payment.reader import CardPresence, Interface
-from kiosk.payment.reader_trace import ApduTrace, traced_exchange
+from kiosk.payment.reader.trace import ApduTrace, traced_exchange
 
 __all__ = ["SimReader"]
 

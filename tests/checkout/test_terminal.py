@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter
+from kiosk.checkout.terminal import build_services
 from kiosk.printing.printer import PreviewPrinter
-from kiosk.ui.services import build_services
-from tests.ui.kiosk_setup import gate_settings, kiosk_settings
+from tests.checkout.conftest import gate_settings, kiosk_settings
 
 
 def test_demo_defaults(tmp_path) -> None:

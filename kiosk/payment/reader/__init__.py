@@ -1,11 +1,11 @@
 """The card reader as the kernel sees it: wait for a card, exchange commands, let it go.
 
-Two implementations sit behind :class:`Reader`: :class:`~kiosk.payment.reader_pcsc.PcscReader`
+Two implementations sit behind :class:`Reader`: :class:`~kiosk.payment.reader.pcsc.PcscReader`
 (PC/SC through pyscard, the real hardware and vpcd) and
-:class:`~kiosk.payment.reader_sim.SimReader` (wired straight to a software card). Both run
-every command through :func:`kiosk.payment.reader_trace.traced_exchange`, so the 61xx/6Cxx
+:class:`~kiosk.payment.reader.sim.SimReader` (wired straight to a software card). Both run
+every command through :func:`kiosk.payment.reader.trace.traced_exchange`, so the 61xx/6Cxx
 handling of :mod:`kiosk.payment.apdu` is the same code, and the masked
-:class:`~kiosk.payment.reader_trace.ApduTrace` is filled the same way.
+:class:`~kiosk.payment.reader.trace.ApduTrace` is filled the same way.
 
 Errors (all from :mod:`kiosk.payment.errors`): ``CardTimeoutError`` when no card comes in
 time, ``CardRemovedError`` when the card leaves mid-exchange, ``ReaderUnavailableError`` when
@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kiosk.payment.apdu import Response
-from kiosk.payment.reader_trace import ApduTrace
+from kiosk.payment.reader.trace import ApduTrace
 
 __all__ = ["CardPresence", "Interface", "Reader", "guess_interface"]
 
 
 class Interface(enum.Enum):
-    """How the card talks to the terminal; selection differs (PSE vs PPSE, DESIGN primer)."""
+    """How the card talks to the terminal; selection differs (PSE vs PPSE,
+    docs/architecture.md "PBOC 3.0 in brief")."""
 
     CONTACT = "contact"
     CONTACTLESS = "contactless"

@@ -26,7 +26,7 @@ def open_reader(
     if kind == "sim" and name:
         from kiosk.payment.cardsim.card import PbocCard
         from kiosk.payment.cardsim.profiles import load_card
-        from kiosk.payment.reader_sim import SimReader
+        from kiosk.payment.reader.sim import SimReader
 
         card = load_card(name, state_dir=state_dir)
         if interface is None:
@@ -34,7 +34,7 @@ def open_reader(
             interface = Interface.CONTACTLESS if contactless else Interface.CONTACT
         return SimReader(card, interface=interface, name=f"Simulated {name}")
     if kind == "pcsc":
-        from kiosk.payment.reader_pcsc import PcscReader
+        from kiosk.payment.reader.pcsc import PcscReader
 
         return PcscReader(name or None, interface=interface)
     raise ConfigError(

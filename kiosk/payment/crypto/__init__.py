@@ -37,7 +37,7 @@ from enum import Enum
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from kiosk.payment.crypto_oda import (
+from kiosk.payment.crypto.oda import (
     DynamicSignature,
     IccKey,
     IssuerKey,

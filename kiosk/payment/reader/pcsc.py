@@ -31,7 +31,7 @@ from kiosk.payment.errors import (
     ReaderUnavailableError,
 )
 from kiosk.payment.reader import CardPresence, Interface, guess_interface
-from kiosk.payment.reader_trace import ApduTrace, traced_exchange
+from kiosk.payment.reader.trace import ApduTrace, traced_exchange
 
 __all__ = ["PCSC_ERRORS", "PcscReader", "map_pcsc_error"]
 

@@ -19,7 +19,7 @@ from kiosk.checkout.settlement import shift_period, transaction_records
 from kiosk.journal.models import Shift, ShiftStatus
 from kiosk.journal.store import JournalStore, Tx
 from kiosk.printing.layouts import ShiftCloseData, SlipHeader, shift_close
-from kiosk.printing.reports import Summary, summarize
+from kiosk.printing.records import Summary, summarize
 from kiosk.sales.tickets import CHINA
 
 

@@ -15,7 +15,7 @@ so the tests sign their own vectors with gmssl and check these functions against
 - signed dynamic data: ``15`` ‖ ``04`` ‖ length (1) ‖ ICC dynamic data ‖ ICC signature
   over the bytes before it ‖ terminal dynamic data (DDOL data).
 
-Failures come back as :class:`~kiosk.payment.crypto_oda.OdaFailure`, as for RSA.
+Failures come back as :class:`~kiosk.payment.crypto.oda.OdaFailure`, as for RSA.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from gmssl import sm2
 
-from kiosk.payment.crypto_oda import (
+from kiosk.payment.crypto.oda import (
     OdaFailure,
     OdaFailureReason,
     OdaStep,
