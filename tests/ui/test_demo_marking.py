@@ -15,7 +15,7 @@ from kiosk.printing.layouts import Lang, label
 from kiosk.printing.samples import sample_receipt, sample_ticket
 from kiosk.sales.tokens import DEMO_KEY
 from kiosk.ui.app import create_window
-from tests.ui.kiosk_setup import kiosk_settings
+from tests.checkout.conftest import kiosk_settings
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
