@@ -5,7 +5,9 @@ Plain Python, run on the printer's worker. The shift's period and figures come f
 Closing marks the open ``shift`` row closed (or records the period as a closed shift when
 none was open), opens the next one, and appends ``shift.closed`` and ``shift.opened`` in the
 same transaction; only then is the slip printed, so a printer fault loses nothing: the
-figures are in the journal and the PDF report can be made at any time.
+figures are in the journal and the PDF report can be made at any time. The slip carries
+the ``shift.closed`` entry's checkpoint (:class:`~kiosk.journal.chain.Checkpoint`): paper
+that a journal rewritten on the terminal's own disk no longer matches.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from kiosk.checkout.documents import JournalPrinter
 from kiosk.checkout.settlement import shift_period, transaction_records
+from kiosk.journal.chain import Checkpoint
 from kiosk.journal.models import Shift, ShiftStatus
 from kiosk.journal.store import JournalStore, Tx
 from kiosk.printing.layouts import ShiftCloseData, SlipHeader, shift_close
@@ -43,7 +46,7 @@ def close_shift(
         shift.status, shift.closed_at, shift.closed_by = ShiftStatus.CLOSED, tx.now, actor
         following = _open_shift(tx, tx.now, actor)
         tx.session.flush()
-        tx.append(
+        closed = tx.append(
             "shift.closed",
             {
                 "shift": shift.id,
@@ -65,6 +68,7 @@ def close_shift(
             dict(summary.by_path),
             dict(summary.by_mode),
             summary.voided,
+            Checkpoint.of(closed.seq, closed.hash).printed(),
         )
         printer.service.print_document(shift_close(data, slip.width, slip.lang))
     return summary

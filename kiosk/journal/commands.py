@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from kiosk.cli_support import load_from_args, open_existing_journal, whole_number
+from kiosk.journal.chain import Checkpoint
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
 
@@ -26,6 +27,15 @@ def register(sub: Any) -> None:
     )
     export.set_defaults(func=_export)
     verify = actions.add_parser("verify", help="check the sequence and hash chain")
+    verify.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        type=_checkpoint,
+        metavar="SEQ:HEX",
+        help="a journal check printed on a shift slip (e.g. '#1234 3F2A 91C0 77D4 0B1E'):"
+        " the entry must still have that hash; repeatable",
+    )
     verify.set_defaults(func=_verify)
     reset = actions.add_parser(
         "accept-reset",
@@ -34,6 +44,13 @@ def register(sub: Any) -> None:
     reset.add_argument("--reason", required=True, help="why, for the journal (e.g. a ticket)")
     reset.add_argument("--operator", default="operator", help="who accepts it")
     reset.set_defaults(func=_accept_reset)
+
+
+def _checkpoint(text: str) -> Checkpoint:
+    try:
+        return Checkpoint.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _open(args: argparse.Namespace) -> JournalStore:
@@ -74,7 +91,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    report = verify_journal(_open(args))
+    report = verify_journal(_open(args), checkpoints=args.checkpoint)
     for problem in report.problems:
         sys.stdout.write(f"FAIL {problem}\n")
     verdict = "intact" if report.ok else "BROKEN"

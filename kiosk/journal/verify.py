@@ -9,6 +9,7 @@ what the entries recorded for them (:class:`_Ledger`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kiosk.journal.anchor import Head, JournalRewoundError
-from kiosk.journal.chain import GENESIS, entry_hash
+from kiosk.journal.chain import GENESIS, Checkpoint, entry_hash
 from kiosk.journal.models import JournalEntry, Order, OrderStatus, Payment, Terminal
 from kiosk.journal.store import Appended, JournalError, JournalStore
 
@@ -103,21 +104,29 @@ def accept_reset(store: JournalStore, *, reason: str, actor: str, problems: list
     return entry
 
 
-def verify_journal(store: JournalStore, *, max_problems: int = 50) -> VerifyReport:
-    """Check ``store``'s terminal (see the module docstring); every problem up to
+def verify_journal(
+    store: JournalStore, *, checkpoints: Iterable[Checkpoint] = (), max_problems: int = 50
+) -> VerifyReport:
+    """Check ``store``'s terminal (see the module docstring), and that each of
+    ``checkpoints`` (read off shift slips) is still in the chain; every problem up to
     ``max_problems``. A database too damaged to read is reported, not raised."""
     report = VerifyReport(store.terminal_id)
     try:
         report.problems += store.integrity_problems()
         if not report.problems:
             report.problems += head_problems(store)
-            _walk(store, report, max_problems)
+            _walk(store, report, max_problems, {c.seq: c for c in checkpoints})
     except JournalError as exc:
         report.problems.append(str(exc))
     return report
 
 
-def _walk(store: JournalStore, report: VerifyReport, max_problems: int) -> None:
+def _walk(
+    store: JournalStore,
+    report: VerifyReport,
+    max_problems: int,
+    checkpoints: dict[int, Checkpoint],
+) -> None:
     expected_seq, prev = 1, GENESIS
     ledger = _Ledger()
     with store.read() as session:
@@ -153,6 +162,12 @@ def _walk(store: JournalStore, report: VerifyReport, max_problems: int) -> None:
                 )
                 if digest != entry.hash:
                     report.problems.append(f"entry {entry.seq} was altered (hash mismatch)")
+            checkpoint = checkpoints.pop(entry.seq, None)
+            if checkpoint is not None and not checkpoint.matches(entry.hash):
+                report.problems.append(
+                    f"entry {entry.seq} is not the one the shift slip recorded"
+                    f" ({checkpoint.printed()}): the journal was rewritten"
+                )
             expected_seq, prev = entry.seq + 1, entry.hash
             if len(report.problems) >= max_problems:
                 return
@@ -161,6 +176,10 @@ def _walk(store: JournalStore, report: VerifyReport, max_problems: int) -> None:
                 f"journal ends at entry {expected_seq - 1} but its head says {head.last_seq}"
                 " (entries removed from the end?)"
             )
+        report.problems += [
+            f"entry {seq} of the shift slip's checkpoint is not in the journal"
+            for seq in sorted(checkpoints)
+        ]
         report.problems += ledger.compare(session, store.terminal_id)[:max_problems]
 
 

@@ -98,6 +98,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "refunds": ("退款", "Refunds"),
     "voids": ("撤销", "Voids"),
     "net": ("净额", "Net"),
+    "checkpoint": ("日志校验码（请保存本单）", "Journal check (keep this slip)"),
     "by_path": ("按支付方式", "By payment path"),
     "by_mode": ("按业务", "By mode"),
     "path.offline_ec": ("电子现金(脱机)", "EC offline"),
@@ -229,6 +230,9 @@ class ShiftCloseData:
     by_path: Mapping[PaymentPath, Total]
     by_mode: Mapping[SaleMode, Total]
     voids: Total = field(default_factory=Total)
+    #: The journal's checkpoint at the close (``#seq hash-digits``), to check the journal
+    #: against later (``kiosk journal verify --checkpoint``); empty: not printed.
+    checkpoint: str = ""
 
 
 class _Slip:
@@ -398,4 +402,6 @@ def shift_close(data: ShiftCloseData, width: PaperWidth, lang: Lang) -> Document
     s.add(Separator())
     _totals(s, (("sales", sales), ("refunds", refunds), ("voids", data.voids)))
     s.row("net", format_fen(sales.amount_fen - refunds.amount_fen), bold=True)
+    if data.checkpoint:
+        s.add(Separator(), Text(s.t("checkpoint")), Text(data.checkpoint, bold=True))
     return s.document(width, "shift_close")
