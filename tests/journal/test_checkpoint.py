@@ -35,7 +35,9 @@ def test_checkpoint_is_read_as_printed_or_typed(text: str, seq: int, digest: str
     assert Checkpoint.parse(checkpoint.printed()) == checkpoint == Checkpoint.parse(str(checkpoint))
 
 
-@pytest.mark.parametrize("text", ["", "1234", "1234:abc", "x:3f2a91c0", "12:3f2a91cz", "1:" + "a" * 65])
+@pytest.mark.parametrize(
+    "text", ["", "1234", "1234:abc", "x:3f2a91c0", "12:3f2a91cz", "1:" + "a" * 65]
+)
 def test_a_checkpoint_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a checkpoint"):
         Checkpoint.parse(text)
@@ -108,7 +110,8 @@ def test_shift_slip_carries_the_checkpoint_that_catches_a_keyed_rewrite(
     slip, checkpoint = _close_shift_with_sales(tmp_path)
     assert checkpoint.printed() in slip
     config = _config(tmp_path)
-    assert main(["--config", config, "journal", "verify", "--checkpoint", checkpoint.printed()]) == 0
+    verify = ["--config", config, "journal", "verify", "--checkpoint"]
+    assert main([*verify, checkpoint.printed()]) == 0
 
     store = JournalStore(f"sqlite:///{tmp_path / 'journal.db'}", "DEMO0001")
     _rechain_with_key(store)
@@ -120,7 +123,7 @@ def test_shift_slip_carries_the_checkpoint_that_catches_a_keyed_rewrite(
     ]
     store.dispose()
     capsys.readouterr()
-    assert main(["--config", config, "journal", "verify", "--checkpoint", str(checkpoint)]) == 1
+    assert main([*verify, str(checkpoint)]) == 1
     assert "the journal was rewritten" in capsys.readouterr().out
 
 
