@@ -7,17 +7,18 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from kiosk.checkout.terminal import build_services
 from kiosk.cli import main
 from kiosk.journal.anchor import Head, HeadFile
-from kiosk.journal.chain import GENESIS, Checkpoint, entry_hash
+from kiosk.journal.chain import Checkpoint
 from kiosk.journal.models import JournalEntry, Terminal
 from kiosk.journal.store import JournalStore
 from kiosk.journal.verify import verify_journal
 from kiosk.printing.printer import PreviewPrinter
 from tests.checkout.conftest import ScriptedProvider, kiosk_settings
+from tests.journal.forge import rechain
 from tests.journal.test_tamper import DRAFT
 
 
@@ -77,27 +78,14 @@ def _rechain_with_key(store: JournalStore) -> None:
     key = store.chain_key
     assert key is not None
     with store.read() as session:
-        terminal = session.get_one(Terminal, store.terminal_id)
-        prev = GENESIS
-        for e in session.scalars(select(JournalEntry).order_by(JournalEntry.seq)):
-            if e.seq == 1:
-                e.actor = "someone else"
-            keyed = bool(terminal.keyed_from) and e.seq >= terminal.keyed_from
-            e.prev_hash = prev
-            e.hash = prev = entry_hash(
-                terminal_id=e.terminal_id,
-                seq=e.seq,
-                ts=e.ts,
-                event=e.event,
-                actor=e.actor,
-                payload=e.payload,
-                prev_hash=prev,
-                key=key if keyed else None,
-            )
-            last_seq = e.seq
-        session.execute(update(Terminal).values(last_hash=prev))
+        keyed_from = session.get_one(Terminal, store.terminal_id).keyed_from
+
+        def edit(entry: JournalEntry) -> None:
+            if entry.seq == 1:
+                entry.actor = "someone else"
+
+        last_seq, prev = rechain(session, edit, key=key, keyed_from=keyed_from)
         session.commit()
-        keyed_from = terminal.keyed_from
     assert store.key_dir is not None
     HeadFile(store.key_dir, store.terminal_id, key).write(
         Head(last_seq, prev, keyed_from), durable=True

@@ -18,12 +18,13 @@ from kiosk.checkout.terminal import build_services
 from kiosk.cli import main
 from kiosk.config import Mode, load_settings
 from kiosk.journal.anchor import JournalRewoundError
-from kiosk.journal.chain import GENESIS, entry_hash
+from kiosk.journal.chain import GENESIS
 from kiosk.journal.models import JournalEntry, OrderLine, Payment, PaymentState, Terminal
 from kiosk.journal.store import JournalError, JournalStore
 from kiosk.journal.verify import head_problems, verify_journal
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import ScriptedProvider
+from tests.journal.forge import rechain
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 3, 350),))
 
@@ -50,23 +51,14 @@ def _config(data: Path) -> str:
     return str(path)
 
 
+def _cheapen(entry: JournalEntry) -> None:
+    if entry.event == "payment.approved":
+        entry.payload = {**entry.payload, "amount_fen": 1}
+
+
 def _rehash_plain(s) -> None:
     """A forger without the key: edit an amount and recompute every link and the head."""
-    prev = GENESIS
-    for e in s.scalars(select(JournalEntry).order_by(JournalEntry.seq)):
-        if e.event == "payment.approved":
-            e.payload = {**e.payload, "amount_fen": 1}
-        e.prev_hash = prev
-        e.hash = prev = entry_hash(
-            terminal_id=e.terminal_id,
-            seq=e.seq,
-            ts=e.ts,
-            event=e.event,
-            actor=e.actor,
-            payload=e.payload,
-            prev_hash=prev,
-        )
-    s.execute(update(Terminal).values(last_hash=prev))
+    rechain(s, _cheapen)
 
 
 def _truncate_and_fix_head(s) -> None:
