@@ -126,16 +126,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(chosen_command(argv) or "")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _log_to_stderr(logging.WARNING - 10 * min(args.verbose, 2))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     if sys.stdout is None and args.command not in _WINDOWED:
         return _fail("io.stdout_closed", "standard output is closed")
     return _run(args)
+
+
+def _log_to_stderr(level: int) -> None:
+    """Human-readable lines on stderr at ``level``, card data masked (the long-running
+    commands also keep files: :func:`kiosk.ops.logs.log_to_files`)."""
+    from kiosk.ops.logs import CardDataFilter
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "stream", None) is not sys.stderr:
+            continue
+        handler.setLevel(level)
+        if not any(isinstance(f, CardDataFilter) for f in handler.filters):
+            handler.addFilter(CardDataFilter())
 
 
 def _run(args: argparse.Namespace) -> int:

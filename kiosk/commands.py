@@ -63,20 +63,24 @@ def _quit_ms(args: argparse.Namespace) -> int | None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from kiosk.ops.logs import log_to_files
     from kiosk.ui.app import run_app
 
     settings = dataclasses.replace(load_from_args(args), demo=True)
-    return run_app(settings, chooser=True, quit_after_ms=_quit_ms(args))
+    with log_to_files(settings.data_dir / "logs"):
+        return run_app(settings, chooser=True, quit_after_ms=_quit_ms(args))
 
 
 def _run(args: argparse.Namespace) -> int:
+    from kiosk.ops.logs import log_to_files
     from kiosk.ui.app import run_app
 
     settings = load_from_args(args)
     if args.mode:
         terminal = dataclasses.replace(settings.terminal, mode=Mode(args.mode))
         settings = dataclasses.replace(settings, terminal=terminal)
-    return run_app(settings, chooser=False, quit_after_ms=_quit_ms(args))
+    with log_to_files(settings.data_dir / "logs"):
+        return run_app(settings, chooser=False, quit_after_ms=_quit_ms(args))
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import Settings
+from kiosk.ops.systemd import Notifier
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import STYLESHEET
@@ -38,8 +40,26 @@ def run_app(settings: Settings, *, chooser: bool, quit_after_ms: int | None = No
         window.showFullScreen()
     else:
         window.show()
+    notifier = Notifier()
+    report_to_service_manager(app, notifier)
     if quit_after_ms is not None:
-        from PySide6.QtCore import QTimer
-
         QTimer.singleShot(quit_after_ms, app.quit)
-    return app.exec()
+    status = app.exec()
+    notifier.stopping()
+    return status
+
+
+def report_to_service_manager(app: QApplication, notifier: Notifier) -> QTimer | None:
+    """READY once the event loop shows the first screen, then a watchdog ping from the
+    event loop itself: a frozen UI stops pinging and systemd restarts it. Returns the
+    watchdog's timer (None without a watchdog)."""
+    if not notifier.enabled:
+        return None
+    QTimer.singleShot(0, lambda: notifier.ready("first screen up"))
+    if notifier.watchdog_s is None:
+        return None
+    timer = QTimer(app)
+    timer.setInterval(max(1, int(notifier.watchdog_s * 1000)))
+    timer.timeout.connect(notifier.ping)
+    timer.start()
+    return timer
