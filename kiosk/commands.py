@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk import __version__
 from kiosk.cli_support import load_from_args, seconds
 from kiosk.config import Mode
-from kiosk.doctor import run_checks
+from kiosk.doctor import Status, run_checks
 
 
 def register(sub: Any) -> None:
@@ -38,6 +40,7 @@ def register(sub: Any) -> None:
     run.add_argument("--quit-after", type=quit_after, metavar="SECONDS", help=argparse.SUPPRESS)
     run.set_defaults(func=_run)
     doctor = sub.add_parser("doctor", help="check configuration, journal, reader and printer")
+    doctor.add_argument("--json", action="store_true", help="one JSON object, for machines")
     doctor.set_defaults(func=_doctor)
     gate = sub.add_parser("gate", help="ticket gate tools")
     gate_sub = gate.add_subparsers(dest="gate_command", metavar="ACTION", required=True)
@@ -85,11 +88,23 @@ def _run(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     settings = load_from_args(args)
-    worst = 0
+    checks = []
     for check in run_checks(settings):
-        sys.stdout.write(f"{check.status.value:<5} {check.name:<12} {check.detail}\n")
-        worst = max(worst, check.status.severity)
-    return 1 if worst >= 2 else 0
+        if not args.json:  # line by line: a slow check does not hide the ones before it
+            sys.stdout.write(f"{check.status.value:<5} {check.name:<12} {check.detail}\n")
+        checks.append(check)
+    worst = max(checks, key=lambda c: c.status.severity).status
+    if args.json:
+        report = {
+            "status": worst.name.lower(),
+            "version": __version__,
+            "checks": [
+                {"name": c.name, "status": c.status.name.lower(), "detail": c.detail}
+                for c in checks
+            ],
+        }
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    return 1 if worst is Status.FAIL else 0
 
 
 def _gate_verify(args: argparse.Namespace) -> int:

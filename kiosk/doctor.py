@@ -37,7 +37,7 @@ def _config(settings: Settings) -> Check:
     return Check("config", Status.OK, f"loaded from {settings.source}")
 
 
-def _operator_pin(settings: Settings) -> Check:
+def _pin(settings: Settings) -> Check:
     from kiosk.ui.operator_access import pin_matches, stored_pin_hash
 
     stored = stored_pin_hash(settings)
@@ -49,7 +49,7 @@ def _operator_pin(settings: Settings) -> Check:
     return Check("pin", Status.FAIL, "no operator PIN: the menu is locked; run kiosk admin set-pin")
 
 
-def _ticket_keys(settings: Settings) -> Check:
+def _tickets(settings: Settings) -> Check:
     from kiosk.sales.gate import gate_keys
 
     keys = gate_keys(settings)  # ConfigError in production without a usable key file
@@ -121,7 +121,7 @@ def _ca_keys(settings: Settings) -> Check:
 
     trusted = ca_keys(settings).trusted()
     status = Status.OK if trusted else Status.FAIL
-    return Check("ca keys", status, ", ".join(trusted) or "none trusted: no offline approval")
+    return Check("ca_keys", status, ", ".join(trusted) or "none trusted: no offline approval")
 
 
 def _printer(settings: Settings) -> Check:
@@ -147,7 +147,7 @@ def _fonts(_settings: Settings) -> Check:
     return Check("fonts", Status.OK, out.splitlines()[0].split(",")[0])
 
 
-def _translations(settings: Settings) -> Check:
+def _language(settings: Settings) -> Check:
     qm = (
         Path(__file__).resolve().parents[1] / "assets" / "i18n" / f"kiosk_{settings.ui.language}.qm"
     )
@@ -158,20 +158,21 @@ def _translations(settings: Settings) -> Check:
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
-    _operator_pin,
-    _ticket_keys,
+    _pin,
+    _tickets,
     _journal,
     _disk,
     _reader,
     _ca_keys,
     _printer,
     _fonts,
-    _translations,
+    _language,
 )
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
-    """Run every check; a check that raises a KioskError reports FAIL with its message."""
+    """Run every check; a check that raises a KioskError reports FAIL with its message
+    (under the check's name: each function is named for the line it reports)."""
     for check in CHECKS:
         name = check.__name__.strip("_")
         try:

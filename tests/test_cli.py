@@ -133,6 +133,22 @@ def test_doctor_and_journal_on_demo_defaults(tmp_path: Path) -> None:
     assert kiosk("journal", "verify", cwd=tmp_path).returncode == 0
 
 
+def test_doctor_json_says_the_same_for_machines(tmp_path: Path) -> None:
+    """``doctor --json``: one object, each check's status, the worst one, the exit status;
+    a production config without an operator PIN or a ticket key fails it."""
+    out = kiosk("doctor", "--json", cwd=tmp_path)
+    report = json.loads(out.stdout)
+    assert out.returncode == 0 and report["status"] == "warn"  # demo mode is a warning
+    names = {c["name"]: c["status"] for c in report["checks"]}
+    assert names["config"] == "warn" and names["journal"] == "ok"
+    (tmp_path / "prod.toml").write_text(f'demo = false\ndata_dir = "{tmp_path}"\n')
+    out = kiosk("--config", "prod.toml", "doctor", "--json", cwd=tmp_path)
+    report = json.loads(out.stdout)
+    assert out.returncode == 1 and report["status"] == "fail"
+    failed = {c["name"] for c in report["checks"] if c["status"] == "fail"}
+    assert {"pin", "tickets"} <= failed
+
+
 def test_demo_opens_a_window(tmp_path: Path) -> None:
     """`kiosk demo` starts the Qt application and exits cleanly when asked to."""
     out = kiosk("demo", "--quit-after", "0.5", cwd=tmp_path)
