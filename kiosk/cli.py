@@ -63,6 +63,10 @@ COMMANDS: dict[str, Command] = {
         "run one card transaction headless (simulated card or PC/SC reader)",
         "kiosk.payment.commands",
     ),
+    "host-sim": Command(
+        "acquirer + issuer simulator over ISO 8583/TCP (for tests and demos)",
+        "kiosk.payment.host.host_sim",
+    ),
     "balance": Command(
         "show a card's electronic cash balance and its recent transactions",
         "kiosk.payment.commands",

@@ -1,0 +1,314 @@
+"""The acquirer client: an ``AuthorizationHost`` speaking the CUPS POS dialect over TCP.
+
+Selected by ``payment.host = "iso8583://HOST:PORT"``. Per request it:
+
+1. sends the reversals still owed (oldest first); one that cannot be sent stops the
+   request with its ``HostError`` (the acquirer must hear of a lost authorisation before
+   a new one);
+2. signs on (0800/0810, :mod:`.keys`) when it holds no working keys, or the last answer
+   asked for it (39 = A0/99/77);
+3. takes the next STAN (:class:`~.link_state.LinkState`), stores the 0400 that would
+   cancel the request (reason ``98``), sends the 0200 and waits for the 0210;
+4. checks the answer: MTI = request + 10, fields 3, 11 and 41 echoed, MAC verified. An
+   answer that fails any check is no answer: the stored reversal stays, with reason
+   ``A0`` after a bad MAC, and ``HostError`` is raised. A checked answer removes it.
+
+:meth:`AcquirerClient.reverse` re-arms the reversal of an answered request (the card
+declined the host's approval: reason ``06``). Reversals are acknowledged by a 0410 with
+39 = 00 (or 25, "original not found", which leaves nothing to reverse); any other
+answer keeps the reversal for the next attempt, with reason ``06`` as the dialect asks.
+
+Field 55 carries the kernel's ICC data tag by tag in the kernel's order; the answer's 55
+gives tag 91 and the 71/72 templates back to the kernel unchanged. PANs go only into
+field 2; logs see STANs and response codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kiosk.errors import ConfigError
+from kiosk.payment import tlv
+from kiosk.payment.errors import CardError, HostError
+from kiosk.payment.host import cups
+from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
+from kiosk.payment.host.keys import WorkingKeys, load_tmk, open_key_block
+from kiosk.payment.host.link_state import LinkState
+from kiosk.payment.host.wire import exchange
+from kiosk.payment.tags import Tag
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AcquirerClient", "client_from", "parse_address", "purchase_fields", "reversal_fields"]
+
+#: 60.3 network management code: sign-on with double-length keys.
+SIGN_ON_DOUBLE = "003"
+#: Field-55 tags a reversal carries (notes §10).
+REVERSAL_TAGS = (0x95, 0x9F1E, 0x9F10, 0x9F36, 0xDF31)
+#: Answers that ask the terminal to sign on again (MAC error, PIN format, batch mismatch).
+SIGN_ON_AGAIN = frozenset({"A0", "99", "77"})
+#: Reversal reasons (field 39 of a 0400) by the caller's reason code.
+_REVERSAL_REASON = {"host.timeout": "98", "host.bad_mac": "A0"}
+_ACKNOWLEDGED = frozenset({"00", "25"})
+_TTQ = 0x9F66
+
+
+def parse_address(url: str) -> tuple[str, int]:
+    """``iso8583://HOST:PORT`` as (host, port); anything else is a ConfigError."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "iso8583" or not parts.hostname or port is None:
+        raise ConfigError(
+            f"payment.host {url!r}: expected iso8583://HOST:PORT", code="config.host_unsupported"
+        )
+    return parts.hostname, port
+
+
+def _icc_hex(icc: dict[int, bytes], only: tuple[int, ...] | None = None) -> str:
+    return (
+        b"".join(
+            tlv.encode(tag, value) for tag, value in icc.items() if only is None or tag in only
+        )
+        .hex()
+        .upper()
+    )
+
+
+def purchase_fields(request: AuthorizationRequest, *, stan: int, batch: int) -> dict[str, str]:
+    """The 0200 of an online purchase (notes §5) from the kernel's request."""
+    contactless = _TTQ in request.icc_data
+    return {
+        "t": "0200",
+        "2": request.pan,
+        "3": "000000",
+        "4": f"{request.amount_fen:012d}",
+        "11": f"{stan:06d}",
+        "22": "072" if contactless else "052",
+        "23": f"{int(request.psn or '0'):03d}",
+        "25": "00",
+        "41": request.terminal_id,
+        "42": request.merchant_id,
+        "49": request.currency,
+        "55": _icc_hex(request.icc_data),
+        "60": cups.Field60("22", batch, "000", "6" if contactless else "5", "0").encode(),
+    }
+
+
+def reversal_fields(
+    original: dict[str, str], icc: dict[int, bytes], *, reason: str, auth_code: str = ""
+) -> dict[str, str]:
+    """The 0400 cancelling ``original`` (notes §5): same STAN and 60, reason in 39."""
+    dropped = {"26", "35", "36", "52", "53", "37", "55", "64"}
+    fields = {k: v for k, v in original.items() if k not in dropped}
+    fields |= {"t": "0400", "39": reason}
+    reduced = _icc_hex(icc, REVERSAL_TAGS)
+    if reduced:
+        fields["55"] = reduced
+    if auth_code:
+        fields["38"] = auth_code
+    return fields
+
+
+@dataclass
+class _Answered:
+    """The last request the acquirer answered: what its reversal needs."""
+
+    key: int
+    stan: int
+    fields: dict[str, str]
+    icc: dict[int, bytes]
+    auth_code: str
+
+
+class AcquirerClient:
+    """See the module docstring. Thread-safe: one exchange at a time."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        tmk: bytes,
+        state: LinkState,
+        terminal_id: str,
+        merchant_id: str,
+        timeout_s: float = 15.0,
+        tpdu: bytes = cups.TPDU,
+        header: bytes = cups.HEADER,
+    ) -> None:
+        self.address, self._tmk, self.state = address, tmk, state
+        self.terminal_id, self.merchant_id = terminal_id, merchant_id
+        self.timeout_s, self._tpdu, self._header = timeout_s, tpdu, header
+        self.keys: WorkingKeys | None = None
+        self.batch = 0
+        self._answered: _Answered | None = None
+        self._lock = threading.RLock()
+
+    # --- sign-on ----------------------------------------------------------------------
+
+    def sign_on(self) -> None:
+        """0800/0810: install the working keys and the batch number the acquirer sends."""
+        with self._lock:
+            stan = self.state.next_stan()
+            request = {
+                "t": "0800",
+                "11": f"{stan:06d}",
+                "41": self.terminal_id,
+                "42": self.merchant_id,
+                "60": cups.Field60("00", self.batch, SIGN_ON_DOUBLE).encode(),
+                "63": "001",
+            }
+            answer = self._send(request, mak=None)
+            if answer.get("39") != "00":
+                raise HostError(
+                    f"sign-on refused with {answer.get('39')!r}", code="host.sign_on_refused"
+                )
+            keys = open_key_block(self._tmk, bytes.fromhex(answer.get("62", "")))
+            self.batch = cups.Field60.decode(answer.get("60", "")).batch
+            self.keys = keys
+            log.info("signed on: batch %06d, %r", self.batch, keys)
+
+    def _mak(self) -> bytes:
+        if self.keys is None:
+            self.sign_on()
+        assert self.keys is not None
+        return self.keys.mak
+
+    # --- AuthorizationHost --------------------------------------------------------------
+
+    def authorize(self, request: AuthorizationRequest) -> AuthorizationResponse:
+        """0200/0210 (see the module docstring); HostError when there is no usable answer."""
+        with self._lock:
+            self.send_reversals()
+            mak = self._mak()
+            stan = self.state.next_stan()
+            fields = purchase_fields(request, stan=stan, batch=self.batch)
+            self.state.owe_reversal(stan, reversal_fields(fields, request.icc_data, reason="98"))
+            self._answered = None
+            try:
+                answer = self._send(fields, mak=mak)
+            except HostError as exc:
+                self._unanswered(stan, fields, request, exc)
+                raise
+            self.state.acknowledged(stan)  # answered: nothing to reverse unless told
+            response = _response(answer)
+            if response.response_code in SIGN_ON_AGAIN:
+                self.keys = None
+            self._answered = _Answered(
+                request.stan, stan, fields, request.icc_data, response.authorization_code
+            )
+            log.info("0210 for STAN %06d: %s", stan, response.response_code)
+            return response
+
+    def _unanswered(
+        self, stan: int, fields: dict[str, str], request: AuthorizationRequest, exc: HostError
+    ) -> None:
+        """Keep (or, when nothing was sent, drop) the reversal of an unanswered 0200."""
+        if exc.code == "host.unreachable":
+            self.state.acknowledged(stan)
+            return
+        reason = _REVERSAL_REASON.get(exc.code, "98")
+        if reason != "98":
+            self.state.owe_reversal(stan, reversal_fields(fields, request.icc_data, reason=reason))
+        if exc.code == "host.bad_mac":
+            self.keys = None
+        log.warning("0200 STAN %06d unanswered (%s): reversal owed", stan, exc.code)
+
+    def reverse(self, request: AuthorizationRequest, *, reason: str) -> None:
+        """Reverse ``request``: re-arm the reversal of an answered one, then send those owed."""
+        with self._lock:
+            last = self._answered
+            if last is not None and last.key == request.stan:
+                code = _REVERSAL_REASON.get(reason, "06")
+                fields = reversal_fields(
+                    last.fields, last.icc, reason=code, auth_code=last.auth_code
+                )
+                self.state.owe_reversal(last.stan, fields)
+                self._answered = None
+            self.send_reversals()
+
+    def send_reversals(self) -> None:
+        """Send every reversal owed, oldest first; raise the first HostError."""
+        with self._lock:
+            for stan in self.state.owed():
+                fields = self.state.reversal(stan)
+                if fields is None:
+                    continue
+                answer = self._send(fields, mak=self._mak())
+                if answer.get("39") in _ACKNOWLEDGED:
+                    self.state.acknowledged(stan)
+                    log.info("reversal of STAN %06d acknowledged", stan)
+                else:
+                    self.state.owe_reversal(stan, fields | {"39": "06"})
+                    raise HostError(
+                        f"reversal of STAN {stan:06d} refused with {answer.get('39')!r}",
+                        code="host.reversal_refused",
+                    )
+
+    # --- one exchange -------------------------------------------------------------------
+
+    def _send(self, fields: dict[str, str], *, mak: bytes | None) -> dict[str, str]:
+        """Send ``fields`` and return the checked answer's fields (MTI, echoes, MAC)."""
+        body = cups.encode(dict(fields), mak)
+        reply = exchange(
+            self.address,
+            cups.Frame(self._tpdu, self._header, body),
+            timeout_s=self.timeout_s,
+        )
+        answer = cups.decode(reply.body, mak)
+        expected_mti = f"{int(fields['t']) + 10:04d}"
+        echoed = ("3", "11", "41")
+        if answer.get("t") != expected_mti or any(
+            answer.get(k) != fields.get(k) for k in echoed if k in fields
+        ):
+            raise HostError(
+                f"the answer does not match the request (MTI {answer.get('t')!r})",
+                code="host.mismatch",
+            )
+        return answer
+
+
+def _response(answer: dict[str, str]) -> AuthorizationResponse:
+    """The kernel's view of a 0210: 39, 91, the 71/72 templates, 37, 38."""
+    try:
+        items = tlv.decode(bytes.fromhex(answer.get("55", "")))
+    except (CardError, ValueError) as exc:
+        raise HostError("the answer's field 55 is not BER-TLV", code="host.malformed") from exc
+    scripts = tuple(
+        item.encode()
+        for item in items
+        if item.tag in (Tag.ISSUER_SCRIPT_TEMPLATE_1, Tag.ISSUER_SCRIPT_TEMPLATE_2)
+    )
+    return AuthorizationResponse(
+        response_code=answer.get("39", ""),
+        issuer_authentication_data=items.first(Tag.ISSUER_AUTHENTICATION_DATA) or b"",
+        issuer_scripts=scripts,
+        authorization_code=answer.get("38", "").strip(),
+        retrieval_reference=answer.get("37", "").strip(),
+    )
+
+
+def client_from(
+    url: str,
+    *,
+    tmk_file: Path,
+    state_dir: Path,
+    terminal_id: str,
+    merchant_id: str,
+    timeout_s: float,
+) -> AcquirerClient:
+    """The client ``payment.host`` describes, its TMK from ``tmk_file`` (0600)."""
+    return AcquirerClient(
+        parse_address(url),
+        tmk=load_tmk(tmk_file),
+        state=LinkState(state_dir),
+        terminal_id=terminal_id,
+        merchant_id=merchant_id,
+        timeout_s=timeout_s,
+    )
