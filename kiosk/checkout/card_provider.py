@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.checkout.provider import (
@@ -338,10 +339,10 @@ class CardPaymentProvider:
 
 
 def _host(settings: Settings) -> AuthorizationHost | None:
-    """``payment.host``: empty for none, ``sim`` for the in-process issuer simulator.
-
-    The ISO 8583 acquirer link is a later piece; a ``host:port`` is refused until then
-    rather than silently taken as offline-only.
+    """``payment.host``: empty for none, ``sim`` for the in-process issuer simulator,
+    ``iso8583://HOST:PORT`` for the acquirer client (its TMK from ``payment.tmk_file``, its
+    STAN and owed reversals under ``<data_dir>/acquirer``). Anything else is refused rather
+    than silently taken as offline-only.
     """
     spec = settings.payment.host
     if not spec:
@@ -350,8 +351,20 @@ def _host(settings: Settings) -> AuthorizationHost | None:
         from kiosk.payment.host.issuer_sim import IssuerSimulator
 
         return IssuerSimulator()
+    if spec.startswith("iso8583://"):
+        from kiosk.payment.host.acquirer import client_from
+
+        state_dir = settings.data_dir / "acquirer"
+        return client_from(
+            spec,
+            tmk_file=Path(settings.payment.tmk_file or state_dir / "tmk"),
+            state_dir=state_dir,
+            terminal_id=settings.terminal.id,
+            merchant_id=settings.terminal.merchant_id,
+            timeout_s=settings.payment.host_timeout_s,
+        )
     raise ConfigError(
-        f"payment.host {spec!r}: only 'sim' (the issuer simulator) is supported so far",
+        f"payment.host {spec!r}: expected iso8583://HOST:PORT or 'sim'",
         code="config.host_unsupported",
     )
 
