@@ -189,6 +189,8 @@ class AcquirerClient:
             mak = self._mak()
             stan = self.state.next_stan()
             fields = purchase_fields(request, stan=stan, batch=self.batch)
+            # The link's identity, the one its working keys were issued to.
+            fields |= {"41": self.terminal_id, "42": self.merchant_id}
             self.state.owe_reversal(stan, reversal_fields(fields, request.icc_data, reason="98"))
             self._answered = None
             try:

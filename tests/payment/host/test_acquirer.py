@@ -7,6 +7,7 @@ GENERATE AC): an answer that merely looked right would be caught by the card.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,15 @@ def test_stored_reversal_keeps_no_clear_pan(
     files = list(client.state.directory.rglob("*"))
     assert files and all(term.pan.encode() not in f.read_bytes() for f in files if f.is_file())
     assert term.pan not in caplog.text
+
+
+def test_messages_carry_the_links_own_terminal_id(
+    client: AcquirerClient, host_sim: HostSimulator
+) -> None:
+    """The 0200 names the terminal the working keys were issued to, whatever the request
+    says (a request naming another id was answered A0 without a MAC)."""
+    term = plain_terminal()
+    assert term.generate_ac(ARQC) == ARQC
+    response = client.authorize(replace(term.request(), terminal_id="OTHER001"))
+    assert response.response_code == "00"
+    assert host_sim.of_type("0200")[0]["41"] == "TEST0001"
