@@ -38,7 +38,12 @@ from kiosk.config import Settings
 from kiosk.errors import ConfigError
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardError, CardTimeoutError, HostError, ReaderError
-from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, AuthorizationResponse
+from kiosk.payment.host.base import (
+    AuthorizationHost,
+    AuthorizationRequest,
+    AuthorizationResponse,
+    ClearingHost,
+)
 from kiosk.payment.kernel import run_transaction
 from kiosk.payment.kernel.types import (
     CardCommit,
@@ -140,6 +145,16 @@ class TrackedHost:
         if self.last is not None and self.last[1].approved:
             self.reverse(self.last[0], reason=reason)
         self.last = None
+
+    def advise(self, request: AuthorizationRequest) -> None:
+        """An offline approval, for a host that clears (the acquirer link); else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.advise(request)
+
+    def report_scripts(self, request: AuthorizationRequest, results: bytes) -> None:
+        """Issuer-script results, for a host that clears; else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.report_scripts(request, results)
 
     def send_reversals(self) -> None:
         """Send queued reversals in order; at a HostError keep the rest for later."""

@@ -90,14 +90,14 @@ def test_host_timeout_reversal_and_offline_decides(
     status, sale = sell(capsys, "--sim", "debit-ec")
     assert sale["card"]["response_code"] in ("Y3", "Z3")
     assert (status == 0) == (sale["card"]["response_code"] == "Y3")
-    assert LinkState(tmp_path / "var" / "acquirer").owed() != []
+    assert LinkState(tmp_path / "var" / "acquirer").reversals.stans() != []
     assert online_kiosk.of_type("0400") == []
     time.sleep(0.1)
     sell(capsys, "--sim", "debit-ec")
     [reversal] = online_kiosk.of_type("0400")
     assert reversal["39"] == "98"
     assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
-    assert LinkState(tmp_path / "var" / "acquirer").owed() == []
+    assert LinkState(tmp_path / "var" / "acquirer").reversals.stans() == []
 
 
 def _card(request: pytest.FixtureRequest, source: str) -> tuple[str, ...]:

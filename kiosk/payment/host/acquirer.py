@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,12 +44,24 @@ from kiosk.payment.tags import Tag
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AcquirerClient", "client_from", "parse_address", "purchase_fields", "reversal_fields"]
+__all__ = [
+    "AcquirerClient",
+    "Settlement",
+    "Totals",
+    "client_from",
+    "parse_address",
+    "purchase_fields",
+    "reversal_fields",
+]
 
 #: 60.3 network management code: sign-on with double-length keys.
 SIGN_ON_DOUBLE = "003"
 #: Field-55 tags a reversal carries (notes §10).
 REVERSAL_TAGS = (0x95, 0x9F1E, 0x9F10, 0x9F36, 0xDF31)
+#: Field-55 tags of a script-result notification (notes §10).
+SCRIPT_RESULT_TAGS = (
+    0x9F33, 0x95, 0x9F37, 0x9F1E, 0x9F10, 0x9F26, 0x9F36, 0x82, 0xDF31, 0x9F1A, 0x9A,
+)  # fmt: skip
 #: Answers that ask the terminal to sign on again (MAC error, PIN format, batch mismatch).
 SIGN_ON_AGAIN = frozenset({"A0", "99", "77"})
 #: Reversal reasons (field 39 of a 0400) by the caller's reason code.
@@ -114,6 +127,32 @@ def reversal_fields(
     if auth_code:
         fields["38"] = auth_code
     return fields
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A settlement group's total: amount in fen and count (field 48, n12 + n3)."""
+
+    amount_fen: int = 0
+    count: int = 0
+
+    def encode(self) -> str:
+        return f"{self.amount_fen:012d}{self.count:03d}"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a settlement came to: balanced, or not even after the batch upload."""
+
+    batch: int
+    balanced: bool
+    uploaded: int
+    debits: Totals
+    credits: Totals
+
+    @property
+    def result(self) -> str:
+        return "balanced" if self.balanced else "not balanced"
 
 
 @dataclass
@@ -191,15 +230,17 @@ class AcquirerClient:
             fields = purchase_fields(request, stan=stan, batch=self.batch)
             # The link's identity, the one its working keys were issued to.
             fields |= {"41": self.terminal_id, "42": self.merchant_id}
-            self.state.owe_reversal(stan, reversal_fields(fields, request.icc_data, reason="98"))
+            self.state.reversals.put(stan, reversal_fields(fields, request.icc_data, reason="98"))
             self._answered = None
             try:
                 answer = self._send(fields, mak=mak)
             except HostError as exc:
                 self._unanswered(stan, fields, request, exc)
                 raise
-            self.state.acknowledged(stan)  # answered: nothing to reverse unless told
+            self.state.reversals.remove(stan)  # answered: nothing to reverse unless told
             response = _response(answer)
+            if response.approved:
+                self.state.batch.put(stan, fields)
             if response.response_code in SIGN_ON_AGAIN:
                 self.keys = None
             self._answered = _Answered(
@@ -213,11 +254,11 @@ class AcquirerClient:
     ) -> None:
         """Keep (or, when nothing was sent, drop) the reversal of an unanswered 0200."""
         if exc.code == "host.unreachable":
-            self.state.acknowledged(stan)
+            self.state.reversals.remove(stan)
             return
         reason = _REVERSAL_REASON.get(exc.code, "98")
         if reason != "98":
-            self.state.owe_reversal(stan, reversal_fields(fields, request.icc_data, reason=reason))
+            self.state.reversals.put(stan, reversal_fields(fields, request.icc_data, reason=reason))
         if exc.code == "host.bad_mac":
             self.keys = None
         log.warning("0200 STAN %06d unanswered (%s): reversal owed", stan, exc.code)
@@ -231,27 +272,163 @@ class AcquirerClient:
                 fields = reversal_fields(
                     last.fields, last.icc, reason=code, auth_code=last.auth_code
                 )
-                self.state.owe_reversal(last.stan, fields)
+                self.state.reversals.put(last.stan, fields)
+                self.state.batch.remove(last.stan)
                 self._answered = None
             self.send_reversals()
 
     def send_reversals(self) -> None:
         """Send every reversal owed, oldest first; raise the first HostError."""
         with self._lock:
-            for stan in self.state.owed():
-                fields = self.state.reversal(stan)
+            for stan in self.state.reversals.stans():
+                fields = self.state.reversals.get(stan)
                 if fields is None:
                     continue
                 answer = self._send(fields, mak=self._mak())
                 if answer.get("39") in _ACKNOWLEDGED:
-                    self.state.acknowledged(stan)
+                    self.state.reversals.remove(stan)
                     log.info("reversal of STAN %06d acknowledged", stan)
                 else:
-                    self.state.owe_reversal(stan, fields | {"39": "06"})
+                    self.state.reversals.put(stan, fields | {"39": "06"})
                     raise HostError(
                         f"reversal of STAN {stan:06d} refused with {answer.get('39')!r}",
                         code="host.reversal_refused",
                     )
+
+    # --- clearing and settlement ---------------------------------------------------------
+
+    def advise(self, request: AuthorizationRequest) -> None:
+        """Owe the 0320 of an offline approval (notes §5: 60.1 36, 8A = Y1), try to send it."""
+        with self._lock:
+            stan = self.state.next_stan()
+            fields = purchase_fields(request, stan=stan, batch=self.batch)
+            icc = _icc_hex(request.icc_data) + "8A02" + b"Y1".hex().upper()
+            capability = fields["60"][11:12]
+            fields |= {
+                "t": "0320",
+                "41": self.terminal_id,
+                "42": self.merchant_id,
+                "55": icc,
+                "60": cups.Field60("36", self.batch, "000", capability, "0").encode(),
+                "63": "CUP",
+            }
+            self.state.advices.put(stan, fields)
+            self._try(self.send_advices)
+
+    def report_scripts(self, request: AuthorizationRequest, results: bytes) -> None:
+        """Owe the 0620 script-result notification (60.3 951, DF31) and try to send it."""
+        with self._lock:
+            last = self._answered
+            if last is None or last.key != request.stan:
+                return
+            stan = self.state.next_stan()
+            icc = dict(request.icc_data) | {0xDF31: results}
+            fields = {k: v for k, v in last.fields.items() if k not in ("55", "60", "64")}
+            fields |= {
+                "t": "0620",
+                "11": f"{stan:06d}",
+                "55": _icc_hex(icc, SCRIPT_RESULT_TAGS),
+                "60": cups.Field60("00", self.batch, "951").encode(),
+                "61": f"{self.batch:06d}{last.stan:06d}",
+            }
+            self.state.advices.put(stan, fields)
+            self._try(self.send_advices)
+
+    def _try(self, send: Callable[[], None]) -> None:
+        try:
+            send()
+        except HostError as exc:
+            log.info("advices kept for later (%s)", exc.code)
+
+    def send_advices(self) -> None:
+        """Send every advice owed (0320 offline approvals, 0620 script results), oldest
+        first; an acknowledged 0320 joins the batch. Raise the first HostError."""
+        with self._lock:
+            for stan in self.state.advices.stans():
+                fields = self.state.advices.get(stan)
+                if fields is None:
+                    continue
+                answer = self._send(fields, mak=self._mak())
+                if answer.get("39") != "00":
+                    raise HostError(
+                        f"advice {stan:06d} refused with {answer.get('39')!r}",
+                        code="host.advice_refused",
+                    )
+                if fields["t"] == "0320":
+                    self.state.batch.put(stan, fields)
+                self.state.advices.remove(stan)
+
+    def settle(self, debits: Totals, credits: Totals = Totals()) -> Settlement:
+        """Settle the batch (0500/0510, notes §11) with the terminal's own totals.
+
+        Everything owed goes first. When the acquirer's totals differ, the batch is
+        uploaded (one 0320 per transaction, 60.3 201, then a 0320 ending it, 60.3 202) and
+        settled again. A settled batch is emptied and the batch number advanced.
+        """
+        with self._lock:
+            self.send_reversals()
+            self.send_advices()
+            balanced = self._settle_once(debits, credits)
+            uploaded = 0
+            if not balanced:
+                uploaded = self._batch_upload()
+                balanced = self._settle_once(debits, credits)
+            settled = Settlement(self.batch, balanced, uploaded, debits, credits)
+            if balanced:
+                for stan in self.state.batch.stans():
+                    self.state.batch.remove(stan)
+                self.batch = self.batch % 999_999 + 1
+            log.info("settlement of batch %06d: %s", settled.batch, settled.result)
+            return settled
+
+    def _settle_once(self, debits: Totals, credits: Totals) -> bool:
+        domestic = f"{debits.encode()}{credits.encode()}0"
+        answer = self._send(
+            {
+                "t": "0500",
+                "11": f"{self.state.next_stan():06d}",
+                "41": self.terminal_id,
+                "42": self.merchant_id,
+                "48": domestic + "0" * 31,
+                "49": "156",
+                "60": cups.Field60("00", self.batch, "201").encode(),
+                "63": "001",
+            },
+            mak=self._mak(),
+        )
+        if answer.get("39") != "00" or len(answer.get("48", "")) < 31:
+            raise HostError(
+                f"settlement refused with {answer.get('39')!r}", code="host.settlement_refused"
+            )
+        return answer["48"][30] == "1"
+
+    def _batch_upload(self) -> int:
+        stans = self.state.batch.stans()
+        for stan in stans:
+            record = self.state.batch.get(stan)
+            if record is None:
+                continue
+            kind = record["60"][:2]
+            fields = {k: v for k, v in record.items() if k != "64"}
+            fields |= {
+                "t": "0320",
+                "11": f"{self.state.next_stan():06d}",
+                "60": cups.Field60(kind, self.batch, "201").encode(),
+                "61": f"{self.batch:06d}{stan:06d}",
+            }
+            self._send(fields, mak=self._mak())
+        self._send(
+            {
+                "t": "0320",
+                "11": f"{self.state.next_stan():06d}",
+                "41": self.terminal_id,
+                "42": self.merchant_id,
+                "48": f"{len(stans):04d}",
+                "60": cups.Field60("00", self.batch, "202").encode(),
+            },
+            mak=self._mak(),
+        )
+        return len(stans)
 
     # --- one exchange -------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -97,6 +98,8 @@ class HostSimulator:
         self._keys: dict[str, WorkingKeys] = {}
         self.batch = 1
         self.received: list[dict[str, str]] = []
+        #: Offline approvals cleared here: amount by TC (hex).
+        self.offline: dict[str, int] = {}
         self._record = record
         self._plan = _FaultPlan()
         self._lock = threading.Lock()
@@ -225,18 +228,22 @@ class HostSimulator:
         answer.pop("2", None)
         now = datetime.now()
         answer |= {"12": now.strftime("%H%M%S"), "13": now.strftime("%m%d")}
-        if mti == "0800":
-            return answer | self._sign_on(fields)
-        if mti == "0200":
-            return answer | self._authorize(fields)
-        if mti == "0400":
-            self.issuer.reverse(_request(fields), reason=fields.get("39", ""))
-            return answer | {"39": "00"}
-        if mti == "0500":
-            return answer | self._settle(fields)
-        if mti in ("0220", "0320", "0620", "0820"):
-            return answer | {"39": "00"}
-        return answer | {"39": "12"}
+        handlers: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
+            "0800": self._sign_on,
+            "0200": self._authorize,
+            "0400": self._reverse,
+            "0500": self._settle,
+            "0320": self._clear_offline,
+            "0220": _acknowledge,
+            "0620": _acknowledge,
+            "0820": _acknowledge,
+        }
+        handler = handlers.get(mti)
+        return answer | (handler(fields) if handler else {"39": "12"})
+
+    def _reverse(self, fields: dict[str, str]) -> dict[str, str]:
+        self.issuer.reverse(_request(fields), reason=fields.get("39", ""))
+        return {"39": "00"}
 
     def _sign_on(self, fields: dict[str, str]) -> dict[str, str]:
         keys = WorkingKeys(pik=secrets.token_bytes(16), mak=secrets.token_bytes(8))
@@ -271,16 +278,34 @@ class HostSimulator:
             answer["55"] = icc.hex().upper()
         return answer
 
-    def _settle(self, fields: dict[str, str]) -> dict[str, str]:
-        """Compare the terminal's debit totals (48) with the approvals booked here."""
-        totals = fields.get("48", "")
+    def _clear_offline(self, fields: dict[str, str]) -> dict[str, str]:
+        """An offline approval (60.1 36), advised or in a batch upload: cleared once, by TC."""
+        if fields.get("60", "")[:2] == "36":
+            icc = tlv.decode(bytes.fromhex(fields.get("55", "")))
+            tc = icc.first(Tag.APPLICATION_CRYPTOGRAM) or b""
+            with self._lock:
+                self.offline[tc.hex()] = int(fields.get("4", "0"))
+        return {"39": "00"}
+
+    def totals(self) -> tuple[int, int]:
+        """Amount and count of what this acquirer clears: online approvals not reversed,
+        and the offline approvals it was told of."""
         ledger = [e for e in self.issuer.ledger if e.state is LedgerState.APPROVED]
-        advised = [m for m in self.of_type("0320") if m.get("60", "")[:2] == "36"]
-        amount = sum(e.amount_fen for e in ledger) + sum(int(m.get("4", "0")) for m in advised)
-        count = len(ledger) + len(advised)
+        with self._lock:
+            offline = list(self.offline.values())
+        return sum(e.amount_fen for e in ledger) + sum(offline), len(ledger) + len(offline)
+
+    def _settle(self, fields: dict[str, str]) -> dict[str, str]:
+        """Compare the terminal's debit totals (48) with :meth:`totals`."""
+        totals = fields.get("48", "")
+        amount, count = self.totals()
         balanced = totals[:15] == f"{amount:012d}{count:03d}"
         result = "1" if balanced else "2"
         return {"39": "00", "48": totals[:30] + result + totals[31:]}
+
+
+def _acknowledge(_: dict[str, str]) -> dict[str, str]:
+    return {"39": "00"}
 
 
 def _mac_ok(body: bytes, fields: dict[str, str], mak: bytes) -> bool:

@@ -7,10 +7,14 @@ process killed at any instant leaves either the old or the new state:
 - ``stan``: the last systems trace audit number used (6 digits, 1..999999 then 1 again).
   It is advanced and written *before* a message carries it, so no STAN is used twice.
 - ``reversals/<stan>.bin``: one 0400 owed to the acquirer, as its ISO 8583 fields, stored
-  *before* the 0200 it cancels is sent and deleted once the acquirer acknowledged it. It
-  holds the PAN (field 2), so the file is AES-GCM-encrypted with the terminal's own key
-  (``link.key``, 0600, created on first use; the STAN is the associated data, so a file
-  renamed to another STAN does not open).
+  *before* the 0200 it cancels is sent and deleted once the acquirer acknowledged it;
+- ``advices/<stan>.bin``: one offline approval's 0320, until the acquirer acknowledged it;
+- ``batch/<stan>.bin``: the batch's cleared transactions, for a batch upload when
+  settlement does not balance; emptied when the batch is settled.
+
+Each record holds the PAN (field 2), so each file is AES-GCM-encrypted with the terminal's
+own key (``link.key``, 0600, created on first use; the STAN is the associated data, so a
+file renamed to another STAN does not open).
 
 Plain files rather than the journal database: the payment package stays free of
 SQLAlchemy (docs/architecture.md), and these records are the link's, not the sale's.
@@ -29,7 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kiosk.errors import ConfigError
 from kiosk.files import replace_file
 
-__all__ = ["MAX_STAN", "LinkState"]
+__all__ = ["MAX_STAN", "LinkState", "SealedBox"]
 
 MAX_STAN = 999_999
 _NONCE = 12
@@ -48,9 +52,14 @@ class LinkState:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._reversals = directory / "reversals"
-        self._reversals.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._aead = AESGCM(self._key())
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        aead = AESGCM(self._key())
+        #: 0400s owed to the acquirer.
+        self.reversals = SealedBox(directory / "reversals", aead, "reversal")
+        #: Offline approvals (0320 advices) not yet acknowledged.
+        self.advices = SealedBox(directory / "advices", aead, "advice")
+        #: This batch's cleared transactions, for a batch upload after a mismatch.
+        self.batch = SealedBox(directory / "batch", aead, "batch record")
 
     def _key(self) -> bytes:
         path = self.directory / "link.key"
@@ -74,20 +83,26 @@ class LinkState:
         replace_file(self.directory / "stan", f"{stan:06d}".encode("ascii"))
         return stan
 
-    # --- reversals ------------------------------------------------------------------
+
+class SealedBox:
+    """Records (ISO 8583 field dicts) keyed by STAN, each AES-GCM-sealed in its own file."""
+
+    def __init__(self, directory: Path, aead: AESGCM, what: str) -> None:
+        self.directory, self._aead, self._what = directory, aead, what
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _path(self, stan: int) -> Path:
-        return self._reversals / f"{stan:06d}.bin"
+        return self.directory / f"{stan:06d}.bin"
 
-    def owe_reversal(self, stan: int, fields: dict[str, str]) -> None:
-        """Store (or replace) the 0400 fields owed for the request with ``stan``."""
+    def put(self, stan: int, fields: dict[str, str]) -> None:
+        """Store (or replace) the record for ``stan``, durably."""
         nonce = secrets.token_bytes(_NONCE)
         plain = json.dumps(fields, sort_keys=True).encode("utf-8")
         sealed = nonce + self._aead.encrypt(nonce, plain, f"{stan:06d}".encode("ascii"))
         replace_file(self._path(stan), sealed)
 
-    def reversal(self, stan: int) -> dict[str, str] | None:
-        """The stored 0400 fields for ``stan``; None when none is owed."""
+    def get(self, stan: int) -> dict[str, str] | None:
+        """The record for ``stan``; None when there is none."""
         try:
             sealed = self._path(stan).read_bytes()
             plain = self._aead.decrypt(
@@ -97,17 +112,18 @@ class LinkState:
             return None
         except InvalidTag as exc:
             raise ConfigError(
-                f"reversal {stan:06d} does not open with this terminal's key",
+                f"{self._what} {stan:06d} does not open with this terminal's key",
                 code="config.link_key",
             ) from exc
         fields: dict[str, str] = json.loads(plain)
         return fields
 
-    def owed(self) -> list[int]:
-        """STANs of the reversals still owed, oldest first."""
-        return sorted(int(p.stem) for p in self._reversals.glob("*.bin"))
+    def stans(self) -> list[int]:
+        """STANs of the records held, oldest first (by the time they were stored)."""
+        paths = sorted(self.directory.glob("*.bin"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        return [int(p.stem) for p in paths]
 
-    def acknowledged(self, stan: int) -> None:
-        """The acquirer acknowledged the reversal: forget it (and its PAN)."""
+    def remove(self, stan: int) -> None:
+        """Forget the record (and the PAN in it), durably."""
         self._path(stan).unlink(missing_ok=True)
-        _sync_dir(self._reversals)
+        _sync_dir(self.directory)

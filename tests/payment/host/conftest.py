@@ -46,9 +46,11 @@ def client(host_sim: HostSimulator, tmk_file: Path, tmp_path: Path) -> AcquirerC
     return make_client(host_sim, tmk_file, tmp_path / "acquirer")
 
 
-def plain_terminal(profile: str = "debit-ec", amount: int = 12_345) -> PlainTerminal:
+def plain_terminal(
+    profile: str = "debit-ec", amount: int = 12_345, *, ec: bool = False
+) -> PlainTerminal:
     reader = SimReader(load_card(profile))
     reader.wait_for_card(0)
-    term = PlainTerminal(reader, amount, ec=False)
+    term = PlainTerminal(reader, amount, ec=ec)
     term.start("A000000333010102" if profile == "credit" else "A000000333010101")
     return term

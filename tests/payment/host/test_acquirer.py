@@ -14,7 +14,8 @@ import pytest
 
 from kiosk.payment import tlv
 from kiosk.payment.errors import HostError
-from kiosk.payment.host.acquirer import AcquirerClient
+from kiosk.payment.host.acquirer import AcquirerClient, Totals
+from kiosk.payment.host.base import AuthorizationRequest
 from kiosk.payment.host.host_sim import Fault, HostSimulator
 from kiosk.payment.host.issuer_sim import HostFault, LedgerState
 from kiosk.payment.host.keys import check_value
@@ -57,7 +58,7 @@ def test_online_approval_with_valid_arpc(client: AcquirerClient, host_sim: HostS
     assert entry.state is LedgerState.APPROVED and entry.amount_fen == 12_345
     [purchase] = host_sim.of_type("0200")
     assert purchase["mac_ok"] == "1"
-    assert client.state.owed() == []
+    assert client.state.reversals.stans() == []
 
 
 def test_field_55_is_exactly_the_kernels_data(
@@ -78,7 +79,7 @@ def test_insufficient_funds_51(client: AcquirerClient, host_sim: HostSimulator) 
     cid, response = term.online(client)
     assert response.response_code == "51" and response.decline_reason == "host.declined"
     assert cid == AAC
-    assert client.state.owed() == []
+    assert client.state.reversals.stans() == []
 
 
 def test_wrong_arpc_card_declines_and_reversal_follows(
@@ -94,7 +95,7 @@ def test_wrong_arpc_card_declines_and_reversal_follows(
     assert reversal["39"] == "06" and reversal["11"] == host_sim.of_type("0200")[0]["11"]
     assert reversal["2"].count("*") > 0  # the record masks the PAN
     assert host_sim.issuer.ledger[0].state is LedgerState.REVERSED
-    assert client.state.owed() == []
+    assert client.state.reversals.stans() == []
 
 
 @pytest.mark.parametrize(
@@ -116,8 +117,8 @@ def test_no_usable_answer_owes_a_reversal_sent_before_the_next(
     with pytest.raises(HostError) as caught:
         client.authorize(term.request())
     assert caught.value.code == code
-    [owed] = client.state.owed()
-    assert client.state.reversal(owed)["39"] == reason  # type: ignore[index]
+    [owed] = client.state.reversals.stans()
+    assert client.state.reversals.get(owed)["39"] == reason  # type: ignore[index]
     assert host_sim.issuer.ledger[0].state is LedgerState.APPROVED  # booked, answer lost
 
     second = plain_terminal("credit", 500)
@@ -125,7 +126,7 @@ def test_no_usable_answer_owes_a_reversal_sent_before_the_next(
     [reversal] = host_sim.of_type("0400")
     assert reversal["11"] == f"{owed:06d}" and reversal["39"] == reason
     assert host_sim.issuer.ledger[0].state is LedgerState.REVERSED
-    assert client.state.owed() == []
+    assert client.state.reversals.stans() == []
 
 
 def test_reversal_survives_a_restart_and_is_acknowledged_once(
@@ -141,7 +142,7 @@ def test_reversal_survives_a_restart_and_is_acknowledged_once(
     again.send_reversals()
     again.send_reversals()
     assert len(host_sim.of_type("0400")) == 1
-    assert again.state.owed() == []
+    assert again.state.reversals.stans() == []
 
 
 def test_unreachable_owes_nothing(tmk_file: Path, tmp_path: Path, host_sim: HostSimulator) -> None:
@@ -153,7 +154,7 @@ def test_unreachable_owes_nothing(tmk_file: Path, tmp_path: Path, host_sim: Host
     with pytest.raises(HostError) as caught:
         client.authorize(term.request())
     assert caught.value.code == "host.unreachable"
-    assert client.state.owed() == []
+    assert client.state.reversals.stans() == []
 
 
 def test_request_with_bad_mac_answered_a0(client: AcquirerClient, host_sim: HostSimulator) -> None:
@@ -205,3 +206,58 @@ def test_messages_carry_the_links_own_terminal_id(
     response = client.authorize(replace(term.request(), terminal_id="OTHER001"))
     assert response.response_code == "00"
     assert host_sim.of_type("0200")[0]["41"] == "TEST0001"
+
+
+def _offline_request(amount: int) -> AuthorizationRequest:
+    """An EC TC the card gave offline (first GENERATE AC asking for a TC)."""
+    term = plain_terminal("debit-ec", amount, ec=True)
+    assert term.generate_ac(TC) == TC
+    return term.request()
+
+
+def test_mixed_day_settles_balanced(client: AcquirerClient, host_sim: HostSimulator) -> None:
+    """Online approval, an offline TC advised, an approval the card declined (reversed):
+    the terminal's totals equal host-sim's and settlement balances first time."""
+    plain_terminal().online(client, stan=1)
+    offline = _offline_request(800)
+    client.advise(offline)
+    host_sim.issuer.fault = HostFault.BAD_ARPC
+    term = plain_terminal("credit", 3_000)
+    term.online(client, stan=3)
+    client.reverse(term.request(3), reason="card.declined_after_approval")
+    [advice] = host_sim.of_type("0320")
+    assert advice["60"][:2] == "36" and "8A025931" in advice["55"]
+    assert host_sim.totals() == (12_345 + 800, 2)
+
+    batch = client.batch
+    settled = client.settle(Totals(12_345 + 800, 2))
+    assert settled.balanced and settled.uploaded == 0 and settled.batch == batch
+    assert client.batch == batch + 1 and client.state.batch.stans() == []
+    [settlement] = host_sim.of_type("0500")
+    assert settlement["48"][:31] == "000000013145002" + "0" * 16
+
+
+def test_settlement_mismatch_resolved_by_batch_upload(
+    client: AcquirerClient, host_sim: HostSimulator
+) -> None:
+    plain_terminal().online(client, stan=1)
+    client.advise(_offline_request(800))
+    host_sim.offline.clear()  # the acquirer lost the advice
+    settled = client.settle(Totals(13_145, 2))
+    assert settled.balanced and settled.uploaded == 2
+    results = [m["48"][30] for m in host_sim.of_type("0500")]
+    assert results == ["0", "0"]  # requests carry 0; the answers said 2 then 1
+    uploads = [m["60"][8:11] for m in host_sim.of_type("0320")]
+    assert uploads == ["000", "201", "201", "202"]
+    assert host_sim.totals() == (13_145, 2)
+
+
+def test_advice_owed_while_the_host_is_down_goes_at_settlement(
+    client: AcquirerClient, host_sim: HostSimulator
+) -> None:
+    client.sign_on()
+    host_sim.set_fault(Fault.DISCONNECT, mtis=("0320",), times=1)
+    client.advise(_offline_request(800))
+    assert len(client.state.advices.stans()) == 1
+    assert client.settle(Totals(800, 1)).balanced
+    assert client.state.advices.stans() == []
