@@ -76,6 +76,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
     "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
+    "settle": Command("settle with the acquirer (0500, batch upload)", "kiosk.checkout.commands"),
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),

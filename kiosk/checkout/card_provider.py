@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "CardPaymentProvider",
     "TrackedHost",
+    "acquirer_from_settings",
     "outcome_from_result",
     "provider_from_settings",
 ]
@@ -382,6 +383,11 @@ def _host(settings: Settings) -> AuthorizationHost | None:
         f"payment.host {spec!r}: expected iso8583://HOST:PORT or 'sim'",
         code="config.host_unsupported",
     )
+
+
+def acquirer_from_settings(settings: Settings) -> AuthorizationHost | None:
+    """The acquirer client of ``payment.host`` (None unless it is ``iso8583://``)."""
+    return _host(settings) if settings.payment.host.startswith("iso8583://") else None
 
 
 def provider_from_settings(

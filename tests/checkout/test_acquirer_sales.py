@@ -148,3 +148,68 @@ def test_online_sale_through_pcscd(online_kiosk: HostSimulator, capsys, card_sim
     assert status == 0 and sale["state"] == "approved", sale
     assert online_kiosk.of_type("0200")[0]["mac_ok"] == "1"
     assert sale["card"]["pan_masked"] in online_kiosk.of_type("0200")[0]["2"]
+
+
+def _settle(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = cli.main(["settle"])
+    return status, capsys.readouterr().out
+
+
+def test_mixed_day_settles_with_the_host_sims_totals(
+    online_kiosk: HostSimulator, capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Online, EC offline (contact), qPBOC offline, a card that declined the host's approval
+    (reversed), a timeout then offline: the journal's totals equal host-sim's."""
+    from kiosk.payment.host.issuer_sim import HostFault
+
+    approved = []
+    _, sale = sell(capsys, "--sim", "debit-ec")  # online
+    approved.append(sale)
+    monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "auto")
+    _, sale = sell(capsys, "--sim", "debit-ec")  # EC offline, advised
+    assert sale["card"]["path"] == "ec_offline"
+    approved.append(sale)
+    _, sale = sell(capsys, "--sim", "qpboc-debit-ec")  # qPBOC offline, advised
+    assert sale["card"]["path"] == "qpboc_offline", sale
+    approved.append(sale)
+    monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "always")
+    online_kiosk.issuer.fault = HostFault.BAD_ARPC
+    status, _ = sell(capsys, "--sim", "credit")  # host approves, card declines: reversed
+    assert status == 1
+    online_kiosk.issuer.fault = HostFault.NONE
+    online_kiosk.set_fault(Fault.DROP, times=1)
+    status, sale = sell(capsys, "--sim", "debit-ec")  # timeout, the card decides offline
+    if status == 0:
+        approved.append(sale)
+
+    status, out = _settle(capsys)
+    assert status == 0 and "balanced" in out and "not balanced" not in out
+    assert "0 uploaded" in out  # the totals agreed the first time
+    total = sum(s["total_fen"] for s in approved)
+    assert online_kiosk.totals() == (total, len(approved))
+    assert online_kiosk.of_type("0500")[0]["48"][:15] == f"{total:012d}{len(approved):03d}"
+
+    # The next batch covers only what came after the first settlement.
+    _, sale = sell(capsys, "--sim", "debit-ec")
+    status, out = _settle(capsys)
+    assert status == 0 and "1 debits" in out and "0 uploaded" in out
+
+
+def test_forced_mismatch_resolved_by_batch_upload_and_reported(
+    online_kiosk: HostSimulator, capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "auto")
+    _, first = sell(capsys, "--sim", "debit-ec")
+    _, second = sell(capsys, "--sim", "debit-ec")
+    assert {first["card"]["path"], second["card"]["path"]} == {"ec_offline"}
+    online_kiosk.offline.clear()  # the acquirer lost both advices
+    status, out = _settle(capsys)
+    assert status == 0 and "2 uploaded" in out
+    assert [m["60"][8:11] for m in online_kiosk.of_type("0320")][-3:] == ["201", "201", "202"]
+    assert online_kiosk.totals() == (first["total_fen"] + second["total_fen"], 2)
+
+    from pypdf import PdfReader
+
+    assert cli.main(["report", "day", "--out", str(tmp_path / "day.pdf")]) == 0
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "day.pdf").pages)
+    assert "Acquirer settlement" in text and "balanced" in text

@@ -348,7 +348,9 @@ class AcquirerClient:
                 fields = self.state.advices.get(stan)
                 if fields is None:
                     continue
-                answer = self._send(fields, mak=self._mak())
+                mak = self._mak()  # signs on first: 60.2 is the batch it goes up in
+                fields["60"] = fields["60"][:2] + f"{self.batch:06d}" + fields["60"][8:]
+                answer = self._send(fields, mak=mak)
                 if answer.get("39") != "00":
                     raise HostError(
                         f"advice {stan:06d} refused with {answer.get('39')!r}",
@@ -366,6 +368,7 @@ class AcquirerClient:
         settled again. A settled batch is emptied and the batch number advanced.
         """
         with self._lock:
+            self._mak()  # signed on: the batch number is the acquirer's
             self.send_reversals()
             self.send_advices()
             balanced = self._settle_once(debits, credits)

@@ -98,8 +98,9 @@ class HostSimulator:
         self._keys: dict[str, WorkingKeys] = {}
         self.batch = 1
         self.received: list[dict[str, str]] = []
-        #: Offline approvals cleared here: amount by TC (hex).
-        self.offline: dict[str, int] = {}
+        #: Offline approvals cleared here: (amount, batch) by TC (hex).
+        self.offline: dict[str, tuple[int, int]] = {}
+        self._batch_of: dict[int, int] = {}
         self._record = record
         self._plan = _FaultPlan()
         self._lock = threading.Lock()
@@ -262,6 +263,8 @@ class HostSimulator:
             return f"{self._rrn:012d}"
 
     def _authorize(self, fields: dict[str, str]) -> dict[str, str]:
+        with self._lock:
+            self._batch_of[int(fields["11"])] = _batch(fields)
         try:
             response = self.issuer.authorize(_request(fields))
         except (HostError, ValueError, KeyError):
@@ -284,24 +287,38 @@ class HostSimulator:
             icc = tlv.decode(bytes.fromhex(fields.get("55", "")))
             tc = icc.first(Tag.APPLICATION_CRYPTOGRAM) or b""
             with self._lock:
-                self.offline[tc.hex()] = int(fields.get("4", "0"))
+                self.offline[tc.hex()] = (int(fields.get("4", "0")), _batch(fields))
         return {"39": "00"}
 
-    def totals(self) -> tuple[int, int]:
-        """Amount and count of what this acquirer clears: online approvals not reversed,
-        and the offline approvals it was told of."""
-        ledger = [e for e in self.issuer.ledger if e.state is LedgerState.APPROVED]
+    def totals(self, batch: int | None = None) -> tuple[int, int]:
+        """Amount and count of what this acquirer clears (in ``batch``, or all): online
+        approvals not reversed, and the offline approvals it was told of."""
         with self._lock:
-            offline = list(self.offline.values())
-        return sum(e.amount_fen for e in ledger) + sum(offline), len(ledger) + len(offline)
+            batches = dict(self._batch_of)
+            offline = [a for a, b in self.offline.values() if batch in (None, b)]
+        ledger = [
+            e.amount_fen
+            for e in self.issuer.ledger
+            if e.state is LedgerState.APPROVED and batch in (None, batches.get(e.stan))
+        ]
+        return sum(ledger) + sum(offline), len(ledger) + len(offline)
 
     def _settle(self, fields: dict[str, str]) -> dict[str, str]:
         """Compare the terminal's debit totals (48) with :meth:`totals`."""
         totals = fields.get("48", "")
-        amount, count = self.totals()
+        amount, count = self.totals(_batch(fields))
         balanced = totals[:15] == f"{amount:012d}{count:03d}"
+        if balanced:  # the next batch starts; a sign-on now hands out its number
+            with self._lock:
+                self.batch = max(self.batch, _batch(fields) + 1)
         result = "1" if balanced else "2"
         return {"39": "00", "48": totals[:30] + result + totals[31:]}
+
+
+def _batch(fields: dict[str, str]) -> int:
+    """60.2, the batch number (0 when field 60 is missing or short)."""
+    digits = fields.get("60", "")
+    return int(digits[2:8]) if len(digits) >= 8 and digits[2:8].isdigit() else 0
 
 
 def _acknowledge(_: dict[str, str]) -> dict[str, str]:
