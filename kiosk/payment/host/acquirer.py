@@ -67,6 +67,8 @@ SIGN_ON_AGAIN = frozenset({"A0", "99", "77"})
 #: Reversal reasons (field 39 of a 0400) by the caller's reason code.
 _REVERSAL_REASON = {"host.timeout": "98", "host.bad_mac": "A0"}
 _ACKNOWLEDGED = frozenset({"00", "25"})
+#: 9C -> processing code (3), condition code (25), 60.1 (notes §5): purchase, EC cash load.
+_KINDS = {0x00: ("000000", "00", "22"), 0x63: ("630000", "91", "46")}
 _TTQ = 0x9F66
 
 
@@ -97,20 +99,21 @@ def _icc_hex(icc: dict[int, bytes], only: tuple[int, ...] | None = None) -> str:
 def purchase_fields(request: AuthorizationRequest, *, stan: int, batch: int) -> dict[str, str]:
     """The 0200 of an online purchase (notes §5) from the kernel's request."""
     contactless = _TTQ in request.icc_data
+    processing, condition, kind = _KINDS.get(request.transaction_type, _KINDS[0x00])
     return {
         "t": "0200",
         "2": request.pan,
-        "3": "000000",
+        "3": processing,
         "4": f"{request.amount_fen:012d}",
         "11": f"{stan:06d}",
         "22": "072" if contactless else "052",
         "23": f"{int(request.psn or '0'):03d}",
-        "25": "00",
+        "25": condition,
         "41": request.terminal_id,
         "42": request.merchant_id,
         "49": request.currency,
         "55": _icc_hex(request.icc_data),
-        "60": cups.Field60("22", batch, "000", "6" if contactless else "5", "0").encode(),
+        "60": cups.Field60(kind, batch, "000", "6" if contactless else "5", "0").encode(),
     }
 
 

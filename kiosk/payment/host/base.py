@@ -18,11 +18,16 @@ from typing import Protocol, runtime_checkable
 from kiosk.payment.host.response_codes import response_code
 
 __all__ = [
+    "EC_CASH_LOAD",
     "AuthorizationHost",
     "AuthorizationRequest",
     "AuthorizationResponse",
     "ClearingHost",
 ]
+
+
+#: 9C of an EC cash load (PBOC: 60 designated account, 62 non-designated, 63 cash).
+EC_CASH_LOAD = 0x63
 
 
 def _mask(pan: str) -> str:

@@ -42,7 +42,7 @@ from kiosk.cli_support import host_port
 from kiosk.payment import tlv
 from kiosk.payment.errors import HostError
 from kiosk.payment.host import cups
-from kiosk.payment.host.base import AuthorizationRequest
+from kiosk.payment.host.base import EC_CASH_LOAD, AuthorizationRequest
 from kiosk.payment.host.issuer_sim import IssuerSimulator, LedgerState
 from kiosk.payment.host.keys import WorkingKeys, load_tmk, seal_key_block
 from kiosk.payment.host.wire import read_frame
@@ -299,7 +299,9 @@ class HostSimulator:
         ledger = [
             e.amount_fen
             for e in self.issuer.ledger
-            if e.state is LedgerState.APPROVED and batch in (None, batches.get(e.stan))
+            if e.state is LedgerState.APPROVED
+            and e.amount_fen  # an EC cash load: paid at the counter, not a card debit
+            and batch in (None, batches.get(e.stan))
         ]
         return sum(ledger) + sum(offline), len(ledger) + len(offline)
 
@@ -342,6 +344,7 @@ def _request(fields: dict[str, str]) -> AuthorizationRequest:
         terminal_id=fields.get("41", ""),
         merchant_id=fields.get("42", ""),
         stan=int(fields["11"]),
+        transaction_type=EC_CASH_LOAD if fields.get("3") == "630000" else 0x00,
     )
 
 
