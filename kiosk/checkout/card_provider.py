@@ -36,6 +36,8 @@ from kiosk.checkout.provider import (
 )
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
+from kiosk.journal.acquirer_records import JournalLinkRecords
+from kiosk.journal.store import JournalStore
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardError, CardTimeoutError, HostError, ReaderError
 from kiosk.payment.host.base import (
@@ -354,10 +356,11 @@ class CardPaymentProvider:
 # --- from the settings ------------------------------------------------
 
 
-def _host(settings: Settings) -> AuthorizationHost | None:
+def _host(settings: Settings, store: JournalStore | None = None) -> AuthorizationHost | None:
     """``payment.host``: empty for none, ``sim`` for the in-process issuer simulator,
-    ``iso8583://HOST:PORT`` for the acquirer client (its TMK from ``payment.tmk_file``, its
-    STAN and owed reversals under ``<data_dir>/acquirer``). Anything else is refused rather
+    ``iso8583://HOST:PORT`` for the acquirer client (its TMK from ``payment.tmk_file`` and
+    its link key under ``<data_dir>/acquirer``; its STAN and owed records in ``store``'s
+    journal database, or beside the key without one). Anything else is refused rather
     than silently taken as offline-only.
     """
     spec = settings.payment.host
@@ -375,6 +378,7 @@ def _host(settings: Settings) -> AuthorizationHost | None:
             spec,
             tmk_file=Path(settings.payment.tmk_file or state_dir / "tmk"),
             state_dir=state_dir,
+            records=None if store is None else JournalLinkRecords(store),
             terminal_id=settings.terminal.id,
             merchant_id=settings.terminal.merchant_id,
             timeout_s=settings.payment.host_timeout_s,
@@ -385,13 +389,16 @@ def _host(settings: Settings) -> AuthorizationHost | None:
     )
 
 
-def acquirer_from_settings(settings: Settings) -> AuthorizationHost | None:
+def acquirer_from_settings(settings: Settings, store: JournalStore) -> AuthorizationHost | None:
     """The acquirer client of ``payment.host`` (None unless it is ``iso8583://``)."""
-    return _host(settings) if settings.payment.host.startswith("iso8583://") else None
+    return _host(settings, store) if settings.payment.host.startswith("iso8583://") else None
 
 
 def provider_from_settings(
-    settings: Settings, *, host: AuthorizationHost | None = None
+    settings: Settings,
+    *,
+    host: AuthorizationHost | None = None,
+    store: JournalStore | None = None,
 ) -> CardPaymentProvider:
     """The provider the settings describe: reader from ``payment.reader`` (``sim:PROFILE``
     keeps the card's state under ``<data_dir>/cards``), CA keys with or without the test
@@ -401,6 +408,6 @@ def provider_from_settings(
         open_reader(p.reader, state_dir=settings.data_dir / "cards"),
         terminal_config(settings),
         capk=ca_keys(settings),
-        host=host if host is not None else _host(settings),
+        host=host if host is not None else _host(settings, store),
         card_timeout_s=p.card_timeout_s,
     )

@@ -44,7 +44,7 @@ def _settle(args: argparse.Namespace) -> int:
     from kiosk.errors import ConfigError
 
     settings, store = _store(args)
-    host = acquirer_from_settings(settings)
+    host = acquirer_from_settings(settings, store)
     if host is None:
         raise ConfigError("payment.host is not an iso8583:// acquirer", code="config.no_acquirer")
     settled = settle_with_acquirer(store, host, now=utcnow(), actor="operator")

@@ -6,7 +6,8 @@ processing code 630000, 60.1 46) whose answer carries the issuer script ``PUT DA
 with the new balance. The card runs the script after its second GENERATE AC; the balance
 is read back (GET DATA 9F79) before and after, so the result says what the card holds,
 not what the host meant. An approval whose script did not raise the balance by exactly
-the amount is reversed: the cashier has taken money the card does not show.
+the amount is reversed: the cashier has taken money the card does not show. The command
+journals the outcome (``ec.loaded`` / ``ec.load_failed``, masked PAN and balances).
 
     kiosk ec-load --amount FEN (--sim PROFILE | --reader NAME) [--json]
 """
@@ -114,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from kiosk.cli_support import load_from_args
-    from kiosk.journal.store import utcnow
+    from kiosk.journal.store import JournalStore, utcnow
     from kiosk.money import format_fen
 
     settings = load_from_args(args)
@@ -122,8 +123,17 @@ def run(args: argparse.Namespace) -> int:
         spec = f"sim:{args.sim}" if args.sim else f"pcsc:{args.reader}"
         payment = replace(settings.payment, reader=spec)
         settings = replace(settings, payment=payment)
-    provider = provider_from_settings(settings)
-    result = ec_load(provider, args.amount, now=utcnow(), timeout_s=settings.payment.card_timeout_s)
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
+    try:
+        provider = provider_from_settings(settings, store=store)
+        now = utcnow()
+        result = ec_load(provider, args.amount, now=now, timeout_s=settings.payment.card_timeout_s)
+        with store.transaction(now=now) as tx:
+            tx.append(
+                "ec.loaded" if result.loaded else "ec.load_failed", asdict(result), actor="cashier"
+            )
+    finally:
+        store.dispose()
     if args.json:
         sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
     else:

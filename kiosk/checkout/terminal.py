@@ -256,12 +256,14 @@ class _Unavailable:
         raise PaymentUnavailableError("no card payment provider on this terminal")
 
 
-def payment_provider(settings: Settings) -> PaymentProvider | None:
-    """The card payment provider for ``settings`` (the kernel on the configured reader);
-    None for a gate, which takes no payments."""
+def payment_provider(
+    settings: Settings, store: JournalStore | None = None
+) -> PaymentProvider | None:
+    """The card payment provider for ``settings`` (the kernel on the configured reader; an
+    acquirer link keeps its records in ``store``); None for a gate, which takes no payments."""
     if settings.terminal.mode is Mode.GATE:
         return None
-    return provider_from_settings(settings)
+    return provider_from_settings(settings, store=store)
 
 
 def pcsc_reader_check(name: str | None) -> Callable[[], None]:
@@ -297,7 +299,7 @@ def build_services(settings: Settings) -> KioskServices:
     except KioskError:
         store.dispose()
         raise
-    provider = payment_provider(settings)
+    provider = payment_provider(settings, store)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
     # The demo's card panel drives the very reader the provider waits on.

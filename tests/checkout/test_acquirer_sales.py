@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import cli
+from kiosk.journal.acquirer_records import JournalLinkRecords
+from kiosk.journal.store import JournalStore
 from kiosk.payment.host.host_sim import Fault, HostSimulator
 from kiosk.payment.host.issuer_sim import LedgerState
 from kiosk.payment.host.keys import load_tmk, write_tmk
@@ -42,6 +44,15 @@ def online_kiosk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ho
     monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "always")
     yield sim
     sim.close()
+
+
+def owed_reversals(folder: Path) -> list[int]:
+    """The reversals the kiosk in ``folder`` owes, as its journal database keeps them."""
+    store = JournalStore(f"sqlite:///{folder / 'var' / 'journal.db'}", "DEMO0001")
+    try:
+        return LinkState(folder / "var" / "acquirer", JournalLinkRecords(store)).reversals.stans()
+    finally:
+        store.dispose()
 
 
 def sell(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
@@ -90,14 +101,17 @@ def test_host_timeout_reversal_and_offline_decides(
     status, sale = sell(capsys, "--sim", "debit-ec")
     assert sale["card"]["response_code"] in ("Y3", "Z3")
     assert (status == 0) == (sale["card"]["response_code"] == "Y3")
-    assert LinkState(tmp_path / "var" / "acquirer").reversals.stans() != []
+    assert owed_reversals(tmp_path) != []
     assert online_kiosk.of_type("0400") == []
+    database = b"".join(p.read_bytes() for p in (tmp_path / "var").glob("journal.db*"))
+    assert b"6212340000000019" not in database  # the owed 0400's PAN is sealed
+    assert not (tmp_path / "var" / "acquirer" / "reversals").exists()
     time.sleep(0.1)
     sell(capsys, "--sim", "debit-ec")
     [reversal] = online_kiosk.of_type("0400")
     assert reversal["39"] == "98"
     assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
-    assert LinkState(tmp_path / "var" / "acquirer").reversals.stans() == []
+    assert owed_reversals(tmp_path) == []
 
 
 def _card(request: pytest.FixtureRequest, source: str) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ from kiosk.payment.errors import CardError, HostError
 from kiosk.payment.host import cups
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.host.keys import WorkingKeys, load_tmk, open_key_block
-from kiosk.payment.host.link_state import LinkState
+from kiosk.payment.host.link_state import LinkRecords, LinkState
 from kiosk.payment.host.wire import exchange
 from kiosk.payment.tags import Tag
 
@@ -484,6 +484,7 @@ def client_from(
     *,
     tmk_file: Path,
     state_dir: Path,
+    records: LinkRecords | None = None,
     terminal_id: str,
     merchant_id: str,
     timeout_s: float,
@@ -492,7 +493,7 @@ def client_from(
     return AcquirerClient(
         parse_address(url),
         tmk=load_tmk(tmk_file),
-        state=LinkState(state_dir),
+        state=LinkState(state_dir, records),
         terminal_id=terminal_id,
         merchant_id=merchant_id,
         timeout_s=timeout_s,
