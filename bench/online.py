@@ -4,6 +4,10 @@ In-process (the software card behind the in-process reader, SQLite in a temporar
 
 - issuer simulator: one ``authorize`` of a genuine ARQC (key derivation, ARQC check,
   ARPC), and the baseline: deriving the session key alone;
+- acquirer link: one online purchase round trip (0200/0210, MACs, durable STAN and owed
+  reversal) over loopback to ``kiosk host-sim``, beside a bare TCP echo of the same bytes
+  on a fresh connection each (the client's pattern); and the purchases per second one
+  client sustains back to back;
 - card log: ``read_card_log`` of a card with a full 10-entry log (APDUs and time);
 - recovery: ``resolve_with_card`` settling one uncertain payment (log, identity, journal);
 - baseline for both: one GET DATA through the same reader.
@@ -12,8 +16,10 @@ In-process (the software card behind the in-process reader, SQLite in a temporar
 from __future__ import annotations
 
 import datetime as dt
+import socketserver
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +35,14 @@ from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.keys import load_issuer
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.crypto import derive_icc_master_key, derive_session_key
+from kiosk.payment.host import cups
+from kiosk.payment.host.acquirer import AcquirerClient, purchase_fields
+from kiosk.payment.host.base import AuthorizationRequest
+from kiosk.payment.host.host_sim import HostSimulator
 from kiosk.payment.host.issuer_sim import IssuerSimulator
+from kiosk.payment.host.keys import write_tmk
+from kiosk.payment.host.link_state import LinkState
+from kiosk.payment.host.wire import exchange, read_frame
 from kiosk.payment.kernel import TerminalConfig, TransactionParams, run_transaction
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
 from kiosk.payment.reader.sim import SimReader
@@ -60,8 +73,8 @@ def _card_with_full_log() -> VirtualCard:
     return card
 
 
-def bench_issuer() -> None:
-    host = IssuerSimulator()
+def _genuine_request() -> AuthorizationRequest:
+    """The request the kernel makes for a real ARQC of the software credit card."""
     captured = []
 
     class Capture(IssuerSimulator):
@@ -78,7 +91,12 @@ def bench_issuer() -> None:
         capk=CaKeyStore.load(allow_test_keys=True),
         host=Capture(),
     )
-    request = captured[0]
+    return captured[0]
+
+
+def bench_issuer() -> None:
+    host = IssuerSimulator()
+    request = _genuine_request()
     stans = iter(range(10, 10**6))
     issuer = load_issuer()
     atc = request.icc_data[0x9F36]
@@ -91,6 +109,52 @@ def bench_issuer() -> None:
     baseline = median_ms(derive, ROUNDS)
     print(f"issuer authorize (ARQC check + ARPC): median {authorize:.3f} ms")
     print(f"  baseline, session key derivation:   median {baseline:.3f} ms")
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    """Reads one frame and writes back ``reply`` bytes: the network floor of a round trip."""
+
+    reply = b""
+
+    def handle(self) -> None:
+        read_frame(self.request)
+        self.request.sendall(self.reply)
+
+
+def bench_acquirer() -> None:
+    request = _genuine_request()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmk = write_tmk(Path(tmp) / "tmk")
+        sim = HostSimulator(tmk=tmk, issuer=IssuerSimulator(default_balance_fen=10**12)).start()
+        client = AcquirerClient(
+            sim.address,
+            tmk=tmk,
+            state=LinkState(Path(tmp) / "acquirer"),
+            terminal_id="BENCH001",
+            merchant_id="898000000000001",
+        )
+        keys = iter(range(10**6))
+        purchase = median_ms(lambda: client.authorize(replace(request, stan=next(keys))), ROUNDS)
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 2.0:
+            client.authorize(replace(request, stan=next(keys)))
+            count += 1
+        rate = count / (time.perf_counter() - start)
+        sent = cups.frame(
+            cups.Frame(
+                cups.TPDU, cups.HEADER, cups.encode(purchase_fields(request, stan=1, batch=1))
+            )
+        )
+        _Echo.reply = sent
+        echo = socketserver.TCPServer(("127.0.0.1", 0), _Echo)
+        threading.Thread(target=echo.serve_forever, daemon=True).start()
+        bare = median_ms(
+            lambda: exchange(echo.server_address[:2], cups.unframe(sent[2:]), timeout_s=5), ROUNDS
+        )
+        echo.shutdown()
+        sim.close()
+    print(f"online purchase 0200/0210 to host-sim: median {purchase:.3f} ms, {rate:.0f} per s")
+    print(f"  baseline, TCP echo of the same frame: median {bare:.3f} ms")
 
 
 def bench_card_log() -> None:
@@ -157,5 +221,6 @@ def bench_recovery() -> None:
 
 if __name__ == "__main__":
     bench_issuer()
+    bench_acquirer()
     bench_card_log()
     bench_recovery()

@@ -63,6 +63,10 @@ COMMANDS: dict[str, Command] = {
         "run one card transaction headless (simulated card or PC/SC reader)",
         "kiosk.payment.commands",
     ),
+    "host-sim": Command(
+        "acquirer + issuer simulator over ISO 8583/TCP (for tests and demos)",
+        "kiosk.payment.host.host_sim",
+    ),
     "balance": Command(
         "show a card's electronic cash balance and its recent transactions",
         "kiosk.payment.commands",
@@ -72,6 +76,11 @@ COMMANDS: dict[str, Command] = {
     ),
     "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
     "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
+    "ec-load": Command(
+        "load electronic cash onto a card (attended; paid at the counter)",
+        "kiosk.checkout.ec_load",
+    ),
+    "settle": Command("settle with the acquirer (0500, batch upload)", "kiosk.checkout.commands"),
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),

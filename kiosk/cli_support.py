@@ -65,6 +65,14 @@ def profile_name(text: str) -> str:
     return text
 
 
+def host_port(text: str) -> tuple[str, int]:
+    """An argument type: ``HOST:PORT`` as (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
 def directory(text: str) -> Path:
     """An argument type: a directory, or a path where one can be created."""
     path = Path(text)

@@ -134,8 +134,12 @@ class PaymentSettings:
         ),
     )
     online: OnlinePolicy = OnlinePolicy.AUTO
-    #: ``host:port`` of the acquirer (ISO 8583); empty: no host configured (offline only).
+    #: ``iso8583://HOST:PORT`` of the acquirer (CUPS POS dialect over TCP), ``sim`` for the
+    #: in-process issuer simulator; empty: no host configured (offline only).
     host: str = ""
+    #: Terminal master key for the acquirer link (32 hex digits, mode 0600), loaded at
+    #: installation. Empty: ``<data_dir>/acquirer/tmk``.
+    tmk_file: str = ""
     host_timeout_s: float = field(default=15.0, metadata=_check(lambda v: 0 < v <= 120, "0–120 s"))
     #: 9F7B, EC terminal transaction limit: amounts below it may use electronic cash.
     ec_terminal_limit_fen: int = _fen(100_000)

@@ -14,7 +14,14 @@ from pathlib import Path
 
 from kiosk.errors import ConfigError
 
-__all__ = ["KIB", "MIB", "private_file", "read_bounded", "read_text_bounded"]
+__all__ = [
+    "KIB",
+    "MIB",
+    "private_file",
+    "read_bounded",
+    "read_text_bounded",
+    "replace_file",
+]
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -65,3 +72,25 @@ def private_file(path: Path, *, mode: int = 0o600) -> None:
             os.fchmod(fd, mode)
     finally:
         os.close(fd)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` (mode 0600) with ``data`` so that a crash leaves the old file or the
+    new one, never half: a temporary file, fsync, rename, fsync of the directory."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -65,7 +65,8 @@ reserve_kb = 256
 [payment]
 reader = "pcsc:ACS ACR122U"
 online = "never"
-host = "127.0.0.1:5000"
+host = "iso8583://127.0.0.1:5000"
+tmk_file = "/etc/kiosk/tmk"
 host_timeout_s = 5
 ec_terminal_limit_fen = 50000
 floor_limit_fen = 1

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.checkout.provider import (
@@ -35,9 +36,16 @@ from kiosk.checkout.provider import (
 )
 from kiosk.config import Settings
 from kiosk.errors import ConfigError
+from kiosk.journal.acquirer_records import JournalLinkRecords
+from kiosk.journal.store import JournalStore
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardError, CardTimeoutError, HostError, ReaderError
-from kiosk.payment.host.base import AuthorizationHost, AuthorizationRequest, AuthorizationResponse
+from kiosk.payment.host.base import (
+    AuthorizationHost,
+    AuthorizationRequest,
+    AuthorizationResponse,
+    ClearingHost,
+)
 from kiosk.payment.kernel import run_transaction
 from kiosk.payment.kernel.types import (
     CardCommit,
@@ -57,6 +65,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "CardPaymentProvider",
     "TrackedHost",
+    "acquirer_from_settings",
     "outcome_from_result",
     "provider_from_settings",
 ]
@@ -139,6 +148,16 @@ class TrackedHost:
         if self.last is not None and self.last[1].approved:
             self.reverse(self.last[0], reason=reason)
         self.last = None
+
+    def advise(self, request: AuthorizationRequest) -> None:
+        """An offline approval, for a host that clears (the acquirer link); else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.advise(request)
+
+    def report_scripts(self, request: AuthorizationRequest, results: bytes) -> None:
+        """Issuer-script results, for a host that clears; else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.report_scripts(request, results)
 
     def send_reversals(self) -> None:
         """Send queued reversals in order; at a HostError keep the rest for later."""
@@ -337,11 +356,12 @@ class CardPaymentProvider:
 # --- from the settings ------------------------------------------------
 
 
-def _host(settings: Settings) -> AuthorizationHost | None:
-    """``payment.host``: empty for none, ``sim`` for the in-process issuer simulator.
-
-    The ISO 8583 acquirer link is a later piece; a ``host:port`` is refused until then
-    rather than silently taken as offline-only.
+def _host(settings: Settings, store: JournalStore | None = None) -> AuthorizationHost | None:
+    """``payment.host``: empty for none, ``sim`` for the in-process issuer simulator,
+    ``iso8583://HOST:PORT`` for the acquirer client (its TMK from ``payment.tmk_file`` and
+    its link key under ``<data_dir>/acquirer``; its STAN and owed records in ``store``'s
+    journal database, or beside the key without one). Anything else is refused rather
+    than silently taken as offline-only.
     """
     spec = settings.payment.host
     if not spec:
@@ -350,14 +370,35 @@ def _host(settings: Settings) -> AuthorizationHost | None:
         from kiosk.payment.host.issuer_sim import IssuerSimulator
 
         return IssuerSimulator()
+    if spec.startswith("iso8583://"):
+        from kiosk.payment.host.acquirer import client_from
+
+        state_dir = settings.data_dir / "acquirer"
+        return client_from(
+            spec,
+            tmk_file=Path(settings.payment.tmk_file or state_dir / "tmk"),
+            state_dir=state_dir,
+            records=None if store is None else JournalLinkRecords(store),
+            terminal_id=settings.terminal.id,
+            merchant_id=settings.terminal.merchant_id,
+            timeout_s=settings.payment.host_timeout_s,
+        )
     raise ConfigError(
-        f"payment.host {spec!r}: only 'sim' (the issuer simulator) is supported so far",
+        f"payment.host {spec!r}: expected iso8583://HOST:PORT or 'sim'",
         code="config.host_unsupported",
     )
 
 
+def acquirer_from_settings(settings: Settings, store: JournalStore) -> AuthorizationHost | None:
+    """The acquirer client of ``payment.host`` (None unless it is ``iso8583://``)."""
+    return _host(settings, store) if settings.payment.host.startswith("iso8583://") else None
+
+
 def provider_from_settings(
-    settings: Settings, *, host: AuthorizationHost | None = None
+    settings: Settings,
+    *,
+    host: AuthorizationHost | None = None,
+    store: JournalStore | None = None,
 ) -> CardPaymentProvider:
     """The provider the settings describe: reader from ``payment.reader`` (``sim:PROFILE``
     keeps the card's state under ``<data_dir>/cards``), CA keys with or without the test
@@ -367,6 +408,6 @@ def provider_from_settings(
         open_reader(p.reader, state_dir=settings.data_dir / "cards"),
         terminal_config(settings),
         capk=ca_keys(settings),
-        host=host if host is not None else _host(settings),
+        host=host if host is not None else _host(settings, store),
         card_timeout_s=p.card_timeout_s,
     )

@@ -1,4 +1,5 @@
-"""``kiosk reprint`` and ``kiosk report``: printing and reporting from the journal."""
+"""``kiosk reprint``, ``kiosk report`` and ``kiosk settle``: printing, reporting and
+settling from the journal."""
 
 from __future__ import annotations
 
@@ -32,6 +33,27 @@ def register(sub: Any) -> None:
     report.add_argument("--date", type=day, help="day (YYYY-MM-DD), default today")
     report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     report.set_defaults(func=_report)
+    settle = sub.add_parser("settle", help="settle with the acquirer (0500, batch upload)")
+    settle.set_defaults(func=_settle)
+
+
+def _settle(args: argparse.Namespace) -> int:
+    """Settle the payments since the last settlement; exit 1 when it did not balance."""
+    from kiosk.checkout.acquirer_settlement import settle_with_acquirer
+    from kiosk.checkout.card_provider import acquirer_from_settings
+    from kiosk.errors import ConfigError
+
+    settings, store = _store(args)
+    host = acquirer_from_settings(settings, store)
+    if host is None:
+        raise ConfigError("payment.host is not an iso8583:// acquirer", code="config.no_acquirer")
+    settled = settle_with_acquirer(store, host, now=utcnow(), actor="operator")
+    assert settled is not None
+    sys.stdout.write(
+        f"batch {settled.batch:06d}: {settled.result}, {settled.debits.count} debits"
+        f" {format_fen(settled.debits.amount_fen)}, {settled.uploaded} uploaded\n"
+    )
+    return 0 if settled.balanced else 1
 
 
 def _store(args: argparse.Namespace) -> tuple[Any, JournalStore]:
@@ -57,6 +79,7 @@ def _reprint(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from kiosk.checkout.acquirer_settlement import settlements_in
     from kiosk.checkout.settlement import day_period, shift_period, transaction_records
     from kiosk.printing.reports import ReportKind, build_report
     from kiosk.sales.tickets import today_in_china
@@ -70,6 +93,7 @@ def _report(args: argparse.Namespace) -> int:
         period = shift_period(store, now)
     summary = build_report(
         transaction_records(store, period),
+        settlements=settlements_in(store, period),
         kind=ReportKind(args.kind),
         period=period,
         out_path=args.out,

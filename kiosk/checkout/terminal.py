@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
+from kiosk.checkout.acquirer_settlement import settle_with_acquirer
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
@@ -34,7 +35,7 @@ from kiosk.journal.models import Order, OrderLine, OrderStatus, Terminal
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.journal.verify import require_sound_head
-from kiosk.payment.errors import ReaderUnavailableError
+from kiosk.payment.errors import HostError, ReaderUnavailableError
 from kiosk.payment.reader import Reader
 from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.payment.reader.sim import SimReader
@@ -178,8 +179,18 @@ class KioskServices:
         return self.checkout.documents.print_queued(actor="operator")
 
     def close_shift(self) -> Summary:
-        """Close the shift in the journal and print its slip (see :mod:`kiosk.checkout.shift`)."""
-        return close_shift(self.store, self.printer, now=self.clock(), actor="operator")
+        """Close the shift in the journal and print its slip (see :mod:`kiosk.checkout.shift`),
+        then settle with the acquirer when there is one (a host that cannot be reached now
+        leaves the payments for the next settlement)."""
+        summary = close_shift(self.store, self.printer, now=self.clock(), actor="operator")
+        if isinstance(self.provider, CardPaymentProvider) and self.provider.host is not None:
+            try:
+                settle_with_acquirer(
+                    self.store, self.provider.host.host, now=self.clock(), actor="operator"
+                )
+            except HostError as exc:
+                log.warning("settlement with the acquirer left for later: %s", exc.code)
+        return summary
 
     # -- gate --------------------------------------------------------------------------------
 
@@ -245,12 +256,14 @@ class _Unavailable:
         raise PaymentUnavailableError("no card payment provider on this terminal")
 
 
-def payment_provider(settings: Settings) -> PaymentProvider | None:
-    """The card payment provider for ``settings`` (the kernel on the configured reader);
-    None for a gate, which takes no payments."""
+def payment_provider(
+    settings: Settings, store: JournalStore | None = None
+) -> PaymentProvider | None:
+    """The card payment provider for ``settings`` (the kernel on the configured reader; an
+    acquirer link keeps its records in ``store``); None for a gate, which takes no payments."""
     if settings.terminal.mode is Mode.GATE:
         return None
-    return provider_from_settings(settings)
+    return provider_from_settings(settings, store=store)
 
 
 def pcsc_reader_check(name: str | None) -> Callable[[], None]:
@@ -286,7 +299,7 @@ def build_services(settings: Settings) -> KioskServices:
     except KioskError:
         store.dispose()
         raise
-    provider = payment_provider(settings)
+    provider = payment_provider(settings, store)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
     # The demo's card panel drives the very reader the provider waits on.

@@ -28,6 +28,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from kiosk.errors import KioskError
+from kiosk.files import replace_file
 
 __all__ = ["Head", "HeadFile", "load_key", "replace_file"]
 
@@ -138,25 +139,3 @@ class HeadFile:
                     os.close(fd)
                 return
         replace_file(self.path, data)
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` (mode 0600) with ``data`` so that a crash leaves the old file or the
-    new one, never half: a temporary file, fsync, rename, fsync of the directory."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -255,3 +256,33 @@ class UsedTicket(Base):
     #: The ticket id signed into the QR token (:mod:`kiosk.sales.tokens`).
     ticket_id: Mapped[int] = mapped_column(BigInteger)
     used_at: Mapped[datetime]
+
+
+class AcquirerRecord(Base):
+    """A record the acquirer link owes or keeps (an 0400, an advice, a batch entry).
+
+    ``sealed`` is AES-GCM ciphertext made by :mod:`kiosk.payment.host.link_state` with the
+    terminal's own link key, which is kept outside the database: the PAN inside is never
+    at rest in clear. A record is deleted once the acquirer acknowledged it.
+    """
+
+    __tablename__ = "acquirer_record"
+    __table_args__ = (UniqueConstraint("terminal_id", "box", "stan", name="uq_acquirer_record"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
+    #: ``reversals``, ``advices`` or ``batch``.
+    box: Mapped[str] = mapped_column(String(16))
+    stan: Mapped[int]
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AcquirerStan(Base):
+    """The last systems trace audit number (field 11) this terminal used."""
+
+    __tablename__ = "acquirer_stan"
+
+    terminal_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("terminal.id"), primary_key=True
+    )
+    last_stan: Mapped[int]

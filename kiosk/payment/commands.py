@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli_support import directory, profile_name, seconds, whole_number
+from kiosk.cli_support import directory, host_port, profile_name, seconds, whole_number
 from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.cardsim.base import VirtualCard
 from kiosk.payment.cardsim.replay import ReplayCard
@@ -49,13 +49,6 @@ def _profiles() -> Any:
             "no card profiles are installed (kiosk.payment.cardsim.profiles is missing)",
             code="cardsim.no_profiles",
         ) from exc
-
-
-def _address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host, int(port)
 
 
 def _atr(text: str) -> bytes:
@@ -90,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--vpcd",
         metavar="HOST:PORT",
-        type=_address,
+        type=host_port,
         default=(DEFAULT_HOST, DEFAULT_PORT),
         help=f"where vpcd listens (default {DEFAULT_HOST}:{DEFAULT_PORT}: 'Virtual PCD 00 00')",
     )

@@ -9,10 +9,11 @@ Chinese and English headings stand side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
@@ -110,6 +111,18 @@ def _hour_chart(by_hour: list[Total]) -> Drawing:
     return drawing
 
 
+def _settlement_row(payload: Mapping[str, Any]) -> list[str]:
+    """One ``acquirer.settled`` journal entry as a report row."""
+    result = "平账 balanced" if payload.get("balanced") else "不平 not balanced"
+    return [
+        f"{int(payload.get('batch', 0)):06d}",
+        result,
+        str(payload.get("debit_count", 0)),
+        format_fen(int(payload.get("debit_fen", 0))),
+        str(payload.get("uploaded", 0)),
+    ]
+
+
 def build_report(
     records: Iterable[TransactionRecord],
     *,
@@ -118,6 +131,7 @@ def build_report(
     out_path: Path,
     merchant_name: str = "",
     terminal_id: str = "",
+    settlements: Sequence[Mapping[str, Any]] = (),
 ) -> Summary:
     """Write the settlement PDF for ``period`` to ``out_path`` and return its summary.
 
@@ -163,6 +177,14 @@ def build_report(
         _hour_chart(s.by_hour),
         _table(_HEAD, _rows((f"{h:02d}:00", t) for h, t in enumerate(s.by_hour) if t.count)),
     ]
+    if settlements:
+        story += [
+            Paragraph("收单结算 Acquirer settlement", heading),
+            _table(
+                ["批次 Batch", "结果 Result", "笔数 Count", "金额 Amount", "上送 Uploaded"],
+                [_settlement_row(p) for p in settlements],
+            ),
+        ]
     pdf = SimpleDocTemplate(
         str(out_path),
         pagesize=A4,

@@ -255,3 +255,33 @@ def test_host_setting(tmp_path: Path, host: str, ok: bool) -> None:
         with pytest.raises(ConfigError) as info:
             provider_from_settings(settings)
         assert info.value.code == "config.host_unsupported"
+
+
+@pytest.mark.parametrize(
+    ("host", "tmk", "code"),
+    [
+        ("iso8583://127.0.0.1:5000", True, ""),
+        ("iso8583://127.0.0.1:5000", False, "config.tmk"),
+        ("iso8583://127.0.0.1", True, "config.host_unsupported"),
+    ],
+    ids=str,
+)
+def test_acquirer_host_setting(tmp_path: Path, host: str, tmk: bool, code: str) -> None:
+    """iso8583://HOST:PORT selects the acquirer client; its TMK file must be there."""
+    from kiosk.payment.host.acquirer import AcquirerClient
+    from kiosk.payment.host.keys import write_tmk
+
+    (tmp_path / "acquirer").mkdir()
+    if tmk:
+        write_tmk(tmp_path / "acquirer" / "tmk")
+    settings = dataclasses.replace(
+        Settings(), data_dir=tmp_path, payment=dataclasses.replace(Settings().payment, host=host)
+    )
+    if not code:
+        provider = provider_from_settings(settings)
+        assert provider.host is not None and isinstance(provider.host.host, AcquirerClient)
+        assert provider.host.host.address == ("127.0.0.1", 5000)
+    else:
+        with pytest.raises(ConfigError) as info:
+            provider_from_settings(settings)
+        assert info.value.code == code

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from kiosk.payment.host.response_codes import response_code
 
-__all__ = ["AuthorizationHost", "AuthorizationRequest", "AuthorizationResponse"]
+__all__ = [
+    "EC_CASH_LOAD",
+    "AuthorizationHost",
+    "AuthorizationRequest",
+    "AuthorizationResponse",
+    "ClearingHost",
+]
+
+
+#: 9C of an EC cash load (PBOC: 60 designated account, 62 non-designated, 63 cash).
+EC_CASH_LOAD = 0x63
 
 
 def _mask(pan: str) -> str:
@@ -85,4 +95,21 @@ class AuthorizationHost(Protocol):
 
     def reverse(self, request: AuthorizationRequest, *, reason: str) -> None:
         """Cancel an authorisation whose answer was lost or that the card then declined."""
+        ...
+
+
+@runtime_checkable
+class ClearingHost(Protocol):
+    """A host that also clears: the acquirer hears of offline approvals and script results.
+
+    Both calls store what is owed durably and try to send it; neither raises for the
+    network (what could not be sent goes with the next exchange or at settlement).
+    """
+
+    def advise(self, request: AuthorizationRequest) -> None:
+        """An offline approval (TC in ``request.icc_data``) to be cleared (0320)."""
+        ...
+
+    def report_scripts(self, request: AuthorizationRequest, results: bytes) -> None:
+        """The results (DF31) of the issuer scripts run for ``request`` (0620)."""
         ...

@@ -16,6 +16,8 @@ issuer authentication and the 2nd GENERATE AC can be exercised without a network
 - every answer with a valid ARQC carries tag 91 = ARPC method 1 + ARC (Book 2 §8.2.1);
 - an EC load queued for the card comes back as an issuer script (tag 72) holding
   ``PUT DATA 9F79`` with the new balance and its MAC (Book 2 §9.2.3, PBOC JR/T 0025.13);
+  an EC cash load (9C / transaction type ``63``: the customer paid at the counter) debits
+  no account and answers with the script loading its amount;
 - a ledger of authorisations and reversals, idempotent by STAN: the same STAN asked
   again gets the same answer, a reversal given twice restores the account once.
 
@@ -48,11 +50,12 @@ from kiosk.payment.crypto import (
     script_mac,
 )
 from kiosk.payment.errors import HostError
-from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
+from kiosk.payment.host.base import EC_CASH_LOAD, AuthorizationRequest, AuthorizationResponse
 from kiosk.payment.tags import Tag
 
 __all__ = [
     "DEFAULT_ACCOUNT_FEN",
+    "EC_CASH_LOAD",
     "HostFault",
     "IssuerSimulator",
     "LedgerEntry",
@@ -97,6 +100,7 @@ class HostFault(enum.Enum):
     MALFORMED = "host.malformed"
     UNREACHABLE = "host.unreachable"
     BAD_ARPC = "bad_arpc"  # answers 00 with an ARPC that fails issuer authentication
+    BAD_SCRIPT = "bad_script"  # an EC load script whose MAC the card refuses
 
 
 class LedgerState(enum.StrEnum):
@@ -229,12 +233,12 @@ class IssuerSimulator:
         response = AuthorizationResponse(code.value)
         if code not in (ResponseCode.FORMAT_ERROR, ResponseCode.DO_NOT_HONOUR_BAD_CRYPTOGRAM):
             response = self._authenticated(request, card, code)
-        if approved:
+        cash_load = request.transaction_type == EC_CASH_LOAD
+        if approved and not cash_load:
             self._accounts[card] = self._account(card) - request.amount_fen
         state = LedgerState.APPROVED if approved else LedgerState.DECLINED
-        entry = LedgerEntry(
-            request.stan, card, request.amount_fen, code.value, state, atc, response
-        )
+        booked = 0 if cash_load else request.amount_fen  # a reversal gives back what was taken
+        entry = LedgerEntry(request.stan, card, booked, code.value, state, atc, response)
         return response, entry
 
     def _authenticated(
@@ -273,7 +277,9 @@ class IssuerSimulator:
         amount = request.icc_data.get(Tag.AMOUNT_AUTHORISED)
         if amount is not None and fen_of(amount) != request.amount_fen:
             return ResponseCode.INVALID_AMOUNT
-        if request.amount_fen > self._account(card):
+        if request.transaction_type == EC_CASH_LOAD:
+            self._loads[card] = self._loads.get(card, 0) + request.amount_fen
+        elif request.amount_fen > self._account(card):
             return ResponseCode.INSUFFICIENT_FUNDS
         return ResponseCode.APPROVED
 
@@ -284,7 +290,10 @@ class IssuerSimulator:
         if load is None or balance is None:
             return ()
         del self._loads[card]
-        return (keys.ec_load_script(balance + load, script_id=self._sequence),)
+        script = keys.ec_load_script(balance + load, script_id=self._sequence)
+        if self.fault is HostFault.BAD_SCRIPT:
+            script = script[:-1] + bytes([script[-1] ^ 0x01])  # the MAC's last byte
+        return (script,)
 
 
 class _CardKeys:

@@ -21,7 +21,7 @@ from kiosk.errors import ConfigError, UsageError
 from kiosk.payment.bcd import fen_of
 from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.errors import CardError, ReaderError
-from kiosk.payment.host.base import AuthorizationHost
+from kiosk.payment.host.base import AuthorizationHost, ClearingHost
 from kiosk.payment.kernel.action import (
     AcType,
     card_action_analysis,
@@ -32,7 +32,7 @@ from kiosk.payment.kernel.context import CardData, Termination, TransactionConte
 from kiosk.payment.kernel.cvm import cardholder_verification
 from kiosk.payment.kernel.initiate import GpoStatus, initiate_application_processing
 from kiosk.payment.kernel.oda import offline_data_authentication
-from kiosk.payment.kernel.online import completion, online_processing
+from kiosk.payment.kernel.online import authorization_request, completion, online_processing
 from kiosk.payment.kernel.outcome import build_result
 from kiosk.payment.kernel.pan import mask_pan, pan_digits, pan_token
 from kiosk.payment.kernel.qpboc import qpboc_gpo, qpboc_outcome, ttq_for
@@ -287,4 +287,16 @@ def run_transaction(
         outcome, reason = Outcome.TRY_AGAIN, exc.code
     except CardError as exc:
         outcome, reason = Outcome.END_APPLICATION, exc.code
+    _clearing(ctx, host, outcome)
     return build_result(ctx, outcome, reason)
+
+
+def _clearing(ctx: TransactionContext, host: AuthorizationHost | None, outcome: Outcome) -> None:
+    """Tell a clearing host (the acquirer link) of an offline approval, and of the results
+    of issuer scripts run after an online answer (UnionPay DF31 in a 0620)."""
+    if not isinstance(host, ClearingHost) or not ctx.card.cryptogram:
+        return
+    if outcome is Outcome.APPROVED_OFFLINE:
+        host.advise(authorization_request(ctx))
+    elif ctx.terminal.script_results:  # scripts run only with an online answer
+        host.report_scripts(authorization_request(ctx), ctx.terminal.script_results)
