@@ -75,6 +75,7 @@ COMMANDS: dict[str, Command] = {
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),
+    "sync": Command("upload the journal to the hub, enrol, show sync state", "kiosk.sync.commands"),
 }
 
 #: Top-level options that take a value (so it is not mistaken for the command).
