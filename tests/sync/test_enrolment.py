@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kiosk.config import load_settings
+from kiosk.config import Settings, load_settings
 from kiosk.sync.client import SyncError
 from kiosk.sync.enrolment import EnrolmentError, enroll, load
 from tests.test_cli import kiosk
@@ -20,7 +20,7 @@ TERMINAL_KEY = bytes(range(32))
 HUB_KEY = bytes(range(32, 64))
 
 
-def _settings(tmp_path: Path):  # noqa: ANN202 - Settings, as loaded
+def _settings(tmp_path: Path) -> Settings:
     return load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
 
 
