@@ -43,6 +43,7 @@ from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
+from kiosk.sync.state import SyncStateStore
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,7 @@ def build_services(settings: Settings) -> KioskServices:
     provider = payment_provider(settings)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
+        provider.offline_total = SyncStateStore(store).offline_unacked_fen
     # The demo's card panel drives the very reader the provider waits on.
     reader = getattr(provider, "reader", None)
     spec = settings.payment.reader

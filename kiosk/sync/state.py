@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, insert, select, update
 
 from kiosk.journal.models import JournalEntry, SyncState, Terminal
 from kiosk.journal.store import JournalStore, iso, utcnow
@@ -20,8 +20,14 @@ from kiosk.journal.store import JournalStore, iso, utcnow
 #: Payment paths approved by the card alone, not yet known to any host.
 OFFLINE_PATHS = frozenset({"ec_offline", "offline", "qpboc_offline"})
 
-_ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
-_STATE: Table = SyncState.__table__  # type: ignore[assignment]
+_STATE_COLUMNS = (
+    SyncState.acked_seq,
+    SyncState.last_contact_at,
+    SyncState.last_error,
+    SyncState.last_error_at,
+    SyncState.hub_url,
+    SyncState.params_version,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,11 @@ class SyncStateStore:
         self.terminal_id = store.terminal_id
         with store.engine.begin() as conn:
             exists = conn.execute(
-                select(_STATE.c.terminal_id).where(_STATE.c.terminal_id == self.terminal_id)
+                select(SyncState.terminal_id).where(SyncState.terminal_id == self.terminal_id)
             ).first()
             if exists is None:
                 conn.execute(
-                    _STATE.insert().values(
+                    insert(SyncState).values(
                         terminal_id=self.terminal_id,
                         acked_seq=0,
                         last_error="",
@@ -73,14 +79,14 @@ class SyncStateStore:
     def _update(self, **values: Any) -> None:
         with self.store.engine.begin() as conn:
             conn.execute(
-                _STATE.update().where(_STATE.c.terminal_id == self.terminal_id).values(**values)
+                update(SyncState).where(SyncState.terminal_id == self.terminal_id).values(**values)
             )
 
     def acked_seq(self) -> int:
         with self.store.engine.connect() as conn:
             return int(
                 conn.execute(
-                    select(_STATE.c.acked_seq).where(_STATE.c.terminal_id == self.terminal_id)
+                    select(SyncState.acked_seq).where(SyncState.terminal_id == self.terminal_id)
                 ).scalar_one()
             )
 
@@ -103,10 +109,10 @@ class SyncStateStore:
     def offline_unacked_fen(self, acked_seq: int | None = None) -> int:
         """The sum of offline approvals the hub has not acknowledged."""
         after = self.acked_seq() if acked_seq is None else acked_seq
-        query = select(_ENTRIES.c.payload).where(
-            _ENTRIES.c.terminal_id == self.terminal_id,
-            _ENTRIES.c.seq > after,
-            _ENTRIES.c.event == "payment.approved",
+        query = select(JournalEntry.payload).where(
+            JournalEntry.terminal_id == self.terminal_id,
+            JournalEntry.seq > after,
+            JournalEntry.event == "payment.approved",
         )
         with self.store.engine.connect() as conn:
             payloads = conn.execute(query).scalars().all()
@@ -116,7 +122,9 @@ class SyncStateStore:
 
     def status(self) -> SyncStatus:
         with self.store.engine.connect() as conn:
-            row = conn.execute(select(_STATE).where(_STATE.c.terminal_id == self.terminal_id)).one()
+            row = conn.execute(
+                select(*_STATE_COLUMNS).where(SyncState.terminal_id == self.terminal_id)
+            ).one()
             last_seq = conn.execute(
                 select(func.coalesce(Terminal.last_seq, 0)).where(Terminal.id == self.terminal_id)
             ).scalar_one()

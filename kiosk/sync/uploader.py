@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 
 from kiosk.errors import KioskError
 from kiosk.journal.models import JournalEntry
@@ -30,19 +30,18 @@ from kiosk.sync.state import SyncStateStore
 
 log = logging.getLogger(__name__)
 
-_ENTRIES: Table = JournalEntry.__table__  # type: ignore[assignment]
 _BATCH = (
     select(
-        _ENTRIES.c.seq,
-        _ENTRIES.c.ts,
-        _ENTRIES.c.event,
-        _ENTRIES.c.actor,
-        _ENTRIES.c.payload,
-        _ENTRIES.c.prev_hash,
-        _ENTRIES.c.hash,
+        JournalEntry.seq,
+        JournalEntry.ts,
+        JournalEntry.event,
+        JournalEntry.actor,
+        JournalEntry.payload,
+        JournalEntry.prev_hash,
+        JournalEntry.hash,
     )
-    .where(_ENTRIES.c.terminal_id == bindparam("tid"), _ENTRIES.c.seq > bindparam("after"))
-    .order_by(_ENTRIES.c.seq)
+    .where(JournalEntry.terminal_id == bindparam("tid"), JournalEntry.seq > bindparam("after"))
+    .order_by(JournalEntry.seq)
     .limit(bindparam("n"))
 )
 
