@@ -19,6 +19,7 @@ from kiosk.config import Settings
 from kiosk.journal.store import JournalStore, iso, utcnow
 from kiosk.sync import enrolment
 from kiosk.sync.client import Credentials, HubClient
+from kiosk.sync.params import ParamsHolder, ParamsPoller, load_saved
 from kiosk.sync.state import SyncStateStore
 from kiosk.sync.uploader import Backoff, PushResult, SyncWorker, Uploader
 
@@ -43,15 +44,23 @@ class SyncService:
     hub_key: bytes
     devices: Callable[[], DeviceState] = DeviceState
     clock: Callable[[], datetime] = utcnow
-    #: Called with the hub's newest bundle version after a heartbeat (parameter polling).
-    on_bundle_version: Callable[[int], None] | None = None
+    params: ParamsHolder = field(default_factory=ParamsHolder)
     uploader: Uploader = field(init=False)
+    poller: ParamsPoller = field(init=False)
     #: The hub's clock minus ours, in seconds, at the last heartbeat (None before one).
     clock_offset_s: float | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.uploader = Uploader(
             self.store, self.state, self.client, batch_size=self.settings.sync.batch_size
+        )
+        self.poller = ParamsPoller(
+            self.client,
+            self.hub_key,
+            self.store,
+            self.state,
+            self.params,
+            enrolment.sync_dir(self.settings),
         )
 
     def push(self) -> PushResult:
@@ -83,15 +92,15 @@ class SyncService:
                 self.clock_offset_s = hub_now.timestamp() - (sent_at + time.time()) / 2
             except ValueError:
                 self.clock_offset_s = None
-        version = answer.get("bundle_version")
-        if self.on_bundle_version is not None and isinstance(version, int):
-            self.on_bundle_version(version)
         return answer
 
     def round(self) -> None:
-        """Push the backlog, then send a heartbeat (which may start a parameter poll)."""
+        """Push the backlog, send a heartbeat, and fetch a bundle when the hub has a newer
+        one than this terminal's."""
         self.push()
-        self.heartbeat()
+        newest = self.heartbeat().get("bundle_version")
+        if not isinstance(newest, int) or newest > self.params.version:
+            self.poller.poll()
 
     def worker(self) -> SyncWorker:
         interval = self.settings.sync.interval_s
@@ -121,6 +130,14 @@ def open_sync(
         ca_bundle=settings.sync.ca_bundle,
         transport=transport,
     )
+    hub_key = enrolled.hub_key_bytes
+    saved = load_saved(enrolment.sync_dir(settings), hub_key, enrolled.terminal_id)
     return SyncService(
-        settings, store, SyncStateStore(store), client, enrolled.hub_key_bytes, devices=devices
+        settings,
+        store,
+        SyncStateStore(store),
+        client,
+        hub_key,
+        devices=devices,
+        params=ParamsHolder(saved),
     )
