@@ -256,4 +256,10 @@ class ParamsPoller:
         return params
 
 
-__all__ = ["Params", "ParamsHolder", "ParamsPoller", "load_saved", "read_params"]
+__all__ = [
+    "Params",
+    "ParamsHolder",
+    "ParamsPoller",
+    "load_saved",
+    "read_params",
+]

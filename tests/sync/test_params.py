@@ -185,3 +185,47 @@ def test_kept_bundle_with_a_foreign_signature_is_not_used(
     assert load_saved(tmp_path / "sync", HUB_KEY, TID) is None
     assert json.loads((tmp_path / "sync" / "bundle.json").read_bytes())["version"] == 5
     assert ParamsHolder(None).version == 0
+
+
+def test_a_sale_keeps_the_price_it_was_shown(tmp_path: Path) -> None:
+    """Through the checkout facade: a price published while a sale is shown is not charged
+    to that sale; the next sale is priced by it."""
+    from kiosk.checkout.terminal import build_services
+    from kiosk.journal.models import PaymentState
+    from kiosk.sales.tickets import today_in_china
+    from kiosk.sync.link import SyncLink
+    from tests.checkout.conftest import kiosk_settings
+
+    services = build_services(kiosk_settings(tmp_path))
+    try:
+        hub = BundleHub()
+        client = HubClient(
+            "http://hub.test", Credentials(TID, KEY), transport=httpx.MockTransport(hub)
+        )
+        sync = SyncService(
+            services.settings, services.store, SyncStateStore(services.store), client, HUB_KEY
+        )
+        services.sync = SyncLink(services.store, sync, "")
+        hub.answer = sign_bundle(HUB, bundle(1, adult_fen=5000, terminals="*"))
+        sync.poller.poll()
+
+        def sale_at(price_check: int) -> None:
+            day = today_in_china(services.clock())
+            draft = services.catalog.order({"ADULT": 1}, visit_day=day, slot={}, sold={})
+            assert draft.subtotal_fen == price_check  # what the screen shows
+            hub.answer = sign_bundle(
+                HUB, bundle(sync.params.version + 1, adult_fen=price_check + 700, terminals="*")
+            )
+            assert sync.poller.poll() is not None  # published and fetched mid-sale
+            result = services.pay(draft, progress=lambda _s: None, cancelled=lambda: False)
+            assert result.state is PaymentState.APPROVED
+            assert (result.draft or draft).subtotal_fen == price_check  # charged as shown
+
+        services.begin_sale()
+        sale_at(5000)
+        services.begin_sale()
+        sale_at(5700)
+        assert services.sync_view().state == "ok"
+        assert services.sync_view().status.params_version == 3  # type: ignore[union-attr]
+    finally:
+        services.dispose()
