@@ -1,4 +1,5 @@
-"""``kiosk sync``: enrol with the hub, show the sync state, push the backlog now."""
+"""``kiosk sync``: enrol with the hub, show the sync state, push the backlog now;
+``kiosk params show``: the parameter bundle in effect."""
 
 from __future__ import annotations
 
@@ -33,6 +34,38 @@ def register(sub: Any) -> None:
     status = actions.add_parser("status", help="acknowledged mark, backlog, last error, contact")
     status.add_argument("--json", action="store_true", help="one JSON object")
     status.set_defaults(func=_status)
+    _register_params(sub)
+
+
+def _register_params(sub: Any) -> None:
+    parser = sub.add_parser("params", help="the parameter bundle from the hub in effect")
+    actions = parser.add_subparsers(dest="params_command", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="version, hash and sections of the kept bundle")
+    show.add_argument("--json", action="store_true", help="one JSON object")
+    show.set_defaults(func=_params_show)
+
+
+def _params_show(args: argparse.Namespace) -> int:
+    from kiosk.sync.enrolment import EnrolmentError, load, sync_dir
+    from kiosk.sync.params import load_saved
+
+    settings = load_from_args(args)
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError:
+        params = None
+    else:
+        params = load_saved(sync_dir(settings), enrolled.hub_key_bytes, enrolled.terminal_id)
+    summary = None if params is None else params.summary()
+    if args.json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, sort_keys=True) + "\n")
+    elif summary is None:
+        sys.stdout.write("no parameter bundle: the local configuration is in effect\n")
+    else:
+        for name, value in summary.items():
+            shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+            sys.stdout.write(f"{name}: {shown}\n")
+    return 0
 
 
 def _enroll(args: argparse.Namespace) -> int:

@@ -101,3 +101,27 @@ def test_cli_status_and_once_without_enrolment(tmp_path: Path) -> None:
     assert status["offline_unacked_fen"] > 0  # the demo card pays offline on e-cash
     once = kiosk("sync", "--once", cwd=tmp_path, env=env)
     assert once.returncode == 2 and once.stderr.startswith("kiosk: sync.not_enrolled:")
+
+
+def test_doctor_has_a_sync_line(tmp_path: Path) -> None:
+    """Not enrolled in the demo: ok; enrolled with a failed upload: WARN naming the error."""
+    from kiosk.doctor import Status, run_checks
+    from kiosk.journal.store import JournalStore
+    from kiosk.sync.state import SyncStateStore
+
+    settings = _settings(tmp_path)
+
+    def sync_line() -> tuple[Status, str]:
+        check = next(c for c in run_checks(settings) if c.name == "sync")
+        return check.status, check.detail
+
+    assert sync_line() == (Status.OK, "not enrolled")
+    enroll(settings, "http://hub.test", "ABCD-EFGH-JKMN-PQRS", transport=_hub(GOOD))
+    store = JournalStore(settings.journal_url, "DEMO0001", key_dir=tmp_path)
+    try:
+        store.record("test.event", {}, actor="t")
+        SyncStateStore(store).failed("sync.timeout")
+    finally:
+        store.dispose()
+    status, detail = sync_line()
+    assert status is Status.WARN and "backlog 1" in detail and "sync.timeout" in detail

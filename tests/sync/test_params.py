@@ -229,3 +229,27 @@ def test_a_sale_keeps_the_price_it_was_shown(tmp_path: Path) -> None:
         assert services.sync_view().status.params_version == 3  # type: ignore[union-attr]
     finally:
         services.dispose()
+
+
+def test_params_show_prints_the_kept_bundle(tmp_path: Path) -> None:
+    """`kiosk params show --json`: the kept bundle, verified with the pinned key."""
+    from kiosk.sync.enrolment import enroll
+    from kiosk.sync.protocol import b64
+    from tests.test_cli import kiosk
+
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    answer = {"terminal_id": "DEMO0001", "terminal_key": b64(KEY), "hub_key": b64(HUB_KEY)}
+    enroll(
+        settings,
+        "http://hub.test",
+        "ABCD-EFGH-JKMN-PQRS",
+        transport=httpx.MockTransport(lambda _r: httpx.Response(200, json=answer)),
+    )
+    signed = sign_bundle(HUB, bundle(4, 7700, terminals="*"))
+    (tmp_path / "sync" / "bundle.json").write_bytes(base64.b64decode(signed["body"]))
+    (tmp_path / "sync" / "bundle.json.sig").write_text(signed["signature"])
+    out = kiosk("params", "show", "--json", cwd=tmp_path, env={"KIOSK_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(out.stdout)
+    assert shown["version"] == 4 and shown["catalog"]["ADULT"] == 7700
+    assert shown["blocklist"] == 1 and shown["market"]["items"][0]["sku"] == "EGG"
