@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.errors import KioskError
 from kiosk.journal.models import JournalEntry
@@ -145,11 +146,11 @@ class SyncWorker(threading.Thread):
         super().__init__(name="kiosk-sync", daemon=True)
         self.step, self.interval_s = step, interval_s
         self.backoff = backoff or Backoff(cap_s=max(interval_s * 10, 60.0))
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._wake = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             delay = self.interval_s
             try:
                 self.step()
@@ -157,9 +158,10 @@ class SyncWorker(threading.Thread):
             except SyncError as exc:
                 delay = self.backoff.next_delay(exc.retry_after)
                 log.info("sync: %s; next try in %.1f s", exc.code, delay)
-            except KioskError as exc:  # the journal busy or damaged: the thread stays
+            except (KioskError, SQLAlchemyError) as exc:  # the journal busy or damaged
                 delay = self.backoff.next_delay()
-                log.warning("sync round failed: %s; next try in %.1f s", exc.code, delay)
+                code = getattr(exc, "code", type(exc).__name__)
+                log.warning("sync round failed: %s; next try in %.1f s", code, delay)
             self._wake.wait(delay)
             self._wake.clear()
 
@@ -168,7 +170,7 @@ class SyncWorker(threading.Thread):
         self._wake.set()
 
     def stop(self, timeout: float | None = 5.0) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
         if self.is_alive():
             self.join(timeout)

@@ -172,3 +172,37 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
     assert backoff.next_delay(retry_after=500.0) == 16.0
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+def test_worker_outlives_failures_and_honours_retry_after() -> None:
+    """The worker keeps running through hub and journal errors, waits what the hub asked,
+    and stops when told."""
+    import threading
+
+    from kiosk.journal.store import JournalError
+    from kiosk.sync.uploader import SyncWorker
+
+    calls: list[float] = []
+    done = threading.Event()
+    failures = [
+        SyncError("busy", code="busy", status=503, retry_after=0.2),
+        JournalError("locked"),
+    ]
+
+    def step() -> None:
+        import time
+
+        calls.append(time.monotonic())
+        if failures:
+            raise failures.pop(0)
+        done.set()
+
+    worker = SyncWorker(step, interval_s=5.0, backoff=Backoff(base_s=0.01, cap_s=1.0))
+    worker.start()
+    try:
+        assert done.wait(5)
+    finally:
+        worker.stop()
+    assert not worker.is_alive() and len(calls) == 3
+    assert calls[1] - calls[0] >= 0.2  # Retry-After honoured
+    assert worker.backoff.failures == 0  # reset after the success
