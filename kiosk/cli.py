@@ -75,6 +75,9 @@ COMMANDS: dict[str, Command] = {
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),
+    "hub": Command(
+        "the back-office hub: serve terminals, enrol one, publish parameters", "kiosk.hub.commands"
+    ),
 }
 
 #: Top-level options that take a value (so it is not mistaken for the command).
