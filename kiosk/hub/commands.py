@@ -53,6 +53,9 @@ def register(sub: Any) -> None:
     )
     enroll.add_argument("terminal_id", type=_terminal_id, metavar="TERMINAL_ID")
     enroll.set_defaults(func=_enroll)
+    revoke = actions.add_parser("revoke", help="refuse a terminal's requests from now on")
+    revoke.add_argument("terminal_id", type=_terminal_id, metavar="TERMINAL_ID")
+    revoke.set_defaults(func=_revoke)
     publish = actions.add_parser("publish", help="sign a parameter bundle as the next version")
     publish.add_argument("file", type=Path, metavar="FILE.json", help="the bundle's sections")
     publish.add_argument(
@@ -111,6 +114,16 @@ def _enroll(args: argparse.Namespace) -> int:
         code = issue_code(session, args.terminal_id, now=time.time())
     print(f"enrolment code for {args.terminal_id}, valid {CODE_TTL_S // 3600} h, single use:")
     print(code)
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from kiosk.hub.enrol import revoke
+
+    url, _key_file = _locations(args)
+    with open_database(url)() as session:
+        revoke(session, args.terminal_id)
+    print(f"terminal {args.terminal_id} revoked (enrol it again to readmit it)")
     return 0
 
 

@@ -73,3 +73,12 @@ def redeem_code(
     terminal.enrolled_at = now
     session.commit()
     return key
+
+
+def revoke(session: Session, terminal_id: str) -> None:
+    """Refuse ``terminal_id`` from now on (a new enrolment readmits it). Commits."""
+    terminal = session.get(HubTerminal, terminal_id)
+    if terminal is None:
+        raise HubError(f"no terminal {terminal_id} is enrolled", code="enrol.unknown", status=404)
+    terminal.revoked = True
+    session.commit()

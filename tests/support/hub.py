@@ -130,12 +130,15 @@ class Terminal:
         now: float | None = None,
         nonce: str | None = None,
         sign_as: str | None = None,
+        sign_target: str | None = None,
+        send: bytes | None = None,
     ) -> httpx.Response:
+        """A signed request; ``sign_as``, ``sign_target`` and ``send`` make it lie."""
         signing = sign_request(
             self.key,
             sign_as or self.id,
             method,
-            path,
+            sign_target or path,
             body,
             now=time.time() if now is None else now,
             nonce=nonce,
@@ -143,7 +146,7 @@ class Terminal:
         return httpx.request(
             method,
             self.hub_url + path,
-            content=body,
+            content=body if send is None else send,
             headers={"Content-Type": "application/json", **signing, **(headers or {})},
             timeout=30,
         )
