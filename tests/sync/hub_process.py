@@ -1,12 +1,10 @@
-"""The real hub (``kiosk hub``) as a subprocess on a free loopback port, for sync tests."""
+"""The real hub (``kiosk hub``) as a subprocess on a fixed loopback port, for sync tests:
+killed and started again on the same address (``tests.support.hub`` runs one per block)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,20 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import column, create_engine, inspect, select, table
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def hub_available() -> str:
-    """Empty when ``kiosk hub`` exists in this tree, else why not."""
-    if not (REPO / "kiosk" / "hub").is_dir():
-        return "the hub (kiosk/hub) is not in this tree"
-    return ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.hub import KIOSK, free_port, hub_env, kiosk_hub
 
 
 class HubProcess:
@@ -45,15 +30,16 @@ class HubProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-        return env | {"PYTHONPATH": str(REPO), "KIOSK_DATA_DIR": str(self.folder)}
+        return hub_env(self.folder)
 
     def _kiosk(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "kiosk.cli", "hub", "--db", self.db_url, *args]
+        return [KIOSK, "hub", "--db", self.db_url, *args]
 
     def start(self) -> HubProcess:
         self.proc = subprocess.Popen(
-            self._kiosk("--listen", f"127.0.0.1:{self.port}"),
+            self._kiosk(
+                "--key", str(self.folder / "hub.key"), "--listen", f"127.0.0.1:{self.port}"
+            ),
             cwd=self.folder,
             env=self._env(),
             stdout=subprocess.DEVNULL,
@@ -80,15 +66,8 @@ class HubProcess:
 
     def enroll_code(self, terminal_id: str) -> str:
         """A one-time code for ``terminal_id`` (the last line ``kiosk hub enroll`` prints)."""
-        out = subprocess.run(
-            self._kiosk("enroll", terminal_id),
-            cwd=self.folder,
-            env=self._env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        out = kiosk_hub(self.folder, self.db_url, "enroll", terminal_id)
+        assert out.returncode == 0, out.stderr
         return out.stdout.strip().splitlines()[-1]
 
     def held_entries(self, terminal_id: str) -> list[dict[str, Any]]:

@@ -10,10 +10,8 @@ each once, with the journal's hashes.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +24,9 @@ from kiosk.sync.enrolment import enroll
 from kiosk.sync.service import SyncService, open_sync
 from kiosk.sync.state import SyncStateStore
 from kiosk.sync.uploader import Backoff, SyncWorker
+from tests.support.hub import KIOSK, hub_env
 from tests.sync.fault_proxy import Fault, FaultProxy
-from tests.sync.hub_process import REPO, HubProcess, hub_available
-
-pytestmark = pytest.mark.skipif(bool(hub_available()), reason=hub_available() or "-")
+from tests.sync.hub_process import HubProcess
 
 N = 10_000
 TID = "DEMO0001"
@@ -171,9 +168,8 @@ def test_terminal_sigkilled_mid_upload(tmp_path: Path, hub: HubProcess) -> None:
     folder = tmp_path / "t"
     _settings, store = open_terminal(folder, hub, hub.url, batch_size=100)
     write_backlog(store)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= terminal_env(folder, hub.url, batch_size=100) | {"PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "kiosk.cli", "sync", "--once"]
+    env = hub_env(folder) | terminal_env(folder, hub.url, batch_size=100)
+    command = [KIOSK, "sync", "--once"]
     state = SyncStateStore(store)
     try:
         for mark in (1500, 5000):
