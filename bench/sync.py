@@ -6,9 +6,11 @@ own uploader (``kiosk.sync``: read, sign, gzip, post, move the mark) to the real
 the same run, the very request bodies the uploader sent (rebuilt the same way) are posted
 with a bare httpx client to a bare ASGI endpoint on uvicorn that only reads them: the most
 the transport allows on this machine. Prints both rates and the ratio (goals: the backlog
-caught up in under 30 s, ratio >= 0.5).
+caught up in under 30 s, ratio >= 0.5). Then ``--fleet`` (50) terminals upload and send
+heartbeats at once to one PostgreSQL hub: sustained entries/s and the 99th percentile
+answer time.
 
-    python bench/sync.py [--entries 100000] [--batch 1000] [--no-postgres]
+    python bench/sync.py [--entries 100000] [--batch 1000] [--no-postgres] [--fleet 50]
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import contextlib
 import gzip
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -168,11 +172,78 @@ def run(label: str, db_url: str | None, args: argparse.Namespace, root: Path) ->
     return out
 
 
+def fleet(db_url: str, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """``args.fleet`` terminals at once against one hub: each sends heartbeats and uploads
+    ``args.fleet_entries`` in batches of 100, as the worker's rounds do. Sustained entries/s over the
+    whole run and the 99th percentile of the answer times."""
+    hub = HubProcess(root / "fleet-hub", db_url).start()
+    names = [f"FLEET{i:03d}" for i in range(args.fleet)]
+    with ThreadPoolExecutor(8) as pool:
+        codes = dict(zip(names, pool.map(hub.enroll_code, names), strict=True))
+    services = []
+    for name in names:
+        folder = root / "fleet" / name
+        environ = {
+            "KIOSK_DATA_DIR": str(folder),
+            "KIOSK_TERMINAL__ID": name,
+            "KIOSK_SYNC__BATCH_SIZE": "100",
+        }
+        settings = load_settings(environ=environ)
+        store = JournalStore(settings.journal_url, name, key_dir=folder)
+        with store.transaction() as tx:
+            for i in range(args.fleet_entries):
+                tx.append("sale.bench", {"i": i, "amount_fen": 350}, actor="bench")
+        enroll(settings, hub.url, codes[name])
+        services.append(open_sync(settings, store))
+    times: list[float] = []
+
+    def timed(call: Any) -> Any:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return call(*a, **kw)
+            finally:
+                times.append(time.perf_counter() - start)
+
+        return wrapper
+
+    def terminal(service: Any) -> None:
+        service.client.post_entries = timed(service.client.post_entries)
+        service.client.heartbeat = timed(service.client.heartbeat)
+        for _ in range(3):  # heartbeats between uploads, as the worker's rounds send them
+            service.heartbeat()
+            service.push()
+
+    try:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(args.fleet) as pool:
+            list(pool.map(terminal, services))
+        elapsed = time.perf_counter() - start
+    finally:
+        for service in services:
+            service.close()
+            service.store.dispose()
+        hub.kill()
+    times.sort()
+    out = {
+        "fleet": args.fleet,
+        "entries": args.fleet * args.fleet_entries,
+        "sustained_entries_per_s": round(args.fleet * args.fleet_entries / elapsed),
+        "requests": len(times),
+        "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1e3, 1),
+        "median_ms": round(statistics.median(times) * 1e3, 1),
+    }
+    print(json.dumps(out), flush=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--fleet", type=int, default=50, help="terminals at once (0: none)")
+    parser.add_argument("--fleet-entries", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-sync-") as tmp:
         run("sqlite", None, args, Path(tmp))
@@ -180,6 +251,9 @@ def main() -> int:
             return 0
         with postgres.postgres_server() as url:
             run("postgresql", url, args, Path(tmp))
+        if args.fleet:
+            with postgres.postgres_server() as url:
+                fleet(url, args, Path(tmp))
     return 0
 
 
