@@ -174,8 +174,8 @@ def run(label: str, db_url: str | None, args: argparse.Namespace, root: Path) ->
 
 def fleet(db_url: str, args: argparse.Namespace, root: Path) -> dict[str, Any]:
     """``args.fleet`` terminals at once against one hub: each sends heartbeats and uploads
-    ``args.fleet_entries`` in batches of 100, as the worker's rounds do. Sustained entries/s over the
-    whole run and the 99th percentile of the answer times."""
+    ``args.fleet_entries`` in batches of 100, as the worker's rounds do. Sustained entries/s
+    over the whole run and the 99th percentile of the answer times."""
     hub = HubProcess(root / "fleet-hub", db_url).start()
     names = [f"FLEET{i:03d}" for i in range(args.fleet)]
     with ThreadPoolExecutor(8) as pool:
