@@ -84,6 +84,11 @@ COMMANDS: dict[str, Command] = {
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),
+    "sync": Command("upload the journal to the hub, enrol, show sync state", "kiosk.sync.commands"),
+    "params": Command("the parameter bundle from the hub in effect", "kiosk.sync.commands"),
+    "hub": Command(
+        "the back-office hub: serve terminals, enrol one, publish parameters", "kiosk.hub.commands"
+    ),
 }
 
 #: Top-level options that take a value (so it is not mistaken for the command).

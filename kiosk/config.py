@@ -189,12 +189,27 @@ class PrinterSettings:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    """Upload of the journal to the back-office hub."""
+    """Upload of the journal to the back-office hub, heartbeats and parameter bundles
+    (``docs/sync.md``). The hub's address and keys come from ``kiosk sync enroll``."""
 
-    #: ``https://hub.example/`` of the back office; empty disables sync.
-    hub_url: str = ""
+    #: Sync runs in the kiosk process when true and the terminal is enrolled.
+    enabled: bool = True
+    #: Base URL of the hub (``https://hub.example:8443``); empty: the one enrolled with.
+    hub_url: str = field(
+        default="",
+        metadata=_check(lambda v: not v or _matches(r"https?://\S+")(v), "http(s)://host[:port]"),
+    )
+    #: Seconds between uploads, heartbeats and parameter polls.
     interval_s: float = field(default=30.0, metadata=_check(lambda v: 1 <= v <= 3600, "1–3600 s"))
-    #: File with this terminal's signing key (created on first start when absent).
+    #: Journal entries per upload request.
+    batch_size: int = field(default=500, metadata=_check(lambda v: 1 <= v <= 5000, "1–5000"))
+    #: Compress request bodies (``Content-Encoding: gzip``).
+    gzip: bool = True
+    #: Seconds to wait for the hub's answer to one request.
+    timeout_s: float = field(default=10.0, metadata=_check(lambda v: 0 < v <= 120, "0–120 s"))
+    #: PEM file of CAs trusted for the hub's TLS certificate; empty: the system's.
+    ca_bundle: str = ""
+    #: This terminal's signing key; empty: ``<data_dir>/sync/terminal.key`` (from enrolment).
     key_file: str = ""
 
 

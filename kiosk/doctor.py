@@ -156,6 +156,32 @@ def _language(settings: Settings) -> Check:
     return Check("language", Status.OK, settings.ui.language)
 
 
+def _sync(settings: Settings) -> Check:
+    """Enrolment and the upload's state (docs/sync.md): a backlog with an error is a WARN,
+    the journal keeps every entry until the hub has it."""
+    from kiosk.journal.store import JournalStore
+    from kiosk.sync.commands import describe
+    from kiosk.sync.enrolment import EnrolmentError, load
+    from kiosk.sync.state import SyncStateStore
+
+    if not settings.sync.enabled:
+        return Check("sync", Status.OK, "disabled (sync.enabled = false)")
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError as exc:
+        status = Status.OK if exc.code == "sync.not_enrolled" and settings.demo else Status.WARN
+        return Check(
+            "sync", status, "not enrolled" if exc.code == "sync.not_enrolled" else str(exc)
+        )
+    store = JournalStore(settings.journal_url, settings.terminal.id, key_dir=settings.data_dir)
+    try:
+        state = SyncStateStore(store).status()
+    finally:
+        store.dispose()
+    detail = f"{enrolled.hub_url}; " + describe(state).replace("\n", "; ")
+    return Check("sync", Status.WARN if state.last_error else Status.OK, detail)
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _pin,
@@ -167,6 +193,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _printer,
     _fonts,
     _language,
+    _sync,
 )
 
 

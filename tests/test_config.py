@@ -84,8 +84,13 @@ width_mm = 80
 chinese_font = false
 status_timeout_s = 1.5
 [sync]
+enabled = false
 hub_url = "https://hub.local/"
 interval_s = 10
+batch_size = 200
+gzip = false
+timeout_s = 4
+ca_bundle = "/etc/kiosk/hub-ca.pem"
 key_file = "/etc/kiosk/terminal.key"
 [ui]
 language = "en"
@@ -103,6 +108,7 @@ operator_pin_hash = "pbkdf2$x"
     assert s.payment.online is OnlinePolicy.NEVER and s.payment.host_timeout_s == 5.0
     assert s.payment.floor_limit_fen == 1 and not s.payment.allow_test_keys
     assert s.printer.width_mm == 80 and s.printer.status_timeout_s == 1.5
+    assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())

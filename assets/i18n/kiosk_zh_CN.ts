@@ -4,7 +4,7 @@
 <context>
     <name>Attract</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="53"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="54"/>
         <source>Touch the screen to buy tickets</source>
         <extracomment>Most tickets of one kind in one order (a group larger than this buys at the counter).</extracomment>
         <translation>触摸屏幕开始购票</translation>
@@ -13,48 +13,48 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="111"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
         <source>Card simulator</source>
         <extracomment>Width of a slip in the panel, in pixels.</extracomment>
         <translation>银行卡模拟器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="112"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
         <source>Tap</source>
         <translation>挥卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="113"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="114"/>
         <source>Insert</source>
         <translation>插卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="114"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="115"/>
         <source>Remove</source>
         <translation>取出</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="116"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="117"/>
         <source>In the reader: %1</source>
         <translation>读卡器中：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="118"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="119"/>
         <source>No card in the reader</source>
         <translation>读卡器中没有卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="180"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="181"/>
         <source>Show this ticket at the gate</source>
         <translation>在闸机出示这张门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/demo_panels.py" line="197"/>
+        <location filename="../../kiosk/ui/demo_panels.py" line="198"/>
         <source>Printer (preview)</source>
         <translation>打印机（预览）</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="247"/>
+        <location filename="../../kiosk/ui/main_window.py" line="239"/>
         <source>Demo mode: simulated cards, no real payments, tickets not valid</source>
         <translation>演示模式：模拟银行卡，不收真实款项，门票无效</translation>
     </message>
@@ -218,12 +218,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="83"/>
+        <location filename="../../kiosk/ui/main_window.py" line="80"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="87"/>
+        <location filename="../../kiosk/ui/main_window.py" line="84"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -231,7 +231,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="117"/>
+        <location filename="../../kiosk/ui/main_window.py" line="113"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -278,84 +278,109 @@
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="118"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="119"/>
         <source>Operator menu</source>
         <translation>操作员菜单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="120"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
         <source>Reprint last</source>
         <translation>补打上一笔</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="121"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
         <source>Printer status</source>
         <translation>打印机状态</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="122"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
         <source>E-cash balance inquiry</source>
         <translation>电子现金余额查询</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="123"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
         <source>Close shift</source>
         <translation>交班结算</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="124"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="125"/>
         <source>Sync status</source>
         <translation>上传状态</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="125"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="126"/>
         <source>Exit the application</source>
         <translation>退出程序</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="130"/>
-        <source>E-cash balance inquiry needs the card log reader, and upload to the back office is not built yet: both buttons stay off until then.</source>
-        <translation>电子现金余额查询需要读卡日志功能，上传后台功能也尚未完成：在此之前这两个按钮不可用。</translation>
+        <location filename="../../kiosk/ui/operator_screens.py" line="131"/>
+        <source>E-cash balance inquiry needs the card log reader: its button stays off until then.</source>
+        <translation>电子现金余额查询需要读取卡片交易日志，在此之前该按钮不可用。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_screens.py" line="136"/>
+        <location filename="../../kiosk/ui/operator_screens.py" line="137"/>
         <source>Back to sales</source>
         <translation>返回售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="53"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="54"/>
         <source>No operator PIN is set (kiosk admin set-pin)</source>
         <translation>未设置操作员密码（kiosk admin set-pin）</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="57"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="58"/>
         <source>Locked: try again in %1 s</source>
         <translation>已锁定：请在 %1 秒后重试</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="64"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="65"/>
         <source>Wrong PIN</source>
         <translation>密码错误</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="67"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="68"/>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="81"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="82"/>
         <source>Reprinted</source>
         <translation>已补打</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="89"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="90"/>
         <source>Printer ready</source>
         <translation>打印机就绪</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/operator_desk.py" line="97"/>
+        <location filename="../../kiosk/ui/operator_desk.py" line="101"/>
         <source>Shift closed: %1 sales, %2</source>
         <translation>已交班：%1 笔销售，共 %2</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="111"/>
+        <source>Sync: disabled</source>
+        <translation>同步：已停用</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="113"/>
+        <source>Sync: not enrolled with a back office</source>
+        <translation>同步：尚未在后台登记</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="115"/>
+        <source>Sync: not available (see kiosk doctor)</source>
+        <translation>同步：不可用（请运行 kiosk doctor）</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="120"/>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/operator_desk.py" line="123"/>
+        <source>Sync: %1 entries waiting, last contact %2, offline unsent %3</source>
+        <translation>同步：%1 条待上传，最近联系 %2，未上传脱机金额 %3</translation>
     </message>
 </context>
 <context>
@@ -369,7 +394,7 @@
 <context>
     <name>Page</name>
     <message>
-        <location filename="../../kiosk/ui/widgets.py" line="66"/>
+        <location filename="../../kiosk/ui/widgets.py" line="71"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -418,27 +443,27 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="134"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="136"/>
         <source>Sold out today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="186"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="188"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="187"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="189"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="188"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="190"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="195"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="197"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -721,27 +746,27 @@
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/result_words.py" line="48"/>
+        <location filename="../../kiosk/ui/result_words.py" line="47"/>
         <source>Payment approved</source>
         <translation>支付成功</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/result_words.py" line="50"/>
+        <location filename="../../kiosk/ui/result_words.py" line="49"/>
         <source>Please take your tickets and your receipt below.</source>
         <translation>请在下方取走门票和小票。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/result_words.py" line="55"/>
+        <location filename="../../kiosk/ui/result_words.py" line="54"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/result_words.py" line="57"/>
+        <location filename="../../kiosk/ui/result_words.py" line="56"/>
         <source>Tickets: %1</source>
         <translation>门票：%1 张</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/result_words.py" line="63"/>
+        <location filename="../../kiosk/ui/result_words.py" line="62"/>
         <source>E-cash left on your card: %1</source>
         <translation>卡内电子现金余额：%1</translation>
     </message>
@@ -749,27 +774,27 @@
 <context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="258"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="260"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="259"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="261"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="260"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="262"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="264"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="266"/>
         <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt. Co-branded card and e-cash discounts need the card inserted, not tapped.</source>
         <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。联名卡优惠和电子现金优惠须插卡使用，挥卡不享受。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="289"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="291"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

@@ -281,11 +281,15 @@ class CardPaymentProvider:
         run: RunTransaction | None = None,
         tz: tzinfo | None = None,
         on_card: Callable[[Reader, CardPresence], None] | None = None,
+        offline_total: Callable[[], int] | None = None,
     ) -> None:
         self.reader, self.config, self.capk = reader, config, capk
         #: Called with each presented card before the kernel runs (start-up recovery settles
         #: the card's uncertain payments from its log here); its card errors are not fatal.
         self.on_card = on_card
+        #: Offline approvals the hub has not acknowledged, in fen (kiosk.sync.state): the
+        #: kernel's running total against ``max_offline_total_fen``. None: 0 (no journal).
+        self.offline_total = offline_total
         self.host = None if host is None else TrackedHost(host, host_retry_s, clock)
         self.card_timeout_s, self.poll_s, self._clock = card_timeout_s, poll_s, clock
         self._run: RunTransaction = run or run_transaction
@@ -309,6 +313,7 @@ class CardPaymentProvider:
                 when=request.now.astimezone(self._tz),
                 sequence_counter=request.payment_id,
                 host_reachable=self.host is None or self.host.up,
+                offline_total_fen=self.offline_total() if self.offline_total else 0,
             )
             result = self._run(
                 self.reader,

@@ -112,6 +112,7 @@ def _sell(services: KioskServices, items: list[ItemChoice]) -> tuple[dict[str, A
     problems = services.health()
     if problems:
         return {"status": "out_of_service", "problems": list(problems)}, NOT_PAID
+    services.begin_sale()
     day = today_in_china(services.clock())
     cart, slots = _cart(services.catalog, items)
     draft = services.catalog.order(cart, visit_day=day, slot=slots, sold=services.sold_on(day))

@@ -10,6 +10,7 @@ payment provider (``kiosk.checkout.card_provider``) comes in.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -44,6 +45,10 @@ from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
+from kiosk.sync.link import SyncLink, SyncView, link_from_settings
+from kiosk.sync.params import Params
+from kiosk.sync.service import DeviceState
+from kiosk.sync.state import SyncStateStore
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +80,12 @@ class KioskServices:
     #: Outcomes kept until the journal can take them (a selling terminal).
     spool: OutcomeSpool | None = None
     #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
+    #: Upload, heartbeats and parameter bundles (kiosk.sync); None until wired.
+    sync: SyncLink | None = None
     ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
     _taps: CardTaps | None = field(init=False, default=None)
+    _params: Params | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -245,8 +253,69 @@ class KioskServices:
             return None
         return JournalUsedTickets(self.store).used_at(decision.ticket.ticket_id)
 
+    # -- sync ----------------------------------------------------------------------------------
+
+    def begin_sale(self) -> None:
+        """Put the newest parameter bundle in effect, between sales: the catalog the sale's
+        order is built from, the card blocklist, revocations and CA keys. A sale already
+        shown keeps what it started with (its order carries its prices)."""
+        params = self.sync.params_for_sale() if self.sync is not None else None
+        if params is None or params is self._params:
+            return
+        self._params = params
+        if params.catalog is not None:
+            self.catalog = params.catalog
+        if isinstance(self.provider, CardPaymentProvider):
+            _apply_payment_params(self.provider, params)
+
+    def sync_view(self) -> SyncView:
+        """The sync state for the status area: disabled, not_enrolled, ok or error."""
+        return SyncView("disabled") if self.sync is None else self.sync.view()
+
+    def device_state(self) -> DeviceState:
+        """Printer, reader and last sale, as a heartbeat reports them."""
+        printer = (
+            "none"
+            if self.printer is None
+            else _PRINTER_STATES.get(self.printer_status(), "offline")
+        )
+        reader = "none"
+        if self.provider is not None:
+            reader = "ok"
+            if self.reader_check is not None:
+                try:
+                    self.reader_check()
+                except KioskError:
+                    reader = "missing"
+        with self.store.read() as session:
+            last_sale = session.scalar(
+                select(Order.created_at)
+                .where(Order.status == OrderStatus.PAID)
+                .order_by(Order.id.desc())
+                .limit(1)
+            )
+        return DeviceState(printer=printer, reader=reader, last_sale_at=last_sale)
+
     def dispose(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.store.dispose()
+
+
+def _apply_payment_params(provider: CardPaymentProvider, params: Params) -> None:
+    """A bundle's card sections on the card provider (the kernel reads them per sale)."""
+    config = provider.config
+    if params.blocklist is not None:
+        config = dataclasses.replace(config, exception_file=params.blocklist)
+    if params.ca_revocations is not None:
+        config = dataclasses.replace(config, revocation_list=params.ca_revocations)
+    provider.config = config
+    if params.ca_keys is not None:
+        provider.capk = provider.capk.with_production(params.ca_keys)
+
+
+#: Printer error codes as a heartbeat names them (anything else: offline).
+_PRINTER_STATES = {"ok": "ok", "printer.paper_out": "paper_out", "printer.paper_low": "paper_low"}
 
 
 class _Unavailable:
@@ -302,6 +371,7 @@ def build_services(settings: Settings) -> KioskServices:
     provider = payment_provider(settings, store)
     if isinstance(provider, CardPaymentProvider):
         provider.on_card = card_settler(store, token_key=provider.config.pan_token_key)
+        provider.offline_total = SyncStateStore(store).offline_unacked_fen
     # The demo's card panel drives the very reader the provider waits on.
     reader = getattr(provider, "reader", None)
     spec = settings.payment.reader
@@ -324,6 +394,8 @@ def build_services(settings: Settings) -> KioskServices:
         disk=disk_guard(settings) if selling else None,
         spool=outcome_spool(settings) if selling else None,
     )
+    services.sync = link_from_settings(settings, store, services.device_state)
+    services.sync.start()
     if selling:
         # What the journal could not take, and what a crash left pending, before anything
         # else happens. A full disk must not keep the terminal from starting: it then

@@ -282,7 +282,25 @@ class AcquirerStan(Base):
 
     __tablename__ = "acquirer_stan"
 
+
+class SyncState(Base):
+    """Where this terminal's upload to the back-office hub stands (``docs/sync.md``).
+
+    The journal is the upload queue: only the mark the hub acknowledged is kept, and it
+    moves only to the ``acked_seq`` the hub answered.
+    """
+
+    __tablename__ = "sync_state"
+
     terminal_id: Mapped[str] = mapped_column(
         String(16), ForeignKey("terminal.id"), primary_key=True
     )
     last_stan: Mapped[int]
+
+
+    acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_contact_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(String(64), default="")
+    last_error_at: Mapped[datetime | None]
+    hub_url: Mapped[str] = mapped_column(String(256), default="")
+    params_version: Mapped[int] = mapped_column(BigInteger, default=0)

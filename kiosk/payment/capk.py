@@ -257,6 +257,17 @@ class CaKeyStore:
     def __iter__(self) -> Iterator[CaPublicKey]:
         return iter(self._keys.values())
 
+    def with_production(self, keys: Iterable[CaPublicKey]) -> CaKeyStore:
+        """This store with its production keys replaced by ``keys`` (a parameter bundle's):
+        test keys, their rule, SM2 keys and expiry overrides stay."""
+        return CaKeyStore(
+            keys,
+            [k for k in self if k.is_test],
+            allow_test_keys=self.allow_test_keys,
+            expiry_overrides=self._expiry,
+            sm2=self._sm2.values(),
+        )
+
     def trusted(self, today: dt.date | None = None) -> list[str]:
         """Names of the keys a card may chain to now (``kiosk doctor``): not a refused test
         key, not past its expiry; SM2 keys marked ``(SM2)``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from kiosk.config import Mode, Settings
@@ -130,13 +131,19 @@ def terminal_config(settings: Settings, *, online: str | None = None) -> Termina
 
 
 def _revocation_list(text: str) -> frozenset[str]:
-    """``RID/index/serial`` entries (5, 1 and 3 bytes of hex, EMV Book 2 §5.3)."""
-    entries = frozenset(item.upper() for item in _items(text))
+    """``payment.revocation_list``: entries separated by commas."""
+    return revocation_entries(_items(text), key="payment.revocation_list")
+
+
+def revocation_entries(items: Iterable[str], *, key: str) -> frozenset[str]:
+    """``RID/index/serial`` entries (5, 1 and 3 bytes of hex, EMV Book 2 §5.3); ``key``
+    names where they came from in the ConfigError."""
+    entries = frozenset(item.upper() for item in items)
     for entry in entries:
         if re.fullmatch(r"[0-9A-F]{10}/[0-9A-F]{2}/[0-9A-F]{6}", entry) is None:
             raise ConfigError(
-                f"payment.revocation_list: {entry!r} is not RID/index/serial in hex",
+                f"{key}: {entry!r} is not RID/index/serial in hex",
                 code="config.value",
-                key="payment.revocation_list",
+                key=key,
             )
     return entries

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject
 
-from kiosk.checkout.terminal import KioskServices
+from kiosk.checkout.terminal import KioskServices, SyncView
 from kiosk.errors import KioskError
 from kiosk.money import format_fen
 from kiosk.ui.operator_access import PinGuard, stored_pin_hash
@@ -41,6 +41,7 @@ class OperatorDesk(QObject):
         self.pin.submitted.connect(self._pin_entered)
         self.menu.reprint.connect(self._reprint)
         self.menu.printer_status.connect(self._printer_status)
+        self.menu.sync_status.connect(self._sync_status)
         self.menu.shift_close.connect(self._shift_close)
 
     def open(self) -> None:
@@ -90,6 +91,9 @@ class OperatorDesk(QObject):
             ),
         )
 
+    def _sync_status(self) -> None:
+        self._call(lambda _job: self.services.sync_view(), sync_text)
+
     def _shift_close(self) -> None:
         self._call(
             lambda _job: self.services.close_shift(),
@@ -99,3 +103,28 @@ class OperatorDesk(QObject):
                 .replace("%2", format_fen(summary.sales.amount_fen))
             ),
         )
+
+
+def sync_text(view: SyncView) -> str:
+    """The sync state in the operator's words (the status area's sync line)."""
+    if view.state == "disabled":
+        return translate("Operator", "Sync: disabled")
+    if view.state == "not_enrolled":
+        return translate("Operator", "Sync: not enrolled with a back office")
+    if view.status is None:
+        return translate("Operator", "Sync: not available (see kiosk doctor)")
+    status = view.status
+    contact = (
+        status.last_contact_at.astimezone().strftime("%H:%M")
+        if status.last_contact_at
+        else translate("Operator", "never")
+    )
+    text = (
+        translate("Operator", "Sync: %1 entries waiting, last contact %2, offline unsent %3")
+        .replace("%1", str(status.backlog))
+        .replace("%2", contact)
+        .replace("%3", format_fen(status.offline_unacked_fen))
+    )
+    if view.detail:
+        text += "\n" + explain(view.detail).title
+    return text

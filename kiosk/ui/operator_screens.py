@@ -74,6 +74,7 @@ class OperatorMenu(Page):
     reprint = Signal()
     printer_status = Signal()
     shift_close = Signal()
+    sync_status = Signal()
     leave = Signal()
     exit_app = Signal()
 
@@ -95,7 +96,6 @@ class OperatorMenu(Page):
             grid.addWidget(b, i // 2, i % 2)
         # Not built yet: shown, disabled, with the reason in the note below.
         self.buttons["ec_balance"].setEnabled(False)
-        self.buttons["sync_status"].setEnabled(False)
         self.note = label("hint", name="note")
         self.status = label("call", name="status")
         self.back = button("back", "secondary")
@@ -106,6 +106,7 @@ class OperatorMenu(Page):
         self.buttons["reprint"].clicked.connect(self.reprint)
         self.buttons["printer_status"].clicked.connect(self.printer_status)
         self.buttons["shift_close"].clicked.connect(self.shift_close)
+        self.buttons["sync_status"].clicked.connect(self.sync_status)
         self.buttons["exit"].clicked.connect(self.exit_app)
         self.back.clicked.connect(self.leave)
         self.retranslate()
@@ -129,8 +130,8 @@ class OperatorMenu(Page):
         self.note.setText(
             translate(
                 "Operator",
-                "E-cash balance inquiry needs the card log reader, and upload to the "
-                "back office is not built yet: both buttons stay off until then.",
+                "E-cash balance inquiry needs the card log reader: "
+                "its button stays off until then.",
             )
         )
         self.back.setText(translate("Operator", "Back to sales"))

@@ -162,6 +162,9 @@ def test_reprint_printer_status_and_shift_close(make_kiosk, qtbot) -> None:
     kiosk.click(qtbot, "printer_status")
     qtbot.waitUntil(lambda: kiosk.text("status") == "打印机就绪")
 
+    kiosk.click(qtbot, "sync_status")  # the status area's sync line (not enrolled here)
+    qtbot.waitUntil(lambda: kiosk.text("status").startswith("同步："))
+
     kiosk.services.clock = lambda: NOW + timedelta(hours=8)  # the end of the shift
     kiosk.click(qtbot, "shift_close")
     qtbot.waitUntil(lambda: kiosk.text("status").startswith("已交班"))
@@ -185,3 +188,30 @@ def test_exit_closes_a_deployed_terminal(make_kiosk, qtbot) -> None:
     enter_pin(kiosk, qtbot, "000000")
     kiosk.click(qtbot, "exit")
     qtbot.waitUntil(lambda: not kiosk.window.isVisible())
+
+
+def test_sync_line_in_the_operators_words() -> None:
+    """The sync line: backlog, last contact, unsent offline money, the last error."""
+    from datetime import UTC, datetime
+
+    from kiosk.sync.link import SyncView
+    from kiosk.sync.state import SyncStatus
+    from kiosk.ui.operator_desk import sync_text
+
+    status = SyncStatus(
+        terminal_id="T1",
+        acked_seq=5,
+        last_seq=12,
+        last_contact_at=datetime(2026, 12, 5, 2, 30, tzinfo=UTC),
+        last_error="sync.timeout",
+        last_error_at=None,
+        hub_url="http://hub",
+        params_version=1,
+        offline_unacked_fen=2500,
+    )
+    text = sync_text(SyncView("error", status, "sync.timeout"))
+    first = text.splitlines()[0]  # English or Chinese, whichever translator is installed
+    assert " 7 " in first.replace("：", " ") and "¥25.00" in first
+    assert len(text.splitlines()) == 2
+    unenrolled, disabled = sync_text(SyncView("not_enrolled")), sync_text(SyncView("disabled"))
+    assert unenrolled != disabled and "7" not in unenrolled

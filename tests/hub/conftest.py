@@ -1,0 +1,71 @@
+"""A real hub under uvicorn per module, on SQLite (and PostgreSQL where marked)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.hub.models import HubEntry
+from tests.support.hub import HubProcess, Terminal, enrol, running_hub
+
+_numbers = itertools.count(1)
+
+
+@dataclass
+class LiveHub:
+    """A hub process, its database and key directory."""
+
+    process: HubProcess
+    db: str
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    def terminal(self, name: str | None = None) -> Terminal:
+        """A newly enrolled terminal (a fresh id unless ``name`` is given)."""
+        terminal_id = name or f"T{next(_numbers)}"
+        return Terminal(terminal_id, enrol(self.data_dir, self.db, self.url, terminal_id), self.url)
+
+    def session(self) -> Session:
+        return Session(create_engine(self.db))
+
+    def count(self, model: type, **where: object) -> int:
+        with self.session() as session:
+            query = select(func.count()).select_from(model)
+            for column, value in where.items():
+                query = query.where(getattr(model, column) == value)
+            return int(session.scalar(query) or 0)
+
+    def seqs(self, terminal_id: str) -> list[int]:
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(HubEntry.seq)
+                    .where(HubEntry.terminal_id == terminal_id)
+                    .order_by(HubEntry.seq)
+                )
+            )
+
+
+@pytest.fixture(scope="module")
+def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+    data_dir = tmp_path_factory.mktemp("hub")
+    db = f"sqlite:///{data_dir / 'hub.db'}"
+    with running_hub(data_dir, db) as process:
+        yield LiveHub(process, db, data_dir)
+
+
+@pytest.fixture
+def terminal(live_hub: LiveHub) -> Terminal:
+    return live_hub.terminal()
+
+
+NewHub = Callable[[str], LiveHub]
