@@ -36,7 +36,7 @@ class LiveHub:
     def terminal(self, name: str | None = None) -> Terminal:
         """A newly enrolled terminal (a fresh id unless ``name`` is given)."""
         terminal_id = name or f"T{next(_numbers)}"
-        return Terminal(terminal_id, enrol(self.data_dir, self.db, self.url, terminal_id), self.url)
+        return enrol(self.data_dir, self.db, self.url, terminal_id)
 
     def session(self) -> Session:
         return Session(self.engine)

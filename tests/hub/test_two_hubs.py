@@ -35,7 +35,7 @@ def _batches(entries: list[dict]) -> list[list[dict]]:
 def test_a_terminal_switching_hubs_mid_backlog_delivers_every_entry_once(two_hubs):
     one, two = two_hubs
     terminal = one.terminal()
-    via_two = Terminal(terminal.id, terminal.key, two.url)
+    via_two = terminal.at(two.url)
     entries = chain(terminal.id, 2000)
     batches = _batches(entries)
     acked = 0
@@ -57,9 +57,9 @@ def test_the_same_backlog_sent_to_both_hubs_at_once_is_stored_once(two_hubs):
     terminal = one.terminal()
     senders = [
         terminal,
-        Terminal(terminal.id, terminal.key, two.url),
+        terminal.at(two.url),
         terminal,
-        Terminal(terminal.id, terminal.key, two.url),
+        terminal.at(two.url),
     ]
     batches = _batches(chain(terminal.id, 1500))
 

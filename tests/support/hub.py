@@ -100,7 +100,7 @@ def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
         hub.stop()
 
 
-def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> bytes:
+def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> Terminal:
     """Enrol ``terminal`` the way an installer does: a code from the CLI, exchanged over HTTP."""
     done = kiosk_hub(data_dir, db, "enroll", terminal)
     assert done.returncode == 0, done.stderr
@@ -109,7 +109,12 @@ def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> bytes:
         f"{hub_url}/api/v1/enroll", json={"terminal_id": terminal, "code": code}, timeout=10
     )
     assert answer.status_code == 200, answer.text
-    return unb64(answer.json()["terminal_key"], what="key", size=32)
+    return Terminal(
+        terminal,
+        unb64(answer.json()["terminal_key"], what="key", size=32),
+        hub_url,
+        unb64(answer.json()["hub_key"], what="hub key", size=32),
+    )
 
 
 @dataclass
@@ -119,6 +124,8 @@ class Terminal:
     id: str
     key: bytes
     hub_url: str
+    #: The hub's public key as pinned at enrolment.
+    hub_key: bytes = b""
 
     def request(
         self,
@@ -150,6 +157,10 @@ class Terminal:
             headers={"Content-Type": "application/json", **signing, **(headers or {})},
             timeout=30,
         )
+
+    def at(self, hub_url: str) -> Terminal:
+        """The same terminal talking to another hub of the same database."""
+        return Terminal(self.id, self.key, hub_url, self.hub_key)
 
     def post_entries(self, entries: list[dict[str, Any]], **kw: Any) -> httpx.Response:
         body = canonical_json({"entries": entries})
