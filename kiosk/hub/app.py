@@ -250,12 +250,35 @@ def create_app(hub: Hub) -> FastAPI:
 
         return await signed(request, terminal, work)
 
+    _with_body_schemas(app)
     return app
 
 
+def _with_body_schemas(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in _BODIES:
+                schemas.update(model.model_json_schema(ref_template=_REF).get("$defs", {}))
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_REF = "#/components/schemas/{model}"
+#: The bodies signed endpoints read themselves (see :func:`_request_body`).
+_BODIES = (EnrolIn, EntriesIn, HeartbeatIn)
+
+
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """An OpenAPI request body for an endpoint that reads its body itself."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    """An OpenAPI request body for an endpoint that reads its body itself; the models it
+    refers to are added to the document's components by :func:`_with_body_schemas`."""
+    schema = model.model_json_schema(ref_template=_REF)
+    schema.pop("$defs", None)
     return {
         "requestBody": {
             "required": True,
