@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
-from kiosk.hub import bundles
+from kiosk.hub import bundles, operator
 from kiosk.hub.auth import authenticate
 from kiosk.hub.enrol import redeem_code
 from kiosk.hub.errors import HubError
@@ -136,6 +136,7 @@ def create_app(hub: Hub) -> FastAPI:
         description="The back-office hub of kiosk terminals (docs/sync.md is the contract).",
     )
     _install_error_handlers(app)
+    operator.install(app, hub.sessions, hub.key)
 
     async def signed(request: Request, terminal: str, work: Callable[[Session, float], Any]) -> Any:
         """Check the request's signature, then run ``work`` in one session."""

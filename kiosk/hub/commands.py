@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,16 @@ def register(sub: Any) -> None:
     revoke = actions.add_parser("revoke", help="refuse a terminal's requests from now on")
     revoke.add_argument("terminal_id", type=_terminal_id, metavar="TERMINAL_ID")
     revoke.set_defaults(func=_revoke)
+    operator = actions.add_parser(
+        "operator", help="add an operator of the operator page, or change their password"
+    )
+    operator.add_argument("name", metavar="NAME")
+    operator.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: ask on the terminal)",
+    )
+    operator.set_defaults(func=_operator)
     publish = actions.add_parser("publish", help="sign a parameter bundle as the next version")
     publish.add_argument("file", type=Path, metavar="FILE.json", help="the bundle's sections")
     publish.add_argument(
@@ -124,6 +136,22 @@ def _revoke(args: argparse.Namespace) -> int:
     with open_database(url)() as session:
         revoke(session, args.terminal_id)
     print(f"terminal {args.terminal_id} revoked (enrol it again to readmit it)")
+    return 0
+
+
+def _operator(args: argparse.Namespace) -> int:
+    from kiosk.hub.passwords import set_operator
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ConfigError("the two passwords differ", code="operator.password")
+    url, _key_file = _locations(args)
+    with open_database(url)() as session:
+        set_operator(session, args.name, password, now=time.time())
+    print(f"operator {args.name} can sign in at /operator")
     return 0
 
 
