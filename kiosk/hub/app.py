@@ -64,6 +64,8 @@ class Hub:
 
     sessions: sessionmaker[Session]
     key: HubKey
+    #: Served over TLS: the operator's session cookie is then sent over HTTPS only.
+    tls: bool = False
 
 
 async def _body(request: Request) -> bytes:
@@ -136,7 +138,7 @@ def create_app(hub: Hub) -> FastAPI:
         description="The back-office hub of kiosk terminals (docs/sync.md is the contract).",
     )
     _install_error_handlers(app)
-    operator.install(app, hub.sessions, hub.key)
+    operator.install(app, hub.sessions, hub.key, https_only=hub.tls)
 
     async def signed(request: Request, terminal: str, work: Callable[[Session, float], Any]) -> Any:
         """Check the request's signature, then run ``work`` in one session."""

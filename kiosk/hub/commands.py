@@ -48,6 +48,15 @@ def register(sub: Any) -> None:
         metavar="HOST:PORT",
         help="address to serve on (default 127.0.0.1:8080)",
     )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        help="serve HTTPS with this certificate chain (PEM); needs --tls-key",
+    )
+    parser.add_argument(
+        "--tls-key", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
+    )
     parser.set_defaults(func=_serve)
     actions = parser.add_subparsers(dest="hub_command", metavar="ACTION")
     enroll = actions.add_parser(
@@ -111,10 +120,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     from kiosk.hub.app import Hub, create_app
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together", code="hub.tls")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{path}: no such file", code="hub.tls")
     url, key_file = _locations(args)
-    hub = Hub(open_database(url), HubKey.load_or_create(key_file))
+    tls = args.tls_cert is not None
+    hub = Hub(open_database(url), HubKey.load_or_create(key_file), tls=tls)
     host, port = args.listen
-    uvicorn.run(create_app(hub), host=host, port=port, server_header=False, log_level="info")
+    uvicorn.run(
+        create_app(hub),
+        host=host,
+        port=port,
+        server_header=False,
+        log_level="info",
+        ssl_certfile=str(args.tls_cert) if tls else None,
+        ssl_keyfile=str(args.tls_key) if tls else None,
+    )
     return 0
 
 

@@ -84,13 +84,16 @@ def _signed_in(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def install(app: FastAPI, sessions: sessionmaker[Session], hub_key: HubKey) -> None:
+def install(
+    app: FastAPI, sessions: sessionmaker[Session], hub_key: HubKey, *, https_only: bool
+) -> None:
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(hub_key),
         session_cookie="kiosk_hub",
         max_age=SESSION_S,
         same_site="strict",
+        https_only=https_only,
     )
 
     async def in_db(work: Callable[[Session], Any]) -> Any:

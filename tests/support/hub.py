@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,8 +67,11 @@ class HubProcess:
 
 
 @contextmanager
-def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
-    """``kiosk hub`` serving ``db`` on a free loopback port, until the block ends."""
+def running_hub(
+    data_dir: Path, db: str, *, tls: tuple[Path, Path] | None = None
+) -> Iterator[HubProcess]:
+    """``kiosk hub`` serving ``db`` on a free loopback port, until the block ends; over HTTPS
+    with ``tls`` (certificate, key), the certificate then being the client's CA bundle."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"hub-{port}.log"
@@ -76,19 +80,21 @@ def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
             [
                 KIOSK, "hub", "--db", db,
                 "--key", str(data_dir / "hub.key"), "--listen", f"127.0.0.1:{port}",
+                *(("--tls-cert", str(tls[0]), "--tls-key", str(tls[1])) if tls else ()),
             ],
             env=hub_env(data_dir),
             stdout=out,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-    hub = HubProcess(f"http://127.0.0.1:{port}", process, log)
+    hub = HubProcess(f"{'https' if tls else 'http'}://127.0.0.1:{port}", process, log)
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=tls[0]) if tls else True
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the hub exited:\n{hub.output()}")
             try:
-                if httpx.get(f"{hub.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{hub.url}/healthz", timeout=1, verify=verify).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
