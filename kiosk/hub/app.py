@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
-from kiosk.hub import bundles
+from kiosk.hub import bundles, operator
 from kiosk.hub.auth import authenticate
 from kiosk.hub.enrol import redeem_code
 from kiosk.hub.errors import HubError
@@ -64,6 +64,8 @@ class Hub:
 
     sessions: sessionmaker[Session]
     key: HubKey
+    #: Served over TLS: the operator's session cookie is then sent over HTTPS only.
+    tls: bool = False
 
 
 async def _body(request: Request) -> bytes:
@@ -136,6 +138,7 @@ def create_app(hub: Hub) -> FastAPI:
         description="The back-office hub of kiosk terminals (docs/sync.md is the contract).",
     )
     _install_error_handlers(app)
+    operator.install(app, hub.sessions, hub.key, https_only=hub.tls)
 
     async def signed(request: Request, terminal: str, work: Callable[[Session, float], Any]) -> Any:
         """Check the request's signature, then run ``work`` in one session."""
@@ -250,12 +253,35 @@ def create_app(hub: Hub) -> FastAPI:
 
         return await signed(request, terminal, work)
 
+    _with_body_schemas(app)
     return app
 
 
+def _with_body_schemas(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in _BODIES:
+                schemas.update(model.model_json_schema(ref_template=_REF).get("$defs", {}))
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_REF = "#/components/schemas/{model}"
+#: The bodies signed endpoints read themselves (see :func:`_request_body`).
+_BODIES = (EnrolIn, EntriesIn, HeartbeatIn)
+
+
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """An OpenAPI request body for an endpoint that reads its body itself."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    """An OpenAPI request body for an endpoint that reads its body itself; the models it
+    refers to are added to the document's components by :func:`_with_body_schemas`."""
+    schema = model.model_json_schema(ref_template=_REF)
+    schema.pop("$defs", None)
     return {
         "requestBody": {
             "required": True,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,15 @@ def register(sub: Any) -> None:
         metavar="HOST:PORT",
         help="address to serve on (default 127.0.0.1:8080)",
     )
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        help="serve HTTPS with this certificate chain (PEM); needs --tls-key",
+    )
+    parser.add_argument(
+        "--tls-key", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
+    )
     parser.set_defaults(func=_serve)
     actions = parser.add_subparsers(dest="hub_command", metavar="ACTION")
     enroll = actions.add_parser(
@@ -56,6 +67,16 @@ def register(sub: Any) -> None:
     revoke = actions.add_parser("revoke", help="refuse a terminal's requests from now on")
     revoke.add_argument("terminal_id", type=_terminal_id, metavar="TERMINAL_ID")
     revoke.set_defaults(func=_revoke)
+    operator = actions.add_parser(
+        "operator", help="add an operator of the operator page, or change their password"
+    )
+    operator.add_argument("name", metavar="NAME")
+    operator.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: ask on the terminal)",
+    )
+    operator.set_defaults(func=_operator)
     publish = actions.add_parser("publish", help="sign a parameter bundle as the next version")
     publish.add_argument("file", type=Path, metavar="FILE.json", help="the bundle's sections")
     publish.add_argument(
@@ -99,10 +120,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     from kiosk.hub.app import Hub, create_app
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("--tls-cert and --tls-key go together", code="hub.tls")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{path}: no such file", code="hub.tls")
     url, key_file = _locations(args)
-    hub = Hub(open_database(url), HubKey.load_or_create(key_file))
+    tls = args.tls_cert is not None
+    hub = Hub(open_database(url), HubKey.load_or_create(key_file), tls=tls)
     host, port = args.listen
-    uvicorn.run(create_app(hub), host=host, port=port, server_header=False, log_level="info")
+    uvicorn.run(
+        create_app(hub),
+        host=host,
+        port=port,
+        server_header=False,
+        log_level="info",
+        ssl_certfile=str(args.tls_cert) if tls else None,
+        ssl_keyfile=str(args.tls_key) if tls else None,
+    )
     return 0
 
 
@@ -124,6 +159,22 @@ def _revoke(args: argparse.Namespace) -> int:
     with open_database(url)() as session:
         revoke(session, args.terminal_id)
     print(f"terminal {args.terminal_id} revoked (enrol it again to readmit it)")
+    return 0
+
+
+def _operator(args: argparse.Namespace) -> int:
+    from kiosk.hub.passwords import set_operator
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise ConfigError("the two passwords differ", code="operator.password")
+    url, _key_file = _locations(args)
+    with open_database(url)() as session:
+        set_operator(session, args.name, password, now=time.time())
+    print(f"operator {args.name} can sign in at /operator")
     return 0
 
 

@@ -77,7 +77,7 @@ def ingest(session: Session, terminal_id: str, entries: Sequence[EntryIn], *, no
     )
     for entry in new:
         _project(session, terminal_id, entry)
-    if problem:
+    if problem and not _alerted(session, terminal_id, problem_seq, problem):
         session.add(
             ChainAlert(
                 terminal_id=terminal_id, seq=problem_seq, kind="chain", detail=problem, at=now
@@ -88,6 +88,20 @@ def ingest(session: Session, terminal_id: str, entries: Sequence[EntryIn], *, no
     if problem:
         raise HubError(problem, code="ingest.chain", status=409, acked_seq=acked)
     return acked
+
+
+def _alerted(session: Session, terminal_id: str, seq: int, detail: str) -> bool:
+    """Whether this break is already on the operator page (a terminal resends until fixed)."""
+    found = session.scalar(
+        select(ChainAlert.id)
+        .where(
+            ChainAlert.terminal_id == terminal_id,
+            ChainAlert.seq == seq,
+            ChainAlert.detail == detail,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _held_hashes(session: Session, terminal_id: str, first: int, last: int) -> dict[int, str]:

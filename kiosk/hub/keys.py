@@ -37,13 +37,18 @@ class HubKey:
 
     def __init__(self, private: Ed25519PrivateKey) -> None:
         self.private = private
-        raw = private.private_bytes(
+        self._aead = AESGCM(
+            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(
+                self.private_bytes()
+            )
+        )
+
+    def private_bytes(self) -> bytes:
+        """The raw private key, to derive the hub's other secrets from (never to show)."""
+        return self.private.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
-        )
-        self._aead = AESGCM(
-            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(raw)
         )
 
     @classmethod
@@ -52,20 +57,15 @@ class HubKey:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             private_file(path)
-            key = Ed25519PrivateKey.generate()
-            raw = key.private_bytes(
-                serialization.Encoding.Raw,
-                serialization.PrivateFormat.Raw,
-                serialization.NoEncryption(),
-            )
+            hub_key = cls(Ed25519PrivateKey.generate())
             try:
                 with path.open("wb") as fh:
-                    fh.write(raw)
+                    fh.write(hub_key.private_bytes())
                     fh.flush()
                     os.fsync(fh.fileno())
             except OSError as exc:
                 raise HubKeyError(f"cannot write the hub key {path}: {exc.strerror}") from exc
-            return cls(key)
+            return hub_key
         data = read_bounded(path, limit=KEY_BYTES, what="hub key", code="hub.key")
         if len(data) != KEY_BYTES:
             raise HubKeyError(f"the hub key {path} is not {KEY_BYTES} bytes")

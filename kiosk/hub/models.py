@@ -136,3 +136,13 @@ class Bundle(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     published_at: Mapped[float] = mapped_column(Float)
+
+
+class Operator(Base):
+    """Someone who may use the operator page; the password is kept as an scrypt hash."""
+
+    __tablename__ = "hub_operator"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[float] = mapped_column(Float)

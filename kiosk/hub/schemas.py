@@ -3,9 +3,10 @@ documents in the OpenAPI document. Strict, so a number sent as a string is refus
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 #: The widest integer both databases keep (BIGINT).
 MAX_INT = 2**63 - 1
@@ -19,6 +20,27 @@ Seq = Annotated[int, Field(ge=1, le=MAX_INT)]
 #: Printable text only: PostgreSQL refuses NUL in a text column, people cannot read controls.
 Short = Annotated[str, Field(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Timestamp = Annotated[str, Field(max_length=40, pattern=r"^[0-9TZ:.+-]*$")]
+
+
+#: Nesting a payload may have: deeper is no journal entry, and costs recursion to store.
+MAX_DEPTH = 32
+
+
+def _finite(value: Any, depth: int = 0) -> Any:
+    """JSON the databases can keep: no NaN or infinity (PostgreSQL refuses them), bounded
+    nesting."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_DEPTH}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and infinity are not JSON numbers")
+    children = value.values() if isinstance(value, dict) else value
+    if isinstance(value, dict | list):
+        for child in children:
+            _finite(child, depth + 1)
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
 
 
 class _Strict(BaseModel):
@@ -42,7 +64,7 @@ class EntryIn(_Strict):
     ts: Timestamp
     event: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     actor: Short
-    payload: dict[str, Any]
+    payload: JsonObject
     prev_hash: PrevHash
     hash: Hash
 
@@ -70,6 +92,11 @@ class HeartbeatIn(BaseModel):
     last_sale_at: Timestamp | None = None
     clock: Timestamp | None = None
     params_version: Annotated[int, Field(ge=0, le=MAX_INT)] | None = None
+
+    @model_validator(mode="after")
+    def _extras_finite(self) -> HeartbeatIn:
+        _finite(self.model_extra or {})
+        return self
 
 
 class HeartbeatOut(BaseModel):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from kiosk.hub.models import HubEntry
 from tests.support.hub import HubProcess, Terminal, enrol, running_hub
@@ -32,10 +36,14 @@ class LiveHub:
     def terminal(self, name: str | None = None) -> Terminal:
         """A newly enrolled terminal (a fresh id unless ``name`` is given)."""
         terminal_id = name or f"T{next(_numbers)}"
-        return Terminal(terminal_id, enrol(self.data_dir, self.db, self.url, terminal_id), self.url)
+        return enrol(self.data_dir, self.db, self.url, terminal_id)
 
     def session(self) -> Session:
-        return Session(create_engine(self.db))
+        return Session(self.engine)
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        return create_engine(self.db, poolclass=NullPool)
 
     def count(self, model: type, **where: object) -> int:
         with self.session() as session:
@@ -55,10 +63,30 @@ class LiveHub:
             )
 
 
-@pytest.fixture(scope="module")
-def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
+def new_database(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> str:
+    """An empty database: an SQLite file in ``data_dir``, or a fresh PostgreSQL database on
+    the server the suite starts."""
+    if backend == "sqlite":
+        return f"sqlite:///{data_dir / 'hub.db'}"
+    server = request.getfixturevalue("postgres_url")
+    name = f"hub_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.replace("/postgres?", f"/{name}?")
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live_hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHub]:
+    """A hub process on SQLite, then on PostgreSQL."""
     data_dir = tmp_path_factory.mktemp("hub")
-    db = f"sqlite:///{data_dir / 'hub.db'}"
+    db = new_database(request, request.param, data_dir)
     with running_hub(data_dir, db) as process:
         yield LiveHub(process, db, data_dir)
 
@@ -66,6 +94,3 @@ def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHub]:
 @pytest.fixture
 def terminal(live_hub: LiveHub) -> Terminal:
     return live_hub.terminal()
-
-
-NewHub = Callable[[str], LiveHub]

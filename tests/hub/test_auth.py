@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kiosk.hub.models import EnrolCode, HubEntry, SeenNonce
-from kiosk.sync.protocol import canonical_json
+from kiosk.sync.protocol import NONCE_TTL_S, canonical_json
 from tests.hub.conftest import LiveHub
 from tests.support.hub import Terminal, chain, kiosk_hub
 
@@ -131,3 +132,28 @@ def test_enrolling_again_replaces_the_key(live_hub: LiveHub):
     assert old.key != new.key
     assert old.post_entries(chain("E4", 1)).status_code == 401
     assert new.post_entries(chain("E4", 1)).json()["acked_seq"] == 1
+
+
+def test_nonces_are_forgotten_after_their_window(live_hub: LiveHub, terminal: Terminal):
+    old = time.time() - NONCE_TTL_S - 1
+    with live_hub.session() as session:
+        session.add(SeenNonce(terminal_id=terminal.id, nonce="a" * 32, seen_at=old))
+        session.commit()
+    assert live_hub.count(SeenNonce, terminal_id=terminal.id) == 1
+    assert terminal.post_entries(chain(terminal.id, 1)).status_code == 200
+    with live_hub.session() as session:
+        kept = session.scalars(select(SeenNonce.nonce).where(SeenNonce.terminal_id == terminal.id))
+        assert "a" * 32 not in list(kept)
+
+
+def test_keys_are_never_logged(live_hub: LiveHub, terminal: Terminal):
+    terminal.post_entries(chain(terminal.id, 1))
+    Terminal(terminal.id, secrets.token_bytes(32), terminal.hub_url).post_entries([])
+    output = live_hub.process.output()
+    assert f"/api/v1/terminals/{terminal.id}/entries" in output  # the log is the hub's
+    for form in (terminal.key.hex(), base64.b64encode(terminal.key).decode()):
+        assert form not in output
+    hub_key = (live_hub.data_dir / "hub.key").read_bytes()
+    assert (live_hub.data_dir / "hub.key").stat().st_mode & 0o777 == 0o600
+    assert hub_key.hex() not in output
+    assert base64.b64encode(hub_key).decode() not in output

@@ -57,6 +57,8 @@ def test_a_chain_break_keeps_what_was_held_and_raises_an_alert(
     assert conflict.json()["error"] == "ingest.chain"
     assert live_hub.seqs(terminal.id) == [1, 2, 3, 4]
     assert live_hub.count(ChainAlert, terminal_id=terminal.id) == 2
+    assert terminal.post_entries(forged).status_code == 409  # resent: one alert still
+    assert live_hub.count(ChainAlert, terminal_id=terminal.id) == 2
     # the good entries before a break in the same batch are kept
     tail = [*entries[4:], *chain(terminal.id, 1, start=7, prev="d" * 64)]
     partial = terminal.post_entries(tail)

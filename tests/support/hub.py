@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,8 +67,11 @@ class HubProcess:
 
 
 @contextmanager
-def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
-    """``kiosk hub`` serving ``db`` on a free loopback port, until the block ends."""
+def running_hub(
+    data_dir: Path, db: str, *, tls: tuple[Path, Path] | None = None
+) -> Iterator[HubProcess]:
+    """``kiosk hub`` serving ``db`` on a free loopback port, until the block ends; over HTTPS
+    with ``tls`` (certificate, key), the certificate then being the client's CA bundle."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"hub-{port}.log"
@@ -76,19 +80,21 @@ def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
             [
                 KIOSK, "hub", "--db", db,
                 "--key", str(data_dir / "hub.key"), "--listen", f"127.0.0.1:{port}",
+                *(("--tls-cert", str(tls[0]), "--tls-key", str(tls[1])) if tls else ()),
             ],
             env=hub_env(data_dir),
             stdout=out,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-    hub = HubProcess(f"http://127.0.0.1:{port}", process, log)
+    hub = HubProcess(f"{'https' if tls else 'http'}://127.0.0.1:{port}", process, log)
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=tls[0]) if tls else True
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the hub exited:\n{hub.output()}")
             try:
-                if httpx.get(f"{hub.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{hub.url}/healthz", timeout=1, verify=verify).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -100,7 +106,7 @@ def running_hub(data_dir: Path, db: str) -> Iterator[HubProcess]:
         hub.stop()
 
 
-def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> bytes:
+def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> Terminal:
     """Enrol ``terminal`` the way an installer does: a code from the CLI, exchanged over HTTP."""
     done = kiosk_hub(data_dir, db, "enroll", terminal)
     assert done.returncode == 0, done.stderr
@@ -109,7 +115,12 @@ def enrol(data_dir: Path, db: str, hub_url: str, terminal: str) -> bytes:
         f"{hub_url}/api/v1/enroll", json={"terminal_id": terminal, "code": code}, timeout=10
     )
     assert answer.status_code == 200, answer.text
-    return unb64(answer.json()["terminal_key"], what="key", size=32)
+    return Terminal(
+        terminal,
+        unb64(answer.json()["terminal_key"], what="key", size=32),
+        hub_url,
+        unb64(answer.json()["hub_key"], what="hub key", size=32),
+    )
 
 
 @dataclass
@@ -119,6 +130,8 @@ class Terminal:
     id: str
     key: bytes
     hub_url: str
+    #: The hub's public key as pinned at enrolment.
+    hub_key: bytes = b""
 
     def request(
         self,
@@ -150,6 +163,10 @@ class Terminal:
             headers={"Content-Type": "application/json", **signing, **(headers or {})},
             timeout=30,
         )
+
+    def at(self, hub_url: str) -> Terminal:
+        """The same terminal talking to another hub of the same database."""
+        return Terminal(self.id, self.key, hub_url, self.hub_key)
 
     def post_entries(self, entries: list[dict[str, Any]], **kw: Any) -> httpx.Response:
         body = canonical_json({"entries": entries})
