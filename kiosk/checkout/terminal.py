@@ -24,6 +24,7 @@ from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
+from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.checkout.shift import close_shift
@@ -41,6 +42,7 @@ from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
+from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
 
@@ -77,6 +79,7 @@ class KioskServices:
     ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
     _taps: CardTaps | None = field(init=False, default=None)
+    _market: MarketDesk | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -156,6 +159,17 @@ class KioskServices:
         return self.checkout.pay(
             draft, actor="customer", progress=progress, cancelled=cancelled, pricing=pricing
         )
+
+    def market_desk(self) -> MarketDesk:
+        """The market counter's use cases (:mod:`kiosk.checkout.market`), built once, on the
+        demo's market catalog until parameter bundles carry one."""
+        if self.provider is None:
+            raise PaymentUnavailableError("no card payment provider on this terminal")
+        if self._market is None:
+            self._market = MarketDesk(
+                self.store, self.checkout, load_market(), self.provider, self.printer, self.clock
+            )
+        return self._market
 
     # -- operator ------------------------------------------------------------------------------
 
