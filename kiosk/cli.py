@@ -70,6 +70,9 @@ COMMANDS: dict[str, Command] = {
     "print-test": Command(
         "print a sample receipt and ticket, show status", "kiosk.printing.commands"
     ),
+    "scale-test": Command(
+        "read one weight from a scale (MT-SICS or XK3190, serial or TCP)", "kiosk.scale.commands"
+    ),
     "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
     "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
     "sell": Command(
