@@ -27,13 +27,17 @@ from sqlalchemy import select
 from kiosk.checkout.documents import JournalPrinter
 from kiosk.checkout.pipeline import Checkout, CheckoutResult
 from kiosk.checkout.provider import PaymentProvider
+from kiosk.checkout.settlement import shift_period
+from kiosk.checkout.shift import close_shift
 from kiosk.checkout.tenders import CashTender, SplitTender, cash_part, split_tenders
 from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
-from kiosk.journal.store import JournalStore
+from kiosk.journal.store import JournalStore, iso
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
 from kiosk.sales.subsidy import SubsidyGrant, decide, subsidised
 from kiosk.sales.tickets import CHINA, CardFacts, SaleError
+from kiosk.scale.frames import ScaleError
+from kiosk.scale.scale import Scale, SimScale
 
 __all__ = ["MarketDesk", "RefundRecord", "line_payload"]
 
@@ -73,6 +77,25 @@ class MarketDesk:
     card: PaymentProvider
     printer: JournalPrinter | None
     clock: Callable[[], datetime]
+    #: The counter's scale (``KIOSK_SCALE``; the demo's simulated one), None without one.
+    scale: Scale | SimScale | None = None
+
+    def read_weight(self) -> int:
+        """A steady weight in grams; ScaleError in plain words otherwise (``scale.missing``
+        when the counter has no scale)."""
+        if self.scale is None:
+            raise ScaleError("no scale on this counter", code="scale.missing")
+        return self.scale.read()
+
+    @property
+    def simulated_scale(self) -> bool:
+        """Whether the scale is the demo's (its weight set on screen)."""
+        return isinstance(self.scale, SimScale)
+
+    def simulate_weight(self, grams: int) -> None:
+        """Demo: put ``grams`` on the simulated scale."""
+        if isinstance(self.scale, SimScale):
+            self.scale.grams = grams
 
     # -- subsidies ----------------------------------------------------------------------------
 
@@ -280,3 +303,51 @@ class MarketDesk:
         if method == "cash":
             self._kick(actor, refund=order.reference)
         return RefundRecord(order.reference, picked, amount, method)
+
+    # -- shift ----------------------------------------------------------------------------------
+
+    def cash_expected(self) -> int:
+        """Cash that should be in the drawer for the open shift: cash tenders of approved
+        sales less cash refunds (the float is counted apart)."""
+        period = shift_period(self.store, self.clock())
+        with self.store.read() as session:
+            payments = session.scalars(
+                select(Payment).where(
+                    Payment.terminal_id == self.store.terminal_id,
+                    Payment.created_at >= period.start,
+                    Payment.state.in_([PaymentState.APPROVED, PaymentState.SETTLED]),
+                )
+            )
+            cash = sum(
+                t["fen"]
+                for p in payments
+                for t in (p.card_data or {}).get("tenders", [])
+                if t["kind"] == "cash"
+            )
+            refunds = session.scalars(
+                select(JournalEntry.payload).where(
+                    JournalEntry.terminal_id == self.store.terminal_id,
+                    JournalEntry.event == "sale.refunded",
+                    JournalEntry.ts >= iso(period.start),
+                )
+            )
+            refunded = sum(r["amount_fen"] for r in refunds if r.get("method") == "cash")
+        return cash - refunded
+
+    def close_shift(self, counted_fen: int, *, actor: str) -> dict[str, int]:
+        """Z: journal the cash counted against expected, then close the shift (journal, slip).
+        Returns the figures (sales, refunds, net, counted, expected, difference)."""
+        expected = self.cash_expected()
+        figures = {
+            "counted_fen": counted_fen,
+            "expected_fen": expected,
+            "difference_fen": counted_fen - expected,
+        }
+        self.store.record("shift.cash_counted", figures, actor=actor, now=self.clock())
+        summary = close_shift(self.store, self.printer, now=self.clock(), actor=actor)
+        return figures | {
+            "sales_fen": summary.sales.amount_fen,
+            "sales": summary.sales.count,
+            "refunds_fen": summary.refunds.amount_fen,
+            "net_fen": summary.net_fen,
+        }

@@ -11,6 +11,7 @@ payment provider (``kiosk.checkout.card_provider``) comes in.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
+from kiosk.scale.scale import open_scale
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +164,20 @@ class KioskServices:
 
     def market_desk(self) -> MarketDesk:
         """The market counter's use cases (:mod:`kiosk.checkout.market`), built once, on the
-        demo's market catalog until parameter bundles carry one."""
+        demo's market catalog until parameter bundles carry one; the scale at ``KIOSK_SCALE``
+        (see ``kiosk scale-test``), the simulated one in the demo."""
         if self.provider is None:
             raise PaymentUnavailableError("no card payment provider on this terminal")
         if self._market is None:
+            url = os.environ.get("KIOSK_SCALE") or ("sim://" if self.settings.demo else "")
             self._market = MarketDesk(
-                self.store, self.checkout, load_market(), self.provider, self.printer, self.clock
+                self.store,
+                self.checkout,
+                load_market(),
+                self.provider,
+                self.printer,
+                self.clock,
+                scale=open_scale(url) if url else None,
             )
         return self._market
 
