@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -38,7 +38,7 @@ from kiosk.sales.order import LineItem
 from kiosk.ui.market_staff import StaffMember, load_staff
 from kiosk.ui.payment_screens import PaymentScreen
 from kiosk.ui.texts import explain
-from kiosk.ui.widgets import Page, label
+from kiosk.ui.widgets import Page, button, label
 from kiosk.ui.workers import Done, Worker
 
 translate = QCoreApplication.translate
@@ -73,10 +73,10 @@ def _words(code: str) -> str:
 def line_text(line: LineItem) -> str:
     """A basket row: name, weight or count, unit price, line total."""
     if "grams" in line.meta:
-        detail = f"{line.meta['grams']} g × {format_fen(line.meta['price_fen'])}/{line.unit}"
+        detail = f"{line.meta['grams']}g×{format_fen(line.meta['price_fen'])}/{line.unit}"
     else:
-        detail = f"{line.quantity} × {format_fen(line.unit_price_fen)}"
-    return f"{line.name}  {detail}  {format_fen(line.amount_fen)}"
+        detail = f"{line.quantity}×{format_fen(line.unit_price_fen)}"
+    return f"{line.name} {detail} {format_fen(line.amount_fen)}"
 
 
 def keys() -> tuple[tuple[str, str], ...]:
@@ -101,8 +101,9 @@ def keys() -> tuple[tuple[str, str], ...]:
 class CustomerDisplay(QWidget):
     """The customer's window: the lines, the total and the change, large."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QWidget) -> None:
+        # A window of its own, but owned by the counter so that it goes with it.
+        super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("customer_display")
         self.setWindowTitle("kiosk — customer")
         # The cashier's keys stay with the counter window.
@@ -124,10 +125,25 @@ class CustomerDisplay(QWidget):
         self.note.setText(note)
 
 
+class KeyEntry(QLineEdit):
+    """The cashier's entry line; it also takes the counter's action keys (F-keys, Ctrl+key)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_actions: dict[int, Callable[[], None]] = {}
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        action = self.key_actions.get(event.keyCombination().toCombined())
+        if action is None:
+            super().keyPressEvent(event)
+        else:
+            action()
+
+
 class CounterPage(Page):
     def __init__(self, items: tuple[MarketItem, ...], language: Callable[[], str]) -> None:
         super().__init__("market_counter")
-        self.entry = QLineEdit()
+        self.entry = KeyEntry()
         self.entry.setObjectName("entry")
         self.basket = QListWidget()
         self.basket.setObjectName("basket")
@@ -135,36 +151,37 @@ class CounterPage(Page):
         self.total = label("amount", name="total")
         self.message = label("call", name="message")
         self.keys = label("hint", name="keys")
-        self.back = QPushButton()
-        self.back.setObjectName("back")
-        self.back.setProperty("role", "secondary")
-        self.back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back = button("back", "secondary", height=60)
         self.scale = QSpinBox()
         self.scale.setObjectName("sim_scale")
         self.scale.setRange(0, 30_000)
         self.scale.setSuffix(" g")
         self.quick: dict[str, QPushButton] = {}
         grid = QGridLayout()
+        grid.setSpacing(6)
         for i, item in enumerate(items):
-            b = QPushButton(f"{item.quick_key}  {item.name(language())}")
+            b = QPushButton(f"{item.quick_key} {item.name(language())}")
             b.setObjectName(f"quick_{item.plu}")
             b.setMinimumHeight(60)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            grid.addWidget(b, i // 4, i % 4)
+            grid.addWidget(b, i // 3, i % 3)
             self.quick[item.plu] = b
         left = QVBoxLayout()
+        left.setSpacing(8)
         left.addWidget(self.entry)
         left.addLayout(grid)
-        left.addWidget(self.scale)
-        left.addWidget(self.keys)
-        left.addWidget(self.back)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.scale, 1)
+        bottom.addWidget(self.back, 1)
+        left.addLayout(bottom)
         right = QVBoxLayout()
         right.addWidget(self.basket, 1)
         right.addWidget(self.total)
         right.addWidget(self.message)
+        right.addWidget(self.keys)
         row = QHBoxLayout()
-        row.addLayout(left, 3)
-        row.addLayout(right, 2)
+        row.addLayout(left, 1)
+        row.addLayout(right, 1)
         self.body.addLayout(row, 1)
         self.retranslate()
 
@@ -203,7 +220,7 @@ class MarketScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.customer = CustomerDisplay()
+        self.customer = CustomerDisplay(self)
         self.counter.scale.setVisible(self.desk.simulated_scale)
         self.counter.scale.valueChanged.connect(self.desk.simulate_weight)
         self.counter.entry.returnPressed.connect(self.enter)
@@ -237,17 +254,10 @@ class MarketScreen(QWidget):
         # Keys are taken where the cashier types (the entry always has the focus), not as
         # window shortcuts: those need the counter window active, and the customer's window
         # or a dialog may hold that.
-        self._actions = {QKeySequence(k)[0].toCombined(): a for k, a in actions.items()}  # type: ignore[index]  # stubs miss __getitem__
-        self.counter.entry.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.counter.entry and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            action = self._actions.get(event.keyCombination().toCombined())
-            if action is not None:
-                action()
-                return True
-        return super().eventFilter(watched, event)
+        self.counter.entry.key_actions = {
+            QKeySequence(k)[0].toCombined(): a  # type: ignore[index]  # stubs miss __getitem__
+            for k, a in actions.items()
+        }
 
     def _quick(self, plu: str) -> Callable[[], None]:
         return lambda: self.add_plu(plu)
