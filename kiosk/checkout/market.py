@@ -34,7 +34,7 @@ from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.sales.subsidy import SubsidyGrant, decide, subsidised
+from kiosk.sales.subsidy import SubsidyGrant, budget_left, decide, subsidised
 from kiosk.sales.tickets import CHINA, CardFacts, SaleError
 from kiosk.scale.frames import ScaleError
 from kiosk.scale.scale import Scale, SimScale
@@ -123,6 +123,19 @@ class MarketDesk:
                         )
                     )
             return grants
+
+    def subsidy_summary(self) -> list[dict[str, Any]]:
+        """Per rule: grants and fen given today, and the budget left (None: no budget)."""
+        grants = self.granted_today()
+        return [
+            {
+                "code": rule.code,
+                "grants": sum(1 for g in grants if g.rule == rule.code),
+                "granted_fen": sum(g.fen for g in grants if g.rule == rule.code),
+                "budget_left_fen": budget_left(rule, grants),
+            }
+            for rule in self.catalog.subsidies
+        ]
 
     def _pricing(self, draft: OrderDraft) -> Callable[[CardFacts], OrderDraft | None]:
         def price(card: CardFacts) -> OrderDraft | None:
@@ -338,6 +351,9 @@ class MarketDesk:
         """Z: journal the cash counted against expected, then close the shift (journal, slip).
         Returns the figures (sales, refunds, net, counted, expected, difference)."""
         expected = self.cash_expected()
+        self.store.record(
+            "subsidy.day_summary", {"rules": self.subsidy_summary()}, actor=actor, now=self.clock()
+        )
         figures = {
             "counted_fen": counted_fen,
             "expected_fen": expected,

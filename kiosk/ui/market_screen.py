@@ -524,12 +524,18 @@ class MarketScreen(QWidget):
         )
 
     def x_report(self) -> None:
-        self._journal(
-            self.desk.cash_expected,
-            lambda fen: self.say(
-                translate("Market", "X: cash expected %1").replace("%1", format_fen(fen))
-            ),
-        )
+        """X: cash expected in the drawer, and each subsidy's grants and budget left."""
+
+        def words(figures: tuple[int, list[dict[str, Any]]]) -> None:
+            cash, subsidies = figures
+            text = translate("Market", "X: cash expected %1").replace("%1", format_fen(cash))
+            for rule in subsidies:
+                left = rule["budget_left_fen"]
+                text += f"\n{rule['code']}: {rule['grants']} × {format_fen(rule['granted_fen'])}"
+                text += "" if left is None else f" / {format_fen(left)}"
+            self.say(text)
+
+        self._journal(lambda: (self.desk.cash_expected(), self.desk.subsidy_summary()), words)
 
     def z_close(self) -> None:
         text = self._entry()

@@ -5,7 +5,7 @@ from the journal and decoded back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kiosk.checkout import Checkout, CheckoutResult
 from kiosk.checkout.card_provider import CardPaymentProvider
-from kiosk.checkout.documents import SlipSettings, render_job, ticket_key
+from kiosk.checkout.documents import JournalPrinter, SlipSettings, render_job, ticket_key
 from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.provider import PaymentRequest
 from kiosk.checkout.tenders import CashTender, TenderError, split_tenders
@@ -31,6 +31,7 @@ from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import PaperWidth
 from kiosk.printing.escpos import PrinterProfile, render_escpos
 from kiosk.printing.layouts import Lang
+from kiosk.printing.printer import PreviewPrinter
 from kiosk.sales.market import Basket, Role, load_market
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import SaleError
@@ -42,27 +43,12 @@ MARKET = load_market()
 
 
 @dataclass
-class Drawer:
-    """The receipt printer's drawer port: counts pulses (the ESC/POS bytes are tested in
-    tests/printing)."""
-
-    kicks: int = 0
-
-    def kick_drawer(self) -> None:
-        self.kicks += 1
-
-
-@dataclass
-class DrawerPrinter:
-    service: Drawer = field(default_factory=Drawer)
-
-
-@dataclass
 class Counter:
     desk: MarketDesk
     reader: SimReader
     printer: TestPrinter
-    drawer: Drawer
+    #: The receipt printer as the terminal has it: its drawer port and the shift slip.
+    drawer: PreviewPrinter
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +62,12 @@ def counter(store: JournalStore, capk: CaKeyStore) -> Counter:
     provider = CardPaymentProvider(reader, TerminalConfig(), capk=capk, card_timeout_s=1)
     printer = TestPrinter()
     checkout = Checkout(store, provider, printer, unattended=False, clock=lambda: NOW)
-    drawer = DrawerPrinter()
-    desk = MarketDesk(store, checkout, MARKET, provider, drawer, lambda: NOW)  # type: ignore[arg-type]
-    return Counter(desk, reader, printer, drawer.service)
+    drawer = PreviewPrinter(PrinterProfile())
+    slip = SlipSettings(
+        "测试市场", "TEST0001", Lang.ZH, PaperWidth.MM80, ticket_key(load_settings(environ={}))
+    )
+    desk = MarketDesk(store, checkout, MARKET, provider, JournalPrinter(drawer, slip), lambda: NOW)
+    return Counter(desk, reader, printer, drawer)
 
 
 def _three_weighed() -> OrderDraft:
@@ -152,7 +141,7 @@ def test_cash_sale_with_change_opens_the_drawer(counter: Counter) -> None:
     assert payment.card_data["tenders"] == [
         {"kind": "cash", "fen": 1780, "tendered_fen": 5000, "change_fen": 3220}
     ]
-    assert counter.drawer.kicks == 1
+    assert counter.drawer.drawer_kicks == 1
     lines = _receipt(counter.printer)
     assert any("找零" in line and "¥32.20" in line for line in lines)
     assert any("实收" in line and "¥50.00" in line for line in lines)
@@ -165,7 +154,7 @@ def test_short_cash_is_refused_before_the_journal(counter: Counter) -> None:
     with pytest.raises(TenderError) as info:
         counter.desk.pay_cash(_three_weighed(), 1000, actor="C01")
     assert info.value.code == "tender.short"
-    assert len(counter.desk.store.entries()) == before and counter.drawer.kicks == 0
+    assert len(counter.desk.store.entries()) == before and counter.drawer.drawer_kicks == 0
 
 
 def test_split_ec_and_cash_when_the_balance_is_short(counter: Counter, tmp_path: Path) -> None:
@@ -180,7 +169,7 @@ def test_split_ec_and_cash_when_the_balance_is_short(counter: Counter, tmp_path:
     assert tenders[0] == {"kind": "card", "fen": 100}
     assert tenders[1]["fen"] == draft.total_fen - 100 and tenders[1]["change_fen"] == 3000 - 2376
     assert sum(t["fen"] for t in tenders) == payment.amount_fen == draft.total_fen
-    assert counter.drawer.kicks == 1
+    assert counter.drawer.drawer_kicks == 1
 
 
 @given(
@@ -244,4 +233,22 @@ def test_voids_and_overrides_are_journaled_with_who(counter: Counter) -> None:
     assert entries["basket.price_override"].payload["supervisor"] == "S01"
     assert entries["basket.line_voided"].payload["line"]["sku"] == "402"
     assert entries["basket.voided"].payload["total_fen"] == 400
-    assert entries["drawer.opened"].actor == "S01" and counter.drawer.kicks == 1
+    assert entries["drawer.opened"].actor == "S01" and counter.drawer.drawer_kicks == 1
+
+
+def test_subsidy_summary_and_z_journal_budget_left(counter: Counter, tmp_path: Path) -> None:
+    """The day's subsidies per rule with the budget left; the Z close journals them."""
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    counter.desk.pay_card(_three_weighed(), actor="C01")
+    summary = {r["code"]: r for r in counter.desk.subsidy_summary()}
+    assert summary["CITY"] == {
+        "code": "CITY",
+        "grants": 1,
+        "granted_fen": 200,
+        "budget_left_fen": 20_000 - 200,
+    }
+    assert summary["EC5"]["grants"] == 0 and summary["EC5"]["budget_left_fen"] == 30_000
+    counter.desk.close_shift(0, actor="S01")
+    assert [d.kind for d in counter.drawer.documents][-1] == "shift_close"  # the Z slip printed
+    [entry] = [e for e in counter.desk.store.entries() if e.event == "subsidy.day_summary"]
+    assert entry.payload["rules"] == list(summary.values()) and entry.actor == "S01"
