@@ -70,6 +70,10 @@ COMMANDS: dict[str, Command] = {
     "print-test": Command(
         "print a sample receipt and ticket, show status", "kiosk.printing.commands"
     ),
+    "market-sell": Command(
+        "sell at the market counter headless: basket, card or cash, receipt, journal",
+        "kiosk.checkout.market_sell",
+    ),
     "scale-test": Command(
         "read one weight from a scale (MT-SICS or XK3190, serial or TCP)", "kiosk.scale.commands"
     ),
