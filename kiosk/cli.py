@@ -74,6 +74,13 @@ COMMANDS: dict[str, Command] = {
     "print-test": Command(
         "print a sample receipt and ticket, show status", "kiosk.printing.commands"
     ),
+    "market-sell": Command(
+        "sell at the market counter headless: basket, card or cash, receipt, journal",
+        "kiosk.checkout.market_sell",
+    ),
+    "scale-test": Command(
+        "read one weight from a scale (MT-SICS or XK3190, serial or TCP)", "kiosk.scale.commands"
+    ),
     "reprint": Command("reprint a receipt, or print what a fault left", "kiosk.checkout.commands"),
     "report": Command("shift or day settlement report as PDF", "kiosk.checkout.commands"),
     "ec-load": Command(

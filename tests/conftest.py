@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+import tests.support.none_refs  # noqa: F401 - keeps None alive under PySide6 6.12 (see there)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a developer's or the machine's config leak into a test.
 os.environ.pop("KIOSK_CONFIG", None)

@@ -54,7 +54,7 @@
         <translation>打印机（预览）</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="239"/>
+        <location filename="../../kiosk/ui/main_window.py" line="245"/>
         <source>Demo mode: simulated cards, no real payments, tickets not valid</source>
         <translation>演示模式：模拟银行卡，不收真实款项，门票无效</translation>
     </message>
@@ -216,14 +216,220 @@
     </message>
 </context>
 <context>
+    <name>Market</name>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="53"/>
+        <source>The weight is not steady yet: wait a moment</source>
+        <translation>重量还不稳定，请稍等</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="54"/>
+        <source>The scale is busy: try again</source>
+        <translation>秤正忙，请再试一次</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="55"/>
+        <source>Too heavy for the scale</source>
+        <translation>超出秤的量程</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="56"/>
+        <source>The scale is below zero: check the pan</source>
+        <translation>秤显示低于零，请检查秤盘</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="57"/>
+        <source>The scale sends something unreadable</source>
+        <translation>秤发来的数据无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="58"/>
+        <source>The scale does not answer: check its cable</source>
+        <translation>秤没有应答，请检查连接线</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="59"/>
+        <source>Nothing on the scale</source>
+        <translation>秤上没有东西</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="60"/>
+        <source>No scale on this counter</source>
+        <translation>本收银台没有连接秤</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="61"/>
+        <source>No item with this PLU</source>
+        <translation>没有这个商品码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="62"/>
+        <source>No such line</source>
+        <translation>没有这一行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="63"/>
+        <source>That line was refunded already</source>
+        <translation>这一行已经退过款了</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="64"/>
+        <source>No paid sale with this number</source>
+        <translation>没有这个单号的已付交易</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="65"/>
+        <source>Not enough cash for the total</source>
+        <translation>现金不够支付合计</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="66"/>
+        <source>Card part must be above zero and below the total</source>
+        <translation>刷卡部分必须大于零且小于合计</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="67"/>
+        <source>Wrong PIN</source>
+        <translation>PIN错误</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="68"/>
+        <source>The basket is empty</source>
+        <translation>购物篮是空的</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="190"/>
+        <source>Market counter</source>
+        <translation>市场收银</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="191"/>
+        <source>PLU, amount or PIN, then Enter</source>
+        <translation>输入商品码、金额或PIN，按回车</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="192"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="232"/>
+        <source>Cashier PIN</source>
+        <translation>收银员PIN</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="303"/>
+        <source>Signed in: %1</source>
+        <translation>已登录：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="307"/>
+        <source>Supervisor PIN</source>
+        <translation>主管PIN</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="489"/>
+        <source>Paid %1</source>
+        <translation>已付 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="493"/>
+        <source>Change %1</source>
+        <translation>找零 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="514"/>
+        <source>Refunded %1</source>
+        <translation>已退款 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="531"/>
+        <source>X: cash expected %1</source>
+        <translation>X报表：应有现金 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="552"/>
+        <source>Z: sales %1, counted %2, expected %3</source>
+        <translation>Z报表：销售 %1，点钞 %2，应有 %3</translation>
+    </message>
+</context>
+<context>
+    <name>MarketKeys</name>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="85"/>
+        <source>PLU / 3*PLU</source>
+        <translation>商品码 / 数量*商品码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="86"/>
+        <source>quick item</source>
+        <translation>快捷商品</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="87"/>
+        <source>amount line</source>
+        <translation>金额行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="88"/>
+        <source>void line</source>
+        <translation>删除行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="89"/>
+        <source>void sale</source>
+        <translation>取消整单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="90"/>
+        <source>card</source>
+        <translation>刷卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="91"/>
+        <source>cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="92"/>
+        <source>card+cash</source>
+        <translation>卡+现金</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="93"/>
+        <source>price override</source>
+        <translation>改价</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="94"/>
+        <source>refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="95"/>
+        <source>open drawer</source>
+        <translation>开钱箱</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="96"/>
+        <source>X report</source>
+        <translation>X报表</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="97"/>
+        <source>Z close</source>
+        <translation>Z结班</translation>
+    </message>
+</context>
+<context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="80"/>
+        <location filename="../../kiosk/ui/main_window.py" line="81"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="84"/>
+        <location filename="../../kiosk/ui/main_window.py" line="85"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -231,7 +437,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="113"/>
+        <location filename="../../kiosk/ui/main_window.py" line="114"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -239,28 +445,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="35"/>
+        <location filename="../../kiosk/ui/main_window.py" line="36"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="36"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="37"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="38"/>
+        <location filename="../../kiosk/ui/main_window.py" line="39"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="39"/>
+        <location filename="../../kiosk/ui/main_window.py" line="40"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>

@@ -240,7 +240,9 @@ class _Hooks:
         e-cash discounts do not apply there)."""
         if self._reprice is None:
             return None
-        return self._reprice(CardFacts(card.bin, card.aid, card.electronic_cash))
+        return self._reprice(
+            CardFacts(card.bin, card.aid, card.electronic_cash, pan_token=card.pan_token)
+        )
 
     def before_card_commit(self, card: CardCommit) -> None:
         identity = CardIdentity(

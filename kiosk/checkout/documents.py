@@ -137,11 +137,33 @@ def render_job(job: PrintJobView, slip: SlipSettings, *, now: datetime) -> Docum
     raise PrintDataError(f"unknown print job kind {job.kind!r}", code="printer.no_data")
 
 
+def line_detail(line: OrderLine) -> str:
+    """The receipt's detail under a line: ``2 × ¥3.00``, or for a weighed line its weight,
+    unit price and unit (``2.500斤 × ¥4.80/斤``) so a customer can check the sum."""
+    grams, unit = line.meta.get("grams"), line.meta.get("unit", "")
+    if grams is None:
+        return f"{line.quantity} × {format_fen(line.unit_price_fen)}"
+    per = 500 if unit == "斤" else 1000
+    weight = f"{grams // per}.{grams % per * 1000 // per:03d}"
+    return f"{weight}{unit} × {format_fen(line.meta['price_fen'])}/{unit}"
+
+
+def tender_rows(payment: Payment | None) -> tuple[tuple[str, int], ...]:
+    """The receipt's cash rows of a market sale (``card_data["tenders"]``, see
+    :mod:`kiosk.checkout.tenders`): cash paid, tendered and change."""
+    rows: list[tuple[str, int]] = []
+    for tender in (payment.card_data or {}).get("tenders", []) if payment else []:
+        if tender["kind"] == "cash":
+            rows += [
+                ("path.cash", tender["fen"]),
+                ("tendered", tender["tendered_fen"]),
+                ("change", tender["change_fen"]),
+            ]
+    return tuple(rows)
+
+
 def _receipt_data(order: Order, payment: Payment | None, header: SlipHeader) -> ReceiptData:
-    items = tuple(
-        LineItem(li.name, li.amount_fen, detail=f"{li.quantity} × {format_fen(li.unit_price_fen)}")
-        for li in order.lines
-    )
+    items = tuple(LineItem(li.name, li.amount_fen, detail=line_detail(li)) for li in order.lines)
     return ReceiptData(
         header,
         order.reference,
@@ -149,6 +171,7 @@ def _receipt_data(order: Order, payment: Payment | None, header: SlipHeader) -> 
         order.total_fen,
         discount_fen=order.discount_fen,
         payment=card_payment(payment, order.reference),
+        tenders=tender_rows(payment),
     )
 
 

@@ -176,12 +176,14 @@ class Checkout:
         progress: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         pricing: Pricing | None = None,
+        provider: PaymentProvider | None = None,
     ) -> CheckoutResult:
         """Take payment for ``draft`` and print its documents.
 
         ``pricing`` (a card discount) may lower the total once the card is known, before
         it is asked to approve (:mod:`kiosk.checkout.pricing`); ``result.draft`` is the
-        order as charged.
+        order as charged. ``provider`` replaces the terminal's card provider for this sale
+        (the market's cash and split tenders, :mod:`kiosk.checkout.tenders`).
 
         Raises before anything is charged when an unattended terminal's printer is not
         ready (the printer's error) or the journal cannot be written (``JournalError``).
@@ -205,7 +207,7 @@ class Checkout:
             reprice=hooks.reprice if pricing is not None else None,
         )
         try:
-            outcome = self.provider.pay(request, hooks)
+            outcome = (provider or self.provider).pay(request, hooks)
         except PaymentClosedError as exc:
             # Settled elsewhere before the card was asked: nothing to record, nothing charged.
             return CheckoutResult(

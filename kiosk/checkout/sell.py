@@ -36,7 +36,7 @@ from kiosk.journal.store import JournalStore
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, SaleError, TimeSlot, today_in_china
 
-__all__ = ["ItemChoice", "parse_item", "register", "run_sell"]
+__all__ = ["ItemChoice", "describe_sale", "parse_item", "register", "run_sell", "sale_line"]
 
 PAID, NOT_PAID, PAID_UNPRINTED = 0, 1, 3
 _ITEM = re.compile(r"(?P<code>[A-Z0-9_]+)(?::(?P<qty>\d+))?(?:@(?P<slot>\d{1,2}:\d{2}))?")
@@ -197,3 +197,13 @@ def _line(report: dict[str, Any]) -> str:
         words.append(f"reason={report['reason']}")
     words += [f"{d['kind']}={d['status']}" for d in report["documents"]]
     return " ".join(words)
+
+
+def describe_sale(store: JournalStore, result: CheckoutResult, draft: OrderDraft) -> dict[str, Any]:
+    """The JSON report of a sale with its documents from the journal (also
+    ``kiosk market-sell``'s)."""
+    return _report(result, draft, _documents(store, result.order_id))
+
+
+#: The report as one line for a person.
+sale_line = _line

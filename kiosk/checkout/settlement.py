@@ -38,6 +38,7 @@ _PATHS = {
     "ec_offline": PaymentPath.OFFLINE_EC,
     "qpboc_offline": PaymentPath.OFFLINE_EC,
     "offline": PaymentPath.OFFLINE,
+    "cash": PaymentPath.CASH,
 }
 
 

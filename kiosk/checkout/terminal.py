@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from kiosk.checkout.acquirer_settlement import settle_with_acquirer
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
+from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.checkout.shift import close_shift
@@ -43,12 +45,14 @@ from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
 from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
+from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.sync.link import SyncLink, SyncView, link_from_settings
 from kiosk.sync.params import Params
 from kiosk.sync.service import DeviceState
 from kiosk.sync.state import SyncStateStore
+from kiosk.scale.scale import open_scale
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,7 @@ class KioskServices:
     checkout: Checkout = field(init=False)
     _taps: CardTaps | None = field(init=False, default=None)
     _params: Params | None = field(init=False, default=None)
+    _market: MarketDesk | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -165,6 +170,25 @@ class KioskServices:
         return self.checkout.pay(
             draft, actor="customer", progress=progress, cancelled=cancelled, pricing=pricing
         )
+
+    def market_desk(self) -> MarketDesk:
+        """The market counter's use cases (:mod:`kiosk.checkout.market`), built once, on the
+        demo's market catalog until parameter bundles carry one; the scale at ``KIOSK_SCALE``
+        (see ``kiosk scale-test``), the simulated one in the demo."""
+        if self.provider is None:
+            raise PaymentUnavailableError("no card payment provider on this terminal")
+        if self._market is None:
+            url = os.environ.get("KIOSK_SCALE") or ("sim://" if self.settings.demo else "")
+            self._market = MarketDesk(
+                self.store,
+                self.checkout,
+                load_market(),
+                self.provider,
+                self.printer,
+                self.clock,
+                scale=open_scale(url) if url else None,
+            )
+        return self._market
 
     # -- operator ------------------------------------------------------------------------------
 

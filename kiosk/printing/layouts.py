@@ -105,6 +105,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "path.offline": ("借贷记(脱机)", "Debit/credit offline"),
     "path.online": ("联机", "Online"),
     "path.cash": ("现金", "Cash"),
+    "tendered": ("实收", "Tendered"),
+    "change": ("找零", "Change"),
     "path.refund": ("退款", "Refunds"),
     "mode.ticket": ("门票", "Tickets"),
     "mode.market": ("市场", "Market"),
@@ -162,6 +164,9 @@ class ReceiptData:
     discount_fen: int = 0
     payment: CardPayment | None = None
     logo: Image.Image | None = field(default=None, compare=False)
+    #: The market's tender rows: (label key, fen) as ``("path.cash", 500)``,
+    #: ``("tendered", 1000)``, ``("change", 500)``.
+    tenders: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         subtotal = sum(item.amount_fen for item in self.items)
@@ -314,6 +319,8 @@ def receipt(data: ReceiptData, width: PaperWidth, lang: Lang) -> Document:
         s.row("subtotal", format_fen(data.total_fen + data.discount_fen))
         s.row("discount", format_fen(-data.discount_fen))
     s.row("total", format_fen(data.total_fen), bold=True)
+    for key, fen in data.tenders:
+        s.row(key, format_fen(fen), bold=key == "change")
     s.payment(data.payment)
     s.add(Separator(), Text(s.t("thanks"), Align.CENTER))
     return s.document(width, "receipt")

@@ -80,6 +80,8 @@ class CardFacts:
     bin: str = ""  # first 6–8 digits of the PAN
     aid: str = ""  # hex
     electronic_cash: bool = False
+    #: The keyed PAN token when the PAN is known before approval (contact), else "".
+    pan_token: str = ""
 
 
 @dataclass(frozen=True)

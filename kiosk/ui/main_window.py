@@ -22,6 +22,7 @@ from kiosk.config import Mode, Settings
 from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
+from kiosk.ui.market_screen import MarketScreen
 from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
 from kiosk.ui.widgets import label
@@ -204,6 +205,11 @@ class MainWindow(QMainWindow):
             gate.language_toggled.connect(self.toggle_language)
             gate.leave.connect(self._leave_mode)
             return gate
+        if mode is Mode.MARKET:
+            market = MarketScreen(self.services, lambda: self.translations.language)
+            market.exit_requested.connect(self._leave_mode)
+            market.counter.language_toggled.connect(self.toggle_language)
+            return market
         placeholder = ModeScreen(mode)
         placeholder.back.connect(self._leave_mode)
         return placeholder
@@ -224,7 +230,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         for screen in self.screens.values():
-            if isinstance(screen, TicketFlow | GateScreen):
+            if isinstance(screen, TicketFlow | GateScreen | MarketScreen):
                 screen.shutdown()
         if self.demo_panels is not None:
             self.demo_panels.shutdown()

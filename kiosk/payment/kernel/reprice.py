@@ -82,6 +82,7 @@ def reprice_contact(ctx: TransactionContext, hooks: KernelHooks | None) -> bool:
         ctx.card.aid.hex().upper(),
         bin=_bin(ctx),
         electronic_cash=ctx.electronic_cash,
+        pan_token=pan_token(ctx.config.pan_token_key, ctx.card.values),
     )
     amount = _ask(ctx, hooks, facts)
     if amount is None:

@@ -168,6 +168,8 @@ class PricingFacts:
     bin: str = ""
     #: The card took the EC path (9F74 ``ECC001`` in its records, JR/T 0025.13).
     electronic_cash: bool = False
+    #: The keyed PAN token (contact only; per-card limits of subsidies), never the PAN.
+    pan_token: str = ""
 
 
 class KernelHooks(Protocol):

@@ -39,9 +39,13 @@ def test_contact_lower_amount_restarts_and_charges_it(capk: CaKeyStore) -> None:
         900,
         True,
     )
+    token = hooks.facts[0].pan_token  # the keyed token, for per-card subsidy limits
     assert hooks.facts == [
-        PricingFacts(Interface.CONTACT, "A000000333010101", "62123400", electronic_cash=True)
+        PricingFacts(
+            Interface.CONTACT, "A000000333010101", "62123400", electronic_cash=True, pan_token=token
+        )
     ]
+    assert len(token) >= 16 and token == hooks.commits[0].pan_token
     heads = _heads(card)
     assert heads[FIRST_PASS : FIRST_PASS + RESTART] == [SELECT, GPO] + [READ] * 7
     assert card.sent[FIRST_PASS] == card.sent[3]  # the same application selected again

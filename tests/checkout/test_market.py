@@ -1,0 +1,254 @@
+"""The market's use cases through the real journal, the kernel and the software card:
+subsidies decided before the card approves, cash with change, split e-cash + cash,
+refunds and the journal entries of sensitive actions. Receipts are rendered to ESC/POS
+from the journal and decoded back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.checkout import Checkout, CheckoutResult
+from kiosk.checkout.card_provider import CardPaymentProvider
+from kiosk.checkout.documents import JournalPrinter, SlipSettings, render_job, ticket_key
+from kiosk.checkout.market import MarketDesk
+from kiosk.checkout.provider import PaymentRequest
+from kiosk.checkout.tenders import CashTender, TenderError, split_tenders
+from kiosk.config import load_settings
+from kiosk.journal.models import Payment, PaymentState
+from kiosk.journal.store import JournalStore
+from kiosk.journal.verify import verify_journal
+from kiosk.payment.capk import CaKeyStore
+from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.kernel.types import TerminalConfig
+from kiosk.payment.reader import Interface
+from kiosk.payment.reader.sim import SimReader
+from kiosk.printing.document import PaperWidth
+from kiosk.printing.escpos import PrinterProfile, render_escpos
+from kiosk.printing.layouts import Lang
+from kiosk.printing.printer import PreviewPrinter
+from kiosk.sales.market import Basket, Role, load_market
+from kiosk.sales.order import OrderDraft
+from kiosk.sales.tickets import SaleError
+from tests.checkout.conftest import TestPrinter
+from tests.checkout.test_card_discount import _balance
+
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+MARKET = load_market()
+
+
+@dataclass
+class Counter:
+    desk: MarketDesk
+    reader: SimReader
+    printer: TestPrinter
+    #: The receipt printer as the terminal has it: its drawer port and the shift slip.
+    drawer: PreviewPrinter
+
+
+@pytest.fixture(scope="module")
+def capk() -> CaKeyStore:
+    return CaKeyStore.load(allow_test_keys=True)
+
+
+@pytest.fixture
+def counter(store: JournalStore, capk: CaKeyStore) -> Counter:
+    reader = SimReader(interface=Interface.CONTACT)
+    provider = CardPaymentProvider(reader, TerminalConfig(), capk=capk, card_timeout_s=1)
+    printer = TestPrinter()
+    checkout = Checkout(store, provider, printer, unattended=False, clock=lambda: NOW)
+    drawer = PreviewPrinter(PrinterProfile())
+    slip = SlipSettings(
+        "测试市场", "TEST0001", Lang.ZH, PaperWidth.MM80, ticket_key(load_settings(environ={}))
+    )
+    desk = MarketDesk(store, checkout, MARKET, provider, JournalPrinter(drawer, slip), lambda: NOW)
+    return Counter(desk, reader, printer, drawer)
+
+
+def _three_weighed() -> OrderDraft:
+    basket = Basket()
+    basket.add_weighed(MARKET.item("102"), 1250)  # tomato 4.80/斤: ¥12.00
+    basket.add_weighed(MARKET.item("101"), 375)  # bok choy 3.50/斤: 2.625 -> ¥2.63
+    basket.add_weighed(MARKET.item("107"), 1333)  # aubergine 7.60/kg: 10.1308 -> ¥10.13
+    return basket.draft()
+
+
+def _receipt(printer: TestPrinter) -> list[str]:
+    from tests.printing.escpos_stream import decode
+
+    slip = SlipSettings(
+        "测试市场", "TEST0001", Lang.ZH, PaperWidth.MM80, ticket_key(load_settings(environ={}))
+    )
+    job = [j for j in printer.printed if j.kind == "receipt"][-1]
+    return decode(render_escpos(render_job(job, slip, now=NOW), PrinterProfile())).lines
+
+
+def _payment(store: JournalStore, result: CheckoutResult) -> Payment:
+    with store.read() as s:
+        payment = s.get(Payment, result.payment_id)
+        assert payment is not None
+        return payment
+
+
+def test_weighed_card_sale_gets_the_city_subsidy_once(counter: Counter, tmp_path: Path) -> None:
+    """¥24.76 of weighed goods on the demo (city BIN) card: ¥2 off before the card approves,
+    the card debited exactly ¥22.76; the receipt shows weights, unit prices and lines."""
+    draft = _three_weighed()
+    assert draft.total_fen == 1200 + 263 + 1013
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    result = counter.desk.pay_card(draft, actor="C01")
+    assert result.state is PaymentState.APPROVED
+    assert result.draft is not None and result.draft.meta["discount"]["code"] == "CITY"
+    assert result.draft.total_fen == 2476 - 200
+    assert _balance(load_card("debit-ec", state_dir=tmp_path)) == 50_000 - 2276
+    lines = _receipt(counter.printer)
+    for text in ("2.500斤 × ¥4.80/斤", "0.750斤 × ¥3.50/斤", "1.333kg × ¥7.60/kg"):
+        assert any(text in line for line in lines), text
+    assert any("西红柿" in line and "¥12.00" in line for line in lines)
+    assert any("合计" in line and "¥22.76" in line for line in lines)
+    # the same card again: the city subsidy is once a day; ¥1 off ¥10 or more instead
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    again = counter.desk.pay_card(draft, actor="C01")
+    assert again.draft is not None and again.draft.meta["discount"]["code"] == "EC5"
+    assert again.draft.discount_fen == 124  # 5 % of ¥24.76, half up
+    grants = counter.desk.granted_today()
+    assert [(g.rule, g.fen) for g in grants] == [("CITY", 200), ("EC5", 124)]
+    assert grants[0].pan_token and grants[0].pan_token == grants[1].pan_token
+    assert verify_journal(counter.desk.store).ok
+
+
+def test_declined_sale_spends_no_budget(counter: Counter, tmp_path: Path) -> None:
+    """The low-balance card declines offline: its subsidy was decided but not spent."""
+    counter.reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path))
+    result = counter.desk.pay_card(_three_weighed(), actor="C01")
+    assert result.state is not PaymentState.APPROVED
+    assert counter.desk.granted_today() == []
+
+
+def test_cash_sale_with_change_opens_the_drawer(counter: Counter) -> None:
+    basket = Basket()
+    basket.add_count(MARKET.item("401"), 2)
+    basket.add_weighed(MARKET.item("301"), 1000)  # eggs 5.90/斤 × 2 jin
+    result = counter.desk.pay_cash(basket.draft(), 5000, actor="C01")
+    assert result.state is PaymentState.APPROVED
+    payment = _payment(counter.desk.store, result)
+    assert payment.path == "cash" and payment.amount_fen == 1780
+    assert payment.card_data["tenders"] == [
+        {"kind": "cash", "fen": 1780, "tendered_fen": 5000, "change_fen": 3220}
+    ]
+    assert counter.drawer.drawer_kicks == 1
+    lines = _receipt(counter.printer)
+    assert any("找零" in line and "¥32.20" in line for line in lines)
+    assert any("实收" in line and "¥50.00" in line for line in lines)
+    events = [(e.event, e.actor) for e in counter.desk.store.entries()]
+    assert ("drawer.opened", "C01") in events
+
+
+def test_short_cash_is_refused_before_the_journal(counter: Counter) -> None:
+    before = len(counter.desk.store.entries())
+    with pytest.raises(TenderError) as info:
+        counter.desk.pay_cash(_three_weighed(), 1000, actor="C01")
+    assert info.value.code == "tender.short"
+    assert len(counter.desk.store.entries()) == before and counter.drawer.drawer_kicks == 0
+
+
+def test_split_ec_and_cash_when_the_balance_is_short(counter: Counter, tmp_path: Path) -> None:
+    """The card holds ¥1.00: it pays that from e-cash, the rest is cash, the parts add up."""
+    draft = _three_weighed()
+    counter.reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path))
+    result = counter.desk.pay_split(draft, 100, 3000, actor="C01")
+    assert result.state is PaymentState.APPROVED
+    assert _balance(load_card("broken-ec-low-balance", state_dir=tmp_path)) == 0
+    payment = _payment(counter.desk.store, result)
+    tenders = payment.card_data["tenders"]
+    assert tenders[0] == {"kind": "card", "fen": 100}
+    assert tenders[1]["fen"] == draft.total_fen - 100 and tenders[1]["change_fen"] == 3000 - 2376
+    assert sum(t["fen"] for t in tenders) == payment.amount_fen == draft.total_fen
+    assert counter.drawer.drawer_kicks == 1
+
+
+@given(
+    st.integers(min_value=2, max_value=10**8),
+    st.data(),
+)
+@settings(max_examples=200)
+def test_split_parts_add_up(total: int, data: st.DataObject) -> None:
+    card = data.draw(st.integers(min_value=1, max_value=total - 1))
+    tendered = data.draw(st.integers(min_value=total - card, max_value=total - card + 10**6))
+    parts = split_tenders(total, card, tendered)
+    assert sum(p["fen"] for p in parts) == total
+    assert parts[1]["tendered_fen"] - parts[1]["change_fen"] == parts[1]["fen"] >= 1
+    assert parts[1]["change_fen"] >= 0
+
+
+@pytest.mark.parametrize(("card", "tendered"), [(0, 5000), (2476, 5000), (100, 100)])
+def test_bad_split_is_refused(counter: Counter, card: int, tendered: int) -> None:
+    with pytest.raises(TenderError):
+        counter.desk.pay_split(_three_weighed(), card, tendered, actor="C01")
+
+
+def test_cash_tender_alone_is_a_provider() -> None:
+    outcome = CashTender(1000).pay(PaymentRequest(1, 999, "R", NOW), hooks=None)  # type: ignore[arg-type]
+    assert outcome.card_data["tenders"][0]["change_fen"] == 1
+
+
+def test_refunds_cash_back_and_card_recorded(counter: Counter, tmp_path: Path) -> None:
+    desk = counter.desk
+    cash = desk.pay_cash(_three_weighed(), 3000, actor="C01")
+    record = desk.refund(cash.reference, [0], actor="C01", supervisor="S01")
+    assert (record.method, record.amount_fen, record.lines) == ("cash", 1200, [0])
+    with pytest.raises(SaleError) as info:
+        desk.refund(cash.reference, [0, 1], actor="C01", supervisor="S01")
+    assert info.value.code == "market.refunded"
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    card = desk.pay_card(_three_weighed(), actor="C01")
+    record = desk.refund(card.reference, [0, 1, 2], actor="C01", supervisor="S01")
+    assert record.method == "card_recorded" and record.amount_fen == card.draft.total_fen  # type: ignore[union-attr]
+    refunds = [e for e in desk.store.entries() if e.event == "sale.refunded"]
+    assert [(e.actor, e.payload["supervisor"]) for e in refunds] == [("C01", "S01")] * 2
+    assert refunds[1].payload["card_refund"] == "not_available"
+    with pytest.raises(SaleError) as info:
+        desk.refund("NOSUCH", [0], actor="C01", supervisor="S01")
+    assert info.value.code == "market.no_sale"
+
+
+def test_voids_and_overrides_are_journaled_with_who(counter: Counter) -> None:
+    desk, basket = counter.desk, Basket()
+    basket.add_weighed(MARKET.item("102"), 500)
+    basket.add_count(MARKET.item("402"))
+    before = basket.lines[0]
+    desk.price_overridden(
+        before, basket.override(0, 400, role=Role.SUPERVISOR), actor="C01", supervisor="S01"
+    )
+    desk.line_voided(basket.void_line(1), actor="C01")
+    desk.sale_voided(basket.clear(), actor="C01")
+    desk.open_drawer(actor="S01", reason="change float")
+    entries = {e.event: e for e in desk.store.entries()}
+    assert entries["basket.price_override"].payload["after"]["amount_fen"] == 400
+    assert entries["basket.price_override"].payload["supervisor"] == "S01"
+    assert entries["basket.line_voided"].payload["line"]["sku"] == "402"
+    assert entries["basket.voided"].payload["total_fen"] == 400
+    assert entries["drawer.opened"].actor == "S01" and counter.drawer.drawer_kicks == 1
+
+
+def test_subsidy_summary_and_z_journal_budget_left(counter: Counter, tmp_path: Path) -> None:
+    """The day's subsidies per rule with the budget left; the Z close journals them."""
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    counter.desk.pay_card(_three_weighed(), actor="C01")
+    summary = {r["code"]: r for r in counter.desk.subsidy_summary()}
+    assert summary["CITY"] == {
+        "code": "CITY",
+        "grants": 1,
+        "granted_fen": 200,
+        "budget_left_fen": 20_000 - 200,
+    }
+    assert summary["EC5"]["grants"] == 0 and summary["EC5"]["budget_left_fen"] == 30_000
+    counter.desk.close_shift(0, actor="S01")
+    assert [d.kind for d in counter.drawer.documents][-1] == "shift_close"  # the Z slip printed
+    [entry] = [e for e in counter.desk.store.entries() if e.event == "subsidy.day_summary"]
+    assert entry.payload["rules"] == list(summary.values()) and entry.actor == "S01"

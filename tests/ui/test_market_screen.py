@@ -1,0 +1,191 @@
+"""The market counter offscreen: keyboard-only sales paid by the simulated card (tap),
+cash with change, split e-cash + cash, a line void, a refund that needs the supervisor
+PIN, and a Z close whose totals are the journal's. The provider is the real kernel on the
+demo's in-process reader; receipts are the preview printer's ESC/POS bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from kiosk.checkout.card_provider import provider_from_settings
+from kiosk.config import Mode
+from kiosk.journal.models import Payment, PaymentState
+from kiosk.payment.cardsim.profiles import load_card
+from tests.checkout.conftest import kiosk_settings
+from tests.printing.escpos_stream import decode
+from tests.ui.kiosk_setup import NOW
+
+
+@pytest.fixture
+def market(make_kiosk, tmp_path):
+    def make(profile: str = "qpboc-debit-ec"):
+        base = kiosk_settings(tmp_path)
+        settings = dataclasses.replace(
+            base,
+            terminal=dataclasses.replace(base.terminal, mode=Mode.MARKET, unattended=False),
+            payment=dataclasses.replace(base.payment, reader=f"sim:{profile}", card_timeout_s=20),
+        )
+        provider = provider_from_settings(settings)
+        kiosk = make_kiosk(provider=provider, settings=settings, sim_reader=provider.reader)
+        screen = kiosk.flow
+        assert screen.objectName() == "market_screen"
+        return kiosk, screen
+
+    return make
+
+
+def key(qtbot, screen, text: str = "", *keys) -> None:
+    """Type ``text`` into the entry, then press ``keys`` (Enter when none is given)."""
+    entry = screen.counter.entry
+    if text:
+        qtbot.keyClicks(entry, text)
+    for k in keys or (Qt.Key.Key_Return,):
+        qtbot.keyClick(entry, k)
+
+
+def sign_in(qtbot, screen) -> None:
+    key(qtbot, screen, "111111")
+    assert screen.cashier is not None and screen.cashier.id == "C01"
+
+
+def weigh(qtbot, screen, plu: str, grams: int) -> None:
+    screen.counter.scale.setValue(grams)  # the (simulated) scale under the goods
+    lines = len(screen.basket.lines)
+    key(qtbot, screen, plu)
+    qtbot.waitUntil(lambda: len(screen.basket.lines) == lines + 1, timeout=3000)
+
+
+def _paid(qtbot, screen, timeout: int = 20_000):
+    qtbot.waitUntil(
+        lambda: screen.last_result is not None or bool(screen.counter.message.text()),
+        timeout=timeout,
+    )
+    assert screen.last_result is not None, screen.counter.message.text()
+    return screen.last_result
+
+
+def test_three_weighed_items_by_keyboard_paid_by_ec_tap(market, qtbot, tmp_path) -> None:
+    kiosk, screen = market()
+    panel = kiosk.window.demo_panels.card
+    qtbot.mouseClick(panel.remove, Qt.MouseButton.LeftButton)
+    sign_in(qtbot, screen)
+    weigh(qtbot, screen, "102", 1250)  # tomato ¥12.00
+    weigh(qtbot, screen, "101", 375)  # bok choy ¥2.63
+    weigh(qtbot, screen, "107", 1333)  # aubergine ¥10.13
+    assert screen.counter.total.text() == "¥24.76"
+    assert screen.customer.total.text() == "¥24.76"
+    key(qtbot, screen, "", Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: screen.current is screen.payment)
+    panel.profiles.setCurrentIndex(panel.profiles.findData("qpboc-debit-ec"))
+    qtbot.mouseClick(panel.tap, Qt.MouseButton.LeftButton)  # the customer taps
+    result = _paid(qtbot, screen)
+    assert result.state is PaymentState.APPROVED, result.reason
+    with kiosk.services.store.read() as session:
+        payment = session.scalars(select(Payment)).one()
+    assert payment.path == "qpboc_offline" and payment.amount_fen == 2476
+    receipt = "\n".join(decode(kiosk.printer.jobs[-1]).lines)
+    for text in ("2.500斤 × ¥4.80/斤", "0.750斤 × ¥3.50/斤", "1.333kg × ¥7.60/kg", "¥24.76"):
+        assert text in receipt, receipt
+    assert screen.counter.total.text() == "¥0.00" and "¥24.76" in screen.customer.note.text()
+
+
+def test_unsteady_scale_adds_nothing(market, qtbot) -> None:
+    _kiosk, screen = market()
+    sign_in(qtbot, screen)
+    screen.desk.scale.steady = False
+    screen.counter.scale.setValue(800)
+    key(qtbot, screen, "102")
+    qtbot.waitUntil(
+        lambda: "steady" in screen.counter.message.text() or "稳" in screen.counter.message.text()
+    )
+    assert screen.basket.lines == []
+
+
+def test_line_void_by_key(market, qtbot) -> None:
+    kiosk, screen = market()
+    sign_in(qtbot, screen)
+    key(qtbot, screen, "2*401")  # two portions of tofu
+    weigh(qtbot, screen, "201", 500)
+    key(qtbot, screen, "", Qt.Key.Key_F3)  # the last line
+    assert screen.basket.total_fen == 600
+    qtbot.waitUntil(
+        lambda: any(e.event == "basket.line_voided" for e in kiosk.services.store.entries())
+    )
+    [entry] = [e for e in kiosk.services.store.entries() if e.event == "basket.line_voided"]
+    assert entry.actor == "C01" and entry.payload["line"]["sku"] == "201"
+
+
+def test_cash_sale_with_change(market, qtbot) -> None:
+    kiosk, screen = market()
+    sign_in(qtbot, screen)
+    key(qtbot, screen, "401")
+    key(qtbot, screen, "50", Qt.Key.Key_F6)
+    result = _paid(qtbot, screen)
+    assert result.state is PaymentState.APPROVED
+    assert "¥47.00" in screen.customer.note.text()
+    receipt = "\n".join(decode(kiosk.printer.jobs[-1]).lines)
+    assert "找零" in receipt and "¥47.00" in receipt, receipt
+
+
+def test_split_ec_and_cash(market, qtbot, tmp_path) -> None:
+    kiosk, screen = market("broken-ec-low-balance")
+    sign_in(qtbot, screen)
+    weigh(qtbot, screen, "102", 1250)
+    kiosk.services.sim_reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path / "c"))
+    key(qtbot, screen, "1.00+20", Qt.Key.Key_F7)
+    result = _paid(qtbot, screen)
+    assert result.state is PaymentState.APPROVED, result.reason
+    tenders = result.outcome.card_data["tenders"]
+    assert [t["fen"] for t in tenders] == [100, 1100] and tenders[1]["change_fen"] == 900
+
+
+def test_refund_needs_the_supervisor_pin(market, qtbot) -> None:
+    kiosk, screen = market()
+    sign_in(qtbot, screen)
+    key(qtbot, screen, "401")
+    key(qtbot, screen, "", Qt.Key.Key_F6)
+    reference = _paid(qtbot, screen).reference
+    key(qtbot, screen, reference, Qt.Key.Key_F9)
+    key(qtbot, screen, "111111")  # the cashier's PIN is not enough
+    assert screen.counter.message.text() in ("Wrong PIN", "PIN错误")
+    assert not any(e.event == "sale.refunded" for e in kiosk.services.store.entries())
+    key(qtbot, screen, "999999")
+    qtbot.waitUntil(lambda: any(e.event == "sale.refunded" for e in kiosk.services.store.entries()))
+    [entry] = [e for e in kiosk.services.store.entries() if e.event == "sale.refunded"]
+    assert (entry.actor, entry.payload["supervisor"], entry.payload["amount_fen"]) == (
+        "C01",
+        "S01",
+        300,
+    )
+
+
+def test_z_close_totals_equal_the_journal(market, qtbot) -> None:
+    kiosk, screen = market()
+    sign_in(qtbot, screen)
+    for plu in ("401", "402"):
+        screen.last_result = None
+        key(qtbot, screen, plu)
+        key(qtbot, screen, "10", Qt.Key.Key_F6)
+        _paid(qtbot, screen)
+    later = NOW + timedelta(hours=1)
+    screen.desk.clock = lambda: later  # the shift closes an hour after the sales
+    key(qtbot, screen, "5.50", Qt.Key.Key_F12)
+    key(qtbot, screen, "999999")
+    store = kiosk.services.store
+    qtbot.waitUntil(lambda: any(e.event == "shift.closed" for e in store.entries()))
+    closed = next(e for e in store.entries() if e.event == "shift.closed")
+    counted = next(e for e in store.entries() if e.event == "shift.cash_counted")
+    with store.read() as session:
+        approved = [
+            p.amount_fen
+            for p in session.scalars(select(Payment))
+            if p.state is PaymentState.APPROVED
+        ]
+    assert closed.payload["sales_fen"] == sum(approved) == 550
+    assert closed.actor == "S01"
+    assert counted.payload == {"counted_fen": 550, "expected_fen": 550, "difference_fen": 0}
