@@ -48,11 +48,11 @@ from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
 from kiosk.sales.tickets import Catalog, load_catalog
+from kiosk.scale.scale import open_scale
 from kiosk.sync.link import SyncLink, SyncView, link_from_settings
 from kiosk.sync.params import Params
 from kiosk.sync.service import DeviceState
 from kiosk.sync.state import SyncStateStore
-from kiosk.scale.scale import open_scale
 
 log = logging.getLogger(__name__)
 

@@ -282,6 +282,11 @@ class AcquirerStan(Base):
 
     __tablename__ = "acquirer_stan"
 
+    terminal_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("terminal.id"), primary_key=True
+    )
+    last_stan: Mapped[int]
+
 
 class SyncState(Base):
     """Where this terminal's upload to the back-office hub stands (``docs/sync.md``).
@@ -295,9 +300,6 @@ class SyncState(Base):
     terminal_id: Mapped[str] = mapped_column(
         String(16), ForeignKey("terminal.id"), primary_key=True
     )
-    last_stan: Mapped[int]
-
-
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_contact_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(String(64), default="")
