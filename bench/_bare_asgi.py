@@ -1,5 +1,6 @@
-"""The baseline of ``bench/hub_ingest.py``: an ASGI endpoint that reads a body and answers
-a fixed JSON, under the same uvicorn (not a benchmark itself: ``./dev bench`` skips ``_*.py``)."""
+"""The baseline of ``bench/hub_ingest.py`` and ``bench/sync.py``: an ASGI endpoint that
+reads a body and answers a fixed JSON, under the same uvicorn (not a benchmark itself:
+``./dev bench`` skips ``_*.py``)."""
 
 from __future__ import annotations
 

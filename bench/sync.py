@@ -47,24 +47,6 @@ REPO = Path(__file__).resolve().parents[1]
 TID = "BENCH001"
 
 
-async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The baseline endpoint: read the whole body, answer a small JSON object."""
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        message = await receive()
-        more = message.get("more_body", False)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"acked_seq":0,"alerts":[]}'})
-
-
 @contextlib.contextmanager
 def bare_server() -> Iterator[str]:
     port = free_port()
@@ -75,7 +57,7 @@ def bare_server() -> Iterator[str]:
             "uvicorn",
             "--app-dir",
             str(REPO / "bench"),
-            "sync:bare_app",
+            "_bare_asgi:app",
             "--host",
             "127.0.0.1",
             "--port",
