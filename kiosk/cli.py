@@ -157,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_to_stderr(level: int) -> None:
-    """Human-readable lines on stderr at ``level``, card data masked (the long-running
+    """Human-readable lines on stderr from ``level`` on (loggers that ask for more, such as
+    the card simulator's, still print), card data masked (the long-running
     commands also keep files: :func:`kiosk.ops.logs.log_to_files`)."""
     from kiosk.ops.logs import CardDataFilter
 
@@ -165,7 +166,6 @@ def _log_to_stderr(level: int) -> None:
     for handler in logging.getLogger().handlers:
         if getattr(handler, "stream", None) is not sys.stderr:
             continue
-        handler.setLevel(level)
         if not any(isinstance(f, CardDataFilter) for f in handler.filters):
             handler.addFilter(CardDataFilter())
 
