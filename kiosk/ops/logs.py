@@ -96,6 +96,10 @@ def log_to_files(directory: Path, *, level: int = logging.INFO) -> Iterator[logg
     handler.addFilter(CardDataFilter())
     root = logging.getLogger()
     before = root.level
+    # The file takes ``level`` and up; the other handlers keep showing what they showed.
+    others = [(h, h.level) for h in root.handlers]
+    for other, old_level in others:
+        other.setLevel(max(old_level, before))
     root.addHandler(handler)
     root.setLevel(min(before, level))
     try:
@@ -103,4 +107,6 @@ def log_to_files(directory: Path, *, level: int = logging.INFO) -> Iterator[logg
     finally:
         root.removeHandler(handler)
         root.setLevel(before)
+        for other, old_level in others:
+            other.setLevel(old_level)
         handler.close()
