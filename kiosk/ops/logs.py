@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.cardnumber import luhn_ok, mask_pan
 
 #: One file of this size, and this many older ones: a month of a busy terminal's warnings.
 MAX_BYTES = 5 * 1024 * 1024
@@ -28,20 +29,10 @@ _TRACK2 = re.compile(r"(?<![0-9A-Fa-f])\d{12,19}[D=]\d{4,}[0-9F]*", re.IGNORECAS
 _DIGITS = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def mask_card_data(text: str) -> str:
     """``text`` with Track 2 equivalent data removed and PAN-like numbers masked (6+4)."""
     text = _TRACK2.sub("[track2 removed]", text)
-    return _DIGITS.sub(
-        lambda m: m[0][:6] + "*" * (len(m[0]) - 10) + m[0][-4:] if _luhn(m[0]) else m[0], text
-    )
+    return _DIGITS.sub(lambda m: mask_pan(m[0]) if luhn_ok(m[0]) else m[0], text)
 
 
 class CardDataFilter(logging.Filter):

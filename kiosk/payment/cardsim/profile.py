@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kiosk.cardnumber import luhn_ok
 from kiosk.errors import ConfigError
 from kiosk.payment.crypto import CipherSuite
 
@@ -191,14 +192,6 @@ class _Reader:
             raise self.fail(field, "expected YYMMDD") from exc
 
 
-def _luhn_ok(pan: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(pan)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def _application(r: _Reader, i: int, raw: Any) -> Application:
     if not isinstance(raw, dict):
         raise r.fail(f"applications[{i}]", "expected object")
@@ -268,7 +261,7 @@ def load_profile(name: str) -> Profile:
     """Read, merge and validate profile ``name``; ConfigError on anything wrong."""
     r = _Reader(name, _raw(name))
     pan = r.get("pan", str)
-    if not (pan.isdigit() and pan.startswith("62") and 16 <= len(pan) <= 19 and _luhn_ok(pan)):
+    if not (pan.isdigit() and pan.startswith("62") and 16 <= len(pan) <= 19 and luhn_ok(pan)):
         raise r.fail("pan", "a UnionPay PAN: 16-19 digits starting 62, Luhn-valid")
     try:
         suite = CipherSuite(r.get("cipher", str, "3des"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from kiosk.cardnumber import mask_pan
 from kiosk.payment.tags import Tag
 
 __all__ = ["mask_pan", "pan_digits", "pan_token", "psn_digits"]
@@ -29,13 +30,6 @@ def psn_digits(values: dict[int, bytes]) -> str:
     """5F34 as two digits; ``00`` when absent (EMV Book 2 A1.4.1)."""
     psn = values.get(Tag.PAN_SEQUENCE_NUMBER, b"\x00").hex()
     return psn[-2:] if psn.isdigit() else "00"
-
-
-def mask_pan(digits: str) -> str:
-    """First 6 and last 4 digits, the rest as ``*``."""
-    if len(digits) <= 10:
-        return "*" * len(digits)
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
 def pan_token(key: bytes, values: dict[int, bytes]) -> str:
