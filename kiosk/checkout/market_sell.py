@@ -12,14 +12,19 @@ journal. Output and exit status as ``kiosk sell``'s.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 from typing import Any
 
-from kiosk.checkout.sell import NOT_PAID, PAID, PAID_UNPRINTED, describe_sale, sale_line
+from kiosk.checkout.sell import (
+    NOT_PAID,
+    PAID,
+    PAID_UNPRINTED,
+    describe_sale,
+    headless_settings,
+    sale_line,
+)
 from kiosk.checkout.terminal import build_services
-from kiosk.cli_support import load_from_args
 from kiosk.config import Mode
 from kiosk.money import parse_fen
 from kiosk.payment.reader import Interface
@@ -58,13 +63,7 @@ def register(sub: Any) -> None:
 
 
 def run_market_sell(args: argparse.Namespace) -> int:
-    settings = load_from_args(args)
-    reader = f"pcsc:{args.reader}" if args.reader else f"sim:{args.sim or 'debit-ec'}"
-    settings = dataclasses.replace(
-        settings,
-        payment=dataclasses.replace(settings.payment, reader=reader),
-        terminal=dataclasses.replace(settings.terminal, mode=Mode.MARKET, unattended=False),
-    )
+    settings = headless_settings(args, Mode.MARKET, unattended=False)
     services = build_services(settings)
     try:
         desk = services.market_desk()

@@ -83,7 +83,7 @@ def register(sub: Any) -> None:
 
 
 def run_sell(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = headless_settings(args, Mode.TICKET)
     services = build_services(settings)
     try:
         report, status = _sell(services, args.items)
@@ -96,14 +96,16 @@ def run_sell(args: argparse.Namespace) -> int:
     return status
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The configured settings for a ticket sale on the reader the command line names."""
+def headless_settings(args: argparse.Namespace, mode: Mode, **terminal: Any) -> Settings:
+    """The configured settings for one headless sale in ``mode`` on the reader the command
+    line names (``--reader`` NAME, else the simulated card ``--sim``, debit-ec by default),
+    with ``terminal`` changes (e.g. ``unattended=False`` at a counter)."""
     settings = load_from_args(args)
-    reader = f"sim:{args.sim}" if args.sim else f"pcsc:{args.reader}"
+    reader = f"pcsc:{args.reader}" if args.reader else f"sim:{args.sim or 'debit-ec'}"
     return dataclasses.replace(
         settings,
         payment=dataclasses.replace(settings.payment, reader=reader),
-        terminal=dataclasses.replace(settings.terminal, mode=Mode.TICKET),
+        terminal=dataclasses.replace(settings.terminal, mode=mode, **terminal),
     )
 
 
