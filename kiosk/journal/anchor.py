@@ -30,7 +30,7 @@ from pathlib import Path
 from kiosk.errors import KioskError
 from kiosk.files import replace_file
 
-__all__ = ["Head", "HeadFile", "load_key", "replace_file"]
+__all__ = ["Head", "HeadFile", "load_key"]
 
 #: Bound on what is read from either file: they hold one short line.
 _MAX = 4096

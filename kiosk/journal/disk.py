@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings
-from kiosk.journal.anchor import replace_file
+from kiosk.files import replace_file
 from kiosk.journal.store import JournalError
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,7 @@ import httpx
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
-from kiosk.files import read_text_bounded
-from kiosk.journal.anchor import replace_file
+from kiosk.files import read_text_bounded, replace_file
 from kiosk.journal.store import iso, utcnow
 from kiosk.sync import client
 from kiosk.sync.protocol import KEY_BYTES, b64, unb64

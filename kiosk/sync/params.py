@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ConfigError
-from kiosk.journal.anchor import replace_file
+from kiosk.files import replace_file
 from kiosk.journal.store import JournalStore
 from kiosk.payment.capk import CaPublicKey
 from kiosk.payment.settings import revocation_entries
