@@ -21,7 +21,7 @@ from kiosk.printing.connections import open_link, parse_printer_url
 from kiosk.printing.errors import PaperOutError
 from kiosk.printing.escpos import PrinterProfile
 from kiosk.printing.printer import Printer
-from kiosk.sales.tickets import load_catalog
+from kiosk.sales.tickets import load_catalog, today_in_china
 from kiosk.sales.tokens import DEMO_KEY, TokenStatus, verify_token
 from tests.checkout.conftest import ScriptedProvider
 
@@ -40,7 +40,7 @@ def _journal_printer(emulator: Emulator) -> JournalPrinter:
 
 
 def _draft():
-    return load_catalog().order({"ADULT": 2}, visit_day=NOW.astimezone().date())
+    return load_catalog().order({"ADULT": 2}, visit_day=today_in_china(NOW))
 
 
 def test_sale_prints_receipt_and_gate_ready_tickets(store, emulator: Emulator) -> None:
