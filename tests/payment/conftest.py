@@ -33,6 +33,10 @@ from kiosk.payment.cardsim.vpcd import DEFAULT_PORT, BridgeOptions, VpcdBridge
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 SLOT = "Virtual PCD 00 00"
+#: How long a pulled test card may take to show as gone. pcscd notices a vanished vpcd card on
+#: its next poll, which on a loaded machine comes later than the reader's 1 s default; the grace
+#: only decides "removed" (try again) against "failed", never how long a sale takes.
+PULL_GRACE_S = 5.0
 VPCD_CONF = Path("/etc/reader.conf.d/vpcd")
 PCSCD_LOG = Path("/tmp/kiosk-pcscd.log")
 CARD_SIM = (sys.executable, "-m", "kiosk.cli", "card-sim")

@@ -26,13 +26,14 @@ from kiosk.payment.reader import Interface
 from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.sales.order import LineItem, OrderDraft
 from tests.checkout.conftest import states_after_pull
+from tests.payment.conftest import PULL_GRACE_S
 
 DRAFT = OrderDraft(Mode.MARKET, (LineItem("VEG", "青菜", 1, 1_250),))
 CONFIG = TerminalConfig()
 
 
 def _sale(store: JournalStore, slot: str, capk: CaKeyStore):
-    reader = PcscReader(slot, interface=Interface.CONTACT)
+    reader = PcscReader(slot, interface=Interface.CONTACT, removal_grace=PULL_GRACE_S)
     provider = CardPaymentProvider(reader, CONFIG, capk=capk, card_timeout_s=5)
     try:
         return Checkout(store, provider, None, unattended=False).pay(DRAFT, actor="kiosk"), reader

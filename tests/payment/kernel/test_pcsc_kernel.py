@@ -17,7 +17,7 @@ from kiosk.payment.capk import CaKeyStore
 from kiosk.payment.kernel import Outcome, TerminalConfig, TransactionParams, run_transaction
 from kiosk.payment.reader import Interface
 from kiosk.payment.reader.pcsc import PcscReader
-from tests.payment.conftest import REPO, SLOT, CardSim
+from tests.payment.conftest import PULL_GRACE_S, REPO, SLOT, CardSim
 from tests.payment.kernel.conftest import WHEN, Hooks, never_random
 
 pytestmark = pytest.mark.pcsc
@@ -84,7 +84,7 @@ def test_card_removed_after_n_apdus_through_pcscd(
         card = card_sim(
             "--profile", "debit-ec", "--state-dir", str(tmp_path), "--remove-after", str(n)
         )
-        reader = PcscReader(SLOT, interface=Interface.CONTACT)
+        reader = PcscReader(SLOT, interface=Interface.CONTACT, removal_grace=PULL_GRACE_S)
         hooks = Hooks()
         presence = reader.wait_for_card(5)
         result = run_transaction(
