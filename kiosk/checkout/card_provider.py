@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.checkout.provider import (
     CardIdentity,
@@ -60,6 +60,9 @@ from kiosk.payment.reader.open import open_reader
 from kiosk.payment.settings import ca_keys, terminal_config
 from kiosk.sales.tickets import CardFacts
 
+if TYPE_CHECKING:
+    from kiosk.payment.host.owed_reversals import OwedReversals
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "acquirer_from_settings",
     "outcome_from_result",
     "provider_from_settings",
+    "send_owed_reversals",
 ]
 
 
@@ -399,6 +403,21 @@ def _host(settings: Settings, store: JournalStore | None = None) -> Authorizatio
 def acquirer_from_settings(settings: Settings, store: JournalStore) -> AuthorizationHost | None:
     """The acquirer client of ``payment.host`` (None unless it is ``iso8583://``)."""
     return _host(settings, store) if settings.payment.host.startswith("iso8583://") else None
+
+
+def send_owed_reversals(provider: object) -> OwedReversals | None:
+    """Start sending what a previous run left owed to the acquirer, in the background
+    (:mod:`kiosk.payment.host.owed_reversals`); None without an acquirer link or when
+    nothing is owed. The selling process calls it once, after start-up recovery."""
+    if not isinstance(provider, CardPaymentProvider) or provider.host is None:
+        return None
+    from kiosk.payment.host.acquirer import AcquirerClient
+    from kiosk.payment.host.owed_reversals import OwedReversals
+
+    if not isinstance(provider.host.host, AcquirerClient):
+        return None
+    sender = OwedReversals(provider.host.host)
+    return sender if sender.start() else None
 
 
 def provider_from_settings(

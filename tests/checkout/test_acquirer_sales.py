@@ -122,36 +122,72 @@ def _card(request: pytest.FixtureRequest, source: str) -> tuple[str, ...]:
     return ("--reader", SLOT)
 
 
+def _kiosk(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    """``kiosk ARGS`` as its own process in ``tmp_path`` (the fixture's settings)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        env=dict(os.environ, PYTHONPATH=str(REPO), **env),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _killed_after_0200(sim: HostSimulator, tmp_path: Path, card: tuple[str, ...]) -> dict[str, str]:
+    """A ``kiosk sell`` SIGKILLed once its 0200 reached the host (which booked it and never
+    answered): the 0200 whose reversal the terminal now owes."""
+    sim.set_fault(Fault.DROP, times=1)
+    proc = _kiosk(tmp_path, "sell", "--item", "ADULT", *card, KIOSK_PAYMENT__HOST_TIMEOUT_S="60")
+    deadline = time.monotonic() + 60
+    while not sim.of_type("0200"):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    [lost] = sim.of_type("0200")
+    assert sim.issuer.ledger[0].state is LedgerState.APPROVED  # booked, never answered
+    return lost
+
+
 @pytest.mark.parametrize("source", ["sim", pytest.param("pcsc", marks=pytest.mark.pcsc)])
 def test_sigkill_after_0200_reversed_at_restart_once(
     online_kiosk: HostSimulator, capsys, tmp_path: Path, request, source: str
 ) -> None:
     """The kiosk dies while its 0200 is outstanding: the next run reverses it, once."""
     card = _card(request, source)
-    online_kiosk.set_fault(Fault.DROP, times=1)
-    env = dict(os.environ, PYTHONPATH=str(REPO), KIOSK_PAYMENT__HOST_TIMEOUT_S="60")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "sell", "--item", "ADULT", *card],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not online_kiosk.of_type("0200"):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    [lost] = online_kiosk.of_type("0200")
-    assert online_kiosk.issuer.ledger[0].state is LedgerState.APPROVED  # booked, never answered
-
+    lost = _killed_after_0200(online_kiosk, tmp_path, card)
     status, sale = sell(capsys, *card)
     assert status == 0 and sale["card"]["path"] == "online"
     sell(capsys, *card)
     [reversal] = online_kiosk.of_type("0400")
     assert reversal["11"] == lost["11"] and reversal["39"] == "98"
     assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
+
+
+def test_reversal_owed_at_start_up_goes_before_any_sale(
+    online_kiosk: HostSimulator, tmp_path: Path
+) -> None:
+    """The kiosk dies with its 0200 outstanding; the restarted kiosk (``kiosk run``, the
+    selling process with its window) reverses it on its own, before anyone buys anything."""
+    lost = _killed_after_0200(online_kiosk, tmp_path, ("--sim", "debit-ec"))
+    assert owed_reversals(tmp_path) == [int(lost["11"])]
+    run = _kiosk(
+        tmp_path, "run", "--mode", "ticket", "--quit-after", "4", QT_QPA_PLATFORM="offscreen"
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not online_kiosk.of_type("0400"):
+            assert time.monotonic() < deadline, "no reversal after the restart"
+            time.sleep(0.05)
+        assert run.wait(timeout=60) == 0
+    finally:
+        run.kill()
+    [reversal] = online_kiosk.of_type("0400")
+    assert reversal["11"] == lost["11"] and reversal["39"] == "98"
+    assert reversal["mac_ok"] == "1"
+    assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
+    assert len(online_kiosk.of_type("0200")) == 1  # no sale was made
+    assert owed_reversals(tmp_path) == []
 
 
 @pytest.mark.pcsc
