@@ -393,6 +393,7 @@ def _host(settings: Settings, store: JournalStore | None = None) -> Authorizatio
             terminal_id=settings.terminal.id,
             merchant_id=settings.terminal.merchant_id,
             timeout_s=settings.payment.host_timeout_s,
+            mac_scheme=settings.payment.host_mac,
         )
     raise ConfigError(
         f"payment.host {spec!r}: expected iso8583://HOST:PORT or 'sim'",

@@ -183,10 +183,12 @@ class AcquirerClient:
         timeout_s: float = 15.0,
         tpdu: bytes = cups.TPDU,
         header: bytes = cups.HEADER,
+        mac_scheme: cups.MacScheme = cups.MacScheme.ECB,
     ) -> None:
         self.address, self._tmk, self.state = address, tmk, state
         self.terminal_id, self.merchant_id = terminal_id, merchant_id
         self.timeout_s, self._tpdu, self._header = timeout_s, tpdu, header
+        self.mac_scheme = mac_scheme
         self.keys: WorkingKeys | None = None
         self.batch = 0
         self._answered: _Answered | None = None
@@ -440,13 +442,13 @@ class AcquirerClient:
 
     def _send(self, fields: dict[str, str], *, mak: bytes | None) -> dict[str, str]:
         """Send ``fields`` and return the checked answer's fields (MTI, echoes, MAC)."""
-        body = cups.encode(dict(fields), mak)
+        body = cups.encode(dict(fields), mak, self.mac_scheme)
         reply = exchange(
             self.address,
             cups.Frame(self._tpdu, self._header, body),
             timeout_s=self.timeout_s,
         )
-        answer = cups.decode(reply.body, mak)
+        answer = cups.decode(reply.body, mak, self.mac_scheme)
         expected_mti = f"{int(fields['t']) + 10:04d}"
         echoed = ("3", "11", "41")
         if answer.get("t") != expected_mti or any(
@@ -488,8 +490,10 @@ def client_from(
     terminal_id: str,
     merchant_id: str,
     timeout_s: float,
+    mac_scheme: str = cups.MacScheme.ECB,
 ) -> AcquirerClient:
-    """The client ``payment.host`` describes, its TMK from ``tmk_file`` (0600)."""
+    """The client ``payment.host`` describes, its TMK from ``tmk_file`` (0600) and its MAC
+    by ``mac_scheme`` (``payment.host_mac``)."""
     return AcquirerClient(
         parse_address(url),
         tmk=load_tmk(tmk_file),
@@ -497,4 +501,5 @@ def client_from(
         terminal_id=terminal_id,
         merchant_id=merchant_id,
         timeout_s=timeout_s,
+        mac_scheme=cups.MacScheme(mac_scheme),
     )

@@ -172,6 +172,31 @@ def test_request_with_bad_mac_answered_a0(client: AcquirerClient, host_sim: Host
     assert host_sim.issuer.ledger == []
 
 
+def test_x919_mac_link(tmk_file: Path, tmp_path: Path) -> None:
+    """An acquirer that specifies ANSI X9.19: both ends MAC with it; one left on the ECB MAC
+    gets A0 and takes the answer for no answer."""
+    from kiosk.payment.host.cups import MacScheme
+    from kiosk.payment.host.keys import load_tmk
+
+    sim = HostSimulator(tmk=load_tmk(tmk_file), mac_scheme=MacScheme.X919).start()
+    try:
+        x919 = make_client(sim, tmk_file, tmp_path / "x919")
+        x919.mac_scheme = MacScheme.X919
+        _, response = plain_terminal().online(x919, stan=7)
+        assert response.approved
+        assert sim.of_type("0200")[0]["mac_ok"] == "1"
+
+        ecb = make_client(sim, tmk_file, tmp_path / "ecb")
+        term = plain_terminal("credit", 500)
+        assert term.generate_ac(ARQC) == ARQC
+        with pytest.raises(HostError) as caught:
+            ecb.authorize(term.request())
+        assert caught.value.code == "host.bad_mac"
+        assert sim.of_type("0200")[1]["mac_ok"] == "0"
+    finally:
+        sim.close()
+
+
 def test_stan_is_a_durable_six_digit_counter(tmp_path: Path) -> None:
     from kiosk.payment.host.link_state import MAX_STAN, LinkState
 
