@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.checkout.provider import (
@@ -383,11 +382,12 @@ def _host(settings: Settings, store: JournalStore | None = None) -> Authorizatio
         return IssuerSimulator()
     if spec.startswith("iso8583://"):
         from kiosk.payment.host.acquirer import client_from
+        from kiosk.payment.host.health import acquirer_paths
 
-        state_dir = settings.data_dir / "acquirer"
+        tmk_file, state_dir = acquirer_paths(settings)
         return client_from(
             spec,
-            tmk_file=Path(settings.payment.tmk_file or state_dir / "tmk"),
+            tmk_file=tmk_file,
             state_dir=state_dir,
             records=None if store is None else JournalLinkRecords(store),
             terminal_id=settings.terminal.id,

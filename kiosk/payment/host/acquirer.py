@@ -29,6 +29,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,8 +38,8 @@ from kiosk.payment import tlv
 from kiosk.payment.errors import CardError, HostError
 from kiosk.payment.host import cups
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
-from kiosk.payment.host.keys import WorkingKeys, load_tmk, open_key_block
-from kiosk.payment.host.link_state import LinkRecords, LinkState
+from kiosk.payment.host.keys import WorkingKeys, check_value, load_tmk, open_key_block
+from kiosk.payment.host.link_state import LinkRecords, LinkState, SignOn
 from kiosk.payment.host.wire import exchange
 from kiosk.payment.tags import Tag
 
@@ -216,6 +217,8 @@ class AcquirerClient:
             keys = open_key_block(self._tmk, bytes.fromhex(answer.get("62", "")))
             self.batch = cups.Field60.decode(answer.get("60", "")).batch
             self.keys = keys
+            pik, mak = (check_value(k).hex().upper() for k in (keys.pik, keys.mak))
+            self.state.record_sign_on(SignOn(datetime.now(UTC), self.batch, pik, mak))
             log.info("signed on: batch %06d, %r", self.batch, keys)
 
     def _mak(self) -> bytes:
