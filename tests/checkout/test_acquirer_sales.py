@@ -255,7 +255,7 @@ def test_forced_mismatch_resolved_by_batch_upload_and_reported(
     online_kiosk.offline.clear()  # the acquirer lost both advices
     status, out = _settle(capsys)
     assert status == 0 and "2 uploaded" in out
-    assert [m["60"][8:11] for m in online_kiosk.of_type("0320")][-3:] == ["201", "201", "202"]
+    assert [m["60"][8:11] for m in online_kiosk.of_type("0320")][-3:] == ["205", "205", "202"]
     assert online_kiosk.totals() == (first["total_fen"] + second["total_fen"], 2)
 
     from pypdf import PdfReader
