@@ -10,9 +10,9 @@ Selected by ``payment.host = "iso8583://HOST:PORT"``. Per request it:
 3. takes the next STAN (:class:`~.link_state.LinkState`), stores the 0400 that would
    cancel the request (reason ``98``), sends the 0200 and waits for the 0210;
 4. checks the answer: MTI = request + 10, fields 3, 11 and 41 echoed (and 42 in an
-   approval), MAC verified. An
-   answer that fails any check is no answer: the stored reversal stays, with reason
-   ``A0`` after a bad MAC, and ``HostError`` is raised. A checked answer removes it.
+   approval), MAC verified. An answer that fails any check is no answer: the stored
+   reversal stays, with reason ``A0`` after a bad MAC, and ``HostError`` is raised. A
+   checked answer removes it.
 
 :meth:`AcquirerClient.reverse` re-arms the reversal of an answered request (the card
 declined the host's approval: reason ``06``). Reversals are acknowledged by a 0410 with
