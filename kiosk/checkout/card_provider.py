@@ -162,6 +162,11 @@ class TrackedHost:
         if isinstance(self.host, ClearingHost):
             self.host.report_scripts(request, results)
 
+    def complete(self, request: AuthorizationRequest) -> None:
+        """The TC of an online approval, for a host that clears; else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.complete(request)
+
     def send_reversals(self) -> None:
         """Send queued reversals in order; at a HostError keep the rest for later."""
         while self.pending:

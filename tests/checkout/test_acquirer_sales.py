@@ -263,3 +263,25 @@ def test_forced_mismatch_resolved_by_batch_upload_and_reported(
     assert cli.main(["report", "day", "--out", str(tmp_path / "day.pdf")]) == 0
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "day.pdf").pages)
     assert "Acquirer settlement" in text and "balanced" in text
+
+
+def test_batch_upload_carries_the_online_sales_tc(
+    online_kiosk: HostSimulator, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes §10/§11: a chip record in a batch upload carries the card's TC (9F27 = 40),
+    the cryptogram that cleared, not the ARQC the 0200 carried."""
+    from kiosk.payment import tlv
+
+    _, online = sell(capsys, "--sim", "debit-ec")
+    monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "auto")
+    _, offline = sell(capsys, "--sim", "debit-ec")
+    assert (online["card"]["path"], offline["card"]["path"]) == ("online", "ec_offline")
+    online_kiosk.offline.clear()  # the acquirer lost the advice: the batch goes up
+    status, out = _settle(capsys)
+    assert status == 0 and "2 uploaded" in out
+    [request] = online_kiosk.of_type("0200")
+    [record] = [m for m in online_kiosk.of_type("0320") if m["60"][:2] == "00" and "55" in m]
+    arqc, tc = (tlv.decode(bytes.fromhex(m["55"])) for m in (request, record))
+    assert arqc.first(0x9F27) == b"\x80" and tc.first(0x9F27) == b"\x40"
+    assert tc.first(0x9F26) != arqc.first(0x9F26) and record["11"] != request["11"]
+    assert record["61"][6:] == request["11"] and record["4"] == request["4"]

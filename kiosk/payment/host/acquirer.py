@@ -367,6 +367,17 @@ class AcquirerClient:
             self.state.advices.put(stan, fields)
             self._try(self.send_advices)
 
+    def complete(self, request: AuthorizationRequest) -> None:
+        """Keep the TC of the approval just answered in its batch record (notes §10: a
+        batch upload carries the TC, 9F27 = 40, not the ARQC). Nothing is sent now."""
+        with self._lock:
+            last = self._answered
+            if last is None or last.key != request.stan:
+                return
+            record = self.state.batch.get(last.stan)
+            if record is not None:
+                self.state.batch.put(last.stan, record | {"55": _icc_hex(request.icc_data)})
+
     def _try(self, send: Callable[[], None]) -> None:
         try:
             send()
