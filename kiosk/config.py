@@ -141,6 +141,11 @@ class PaymentSettings:
     #: installation. Empty: ``<data_dir>/acquirer/tmk``.
     tmk_file: str = ""
     host_timeout_s: float = field(default=15.0, metadata=_check(lambda v: 0 < v <= 120, "0–120 s"))
+    #: MAC of the acquirer link: ``ecb`` (UnionPay POS "ECB" MAC) or ``x9.19`` (ANSI X9.19
+    #: retail MAC; ANSI X9.9 with a single-length MAC key), as the acquirer specifies.
+    host_mac: str = field(
+        default="ecb", metadata=_check(lambda v: v in ("ecb", "x9.19"), "ecb or x9.19")
+    )
     #: 9F7B, EC terminal transaction limit: amounts below it may use electronic cash.
     ec_terminal_limit_fen: int = _fen(100_000)
     #: 9F1B, terminal floor limit: above it, a transaction goes online when it can.

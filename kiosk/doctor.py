@@ -182,6 +182,18 @@ def _sync(settings: Settings) -> Check:
     return Check("sync", Status.WARN if state.last_error else Status.OK, detail)
 
 
+def _acquirer(settings: Settings) -> Check:
+    """``payment.host`` = iso8583://: TMK file, TCP reachability, the last sign-on."""
+    from kiosk.payment.host.health import link_health
+
+    health = link_health(settings)
+    if health is None:
+        return Check("acquirer", Status.OK, f"none (payment.host = {settings.payment.host!r})")
+    if not health.reachable:
+        return Check("acquirer", Status.FAIL, health.describe())
+    return Check("acquirer", Status.OK if health.sign_on else Status.WARN, health.describe())
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _pin,
@@ -194,6 +206,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _fonts,
     _language,
     _sync,
+    _acquirer,
 )
 
 

@@ -68,6 +68,7 @@ online = "never"
 host = "iso8583://127.0.0.1:5000"
 tmk_file = "/etc/kiosk/tmk"
 host_timeout_s = 5
+host_mac = "x9.19"
 ec_terminal_limit_fen = 50000
 floor_limit_fen = 1
 max_offline_total_fen = 3

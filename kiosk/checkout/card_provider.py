@@ -24,8 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.checkout.provider import (
     CardIdentity,
@@ -60,6 +59,9 @@ from kiosk.payment.reader.open import open_reader
 from kiosk.payment.settings import ca_keys, terminal_config
 from kiosk.sales.tickets import CardFacts
 
+if TYPE_CHECKING:
+    from kiosk.payment.host.owed_reversals import OwedReversals
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "acquirer_from_settings",
     "outcome_from_result",
     "provider_from_settings",
+    "send_owed_reversals",
 ]
 
 
@@ -158,6 +161,11 @@ class TrackedHost:
         """Issuer-script results, for a host that clears; else nothing."""
         if isinstance(self.host, ClearingHost):
             self.host.report_scripts(request, results)
+
+    def complete(self, request: AuthorizationRequest) -> None:
+        """The TC of an online approval, for a host that clears; else nothing."""
+        if isinstance(self.host, ClearingHost):
+            self.host.complete(request)
 
     def send_reversals(self) -> None:
         """Send queued reversals in order; at a HostError keep the rest for later."""
@@ -379,16 +387,18 @@ def _host(settings: Settings, store: JournalStore | None = None) -> Authorizatio
         return IssuerSimulator()
     if spec.startswith("iso8583://"):
         from kiosk.payment.host.acquirer import client_from
+        from kiosk.payment.host.health import acquirer_paths
 
-        state_dir = settings.data_dir / "acquirer"
+        tmk_file, state_dir = acquirer_paths(settings)
         return client_from(
             spec,
-            tmk_file=Path(settings.payment.tmk_file or state_dir / "tmk"),
+            tmk_file=tmk_file,
             state_dir=state_dir,
             records=None if store is None else JournalLinkRecords(store),
             terminal_id=settings.terminal.id,
             merchant_id=settings.terminal.merchant_id,
             timeout_s=settings.payment.host_timeout_s,
+            mac_scheme=settings.payment.host_mac,
         )
     raise ConfigError(
         f"payment.host {spec!r}: expected iso8583://HOST:PORT or 'sim'",
@@ -399,6 +409,21 @@ def _host(settings: Settings, store: JournalStore | None = None) -> Authorizatio
 def acquirer_from_settings(settings: Settings, store: JournalStore) -> AuthorizationHost | None:
     """The acquirer client of ``payment.host`` (None unless it is ``iso8583://``)."""
     return _host(settings, store) if settings.payment.host.startswith("iso8583://") else None
+
+
+def send_owed_reversals(provider: object) -> OwedReversals | None:
+    """Start sending what a previous run left owed to the acquirer, in the background
+    (:mod:`kiosk.payment.host.owed_reversals`); None without an acquirer link or when
+    nothing is owed. The selling process calls it once, after start-up recovery."""
+    if not isinstance(provider, CardPaymentProvider) or provider.host is None:
+        return None
+    from kiosk.payment.host.acquirer import AcquirerClient
+    from kiosk.payment.host.owed_reversals import OwedReversals
+
+    if not isinstance(provider.host.host, AcquirerClient):
+        return None
+    sender = OwedReversals(provider.host.host)
+    return sender if sender.start() else None
 
 
 def provider_from_settings(

@@ -18,13 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
 from kiosk.checkout.acquirer_settlement import settle_with_acquirer
-from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
+from kiosk.checkout.card_provider import (
+    CardPaymentProvider,
+    provider_from_settings,
+    send_owed_reversals,
+)
 from kiosk.checkout.documents import JournalPrinter, printer_from_settings
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.market import MarketDesk
@@ -53,6 +57,9 @@ from kiosk.sync.link import SyncLink, SyncView, link_from_settings
 from kiosk.sync.params import Params
 from kiosk.sync.service import DeviceState
 from kiosk.sync.state import SyncStateStore
+
+if TYPE_CHECKING:
+    from kiosk.payment.host.owed_reversals import OwedReversals
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +93,8 @@ class KioskServices:
     #: Key id -> secret of the ticket tokens the gate accepts (``terminal.ticket_key_file``).
     #: Upload, heartbeats and parameter bundles (kiosk.sync); None until wired.
     sync: SyncLink | None = None
+    #: Sends, in the background, the reversals a previous run left owed (acquirer link).
+    owed_reversals: OwedReversals | None = None
     ticket_keys: dict[int, bytes] = field(init=False)
     checkout: Checkout = field(init=False)
     _taps: CardTaps | None = field(init=False, default=None)
@@ -323,6 +332,8 @@ class KioskServices:
     def dispose(self) -> None:
         if self.sync is not None:
             self.sync.stop()
+        if self.owed_reversals is not None:
+            self.owed_reversals.stop()
         self.store.dispose()
 
 
@@ -428,4 +439,6 @@ def build_services(settings: Settings) -> KioskServices:
             services.checkout.recover()
         except JournalError as exc:
             log.error("start-up recovery put off: %s", exc)
+        # A reversal the dead predecessor owed goes now, not with the next sale.
+        services.owed_reversals = send_owed_reversals(provider)
     return services

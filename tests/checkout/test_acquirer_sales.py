@@ -122,36 +122,72 @@ def _card(request: pytest.FixtureRequest, source: str) -> tuple[str, ...]:
     return ("--reader", SLOT)
 
 
+def _kiosk(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[bytes]:
+    """``kiosk ARGS`` as its own process in ``tmp_path`` (the fixture's settings)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        env=dict(os.environ, PYTHONPATH=str(REPO), **env),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _killed_after_0200(sim: HostSimulator, tmp_path: Path, card: tuple[str, ...]) -> dict[str, str]:
+    """A ``kiosk sell`` SIGKILLed once its 0200 reached the host (which booked it and never
+    answered): the 0200 whose reversal the terminal now owes."""
+    sim.set_fault(Fault.DROP, times=1)
+    proc = _kiosk(tmp_path, "sell", "--item", "ADULT", *card, KIOSK_PAYMENT__HOST_TIMEOUT_S="60")
+    deadline = time.monotonic() + 60
+    while not sim.of_type("0200"):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    [lost] = sim.of_type("0200")
+    assert sim.issuer.ledger[0].state is LedgerState.APPROVED  # booked, never answered
+    return lost
+
+
 @pytest.mark.parametrize("source", ["sim", pytest.param("pcsc", marks=pytest.mark.pcsc)])
 def test_sigkill_after_0200_reversed_at_restart_once(
     online_kiosk: HostSimulator, capsys, tmp_path: Path, request, source: str
 ) -> None:
     """The kiosk dies while its 0200 is outstanding: the next run reverses it, once."""
     card = _card(request, source)
-    online_kiosk.set_fault(Fault.DROP, times=1)
-    env = dict(os.environ, PYTHONPATH=str(REPO), KIOSK_PAYMENT__HOST_TIMEOUT_S="60")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "sell", "--item", "ADULT", *card],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not online_kiosk.of_type("0200"):
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    [lost] = online_kiosk.of_type("0200")
-    assert online_kiosk.issuer.ledger[0].state is LedgerState.APPROVED  # booked, never answered
-
+    lost = _killed_after_0200(online_kiosk, tmp_path, card)
     status, sale = sell(capsys, *card)
     assert status == 0 and sale["card"]["path"] == "online"
     sell(capsys, *card)
     [reversal] = online_kiosk.of_type("0400")
     assert reversal["11"] == lost["11"] and reversal["39"] == "98"
     assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
+
+
+def test_reversal_owed_at_start_up_goes_before_any_sale(
+    online_kiosk: HostSimulator, tmp_path: Path
+) -> None:
+    """The kiosk dies with its 0200 outstanding; the restarted kiosk (``kiosk run``, the
+    selling process with its window) reverses it on its own, before anyone buys anything."""
+    lost = _killed_after_0200(online_kiosk, tmp_path, ("--sim", "debit-ec"))
+    assert owed_reversals(tmp_path) == [int(lost["11"])]
+    run = _kiosk(
+        tmp_path, "run", "--mode", "ticket", "--quit-after", "4", QT_QPA_PLATFORM="offscreen"
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not online_kiosk.of_type("0400"):
+            assert time.monotonic() < deadline, "no reversal after the restart"
+            time.sleep(0.05)
+        assert run.wait(timeout=60) == 0
+    finally:
+        run.kill()
+    [reversal] = online_kiosk.of_type("0400")
+    assert reversal["11"] == lost["11"] and reversal["39"] == "98"
+    assert reversal["mac_ok"] == "1"
+    assert online_kiosk.issuer.ledger[0].state is LedgerState.REVERSED
+    assert len(online_kiosk.of_type("0200")) == 1  # no sale was made
+    assert owed_reversals(tmp_path) == []
 
 
 @pytest.mark.pcsc
@@ -219,7 +255,7 @@ def test_forced_mismatch_resolved_by_batch_upload_and_reported(
     online_kiosk.offline.clear()  # the acquirer lost both advices
     status, out = _settle(capsys)
     assert status == 0 and "2 uploaded" in out
-    assert [m["60"][8:11] for m in online_kiosk.of_type("0320")][-3:] == ["201", "201", "202"]
+    assert [m["60"][8:11] for m in online_kiosk.of_type("0320")][-3:] == ["205", "205", "202"]
     assert online_kiosk.totals() == (first["total_fen"] + second["total_fen"], 2)
 
     from pypdf import PdfReader
@@ -227,3 +263,25 @@ def test_forced_mismatch_resolved_by_batch_upload_and_reported(
     assert cli.main(["report", "day", "--out", str(tmp_path / "day.pdf")]) == 0
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "day.pdf").pages)
     assert "Acquirer settlement" in text and "balanced" in text
+
+
+def test_batch_upload_carries_the_online_sales_tc(
+    online_kiosk: HostSimulator, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes §10/§11: a chip record in a batch upload carries the card's TC (9F27 = 40),
+    the cryptogram that cleared, not the ARQC the 0200 carried."""
+    from kiosk.payment import tlv
+
+    _, online = sell(capsys, "--sim", "debit-ec")
+    monkeypatch.setenv("KIOSK_PAYMENT__ONLINE", "auto")
+    _, offline = sell(capsys, "--sim", "debit-ec")
+    assert (online["card"]["path"], offline["card"]["path"]) == ("online", "ec_offline")
+    online_kiosk.offline.clear()  # the acquirer lost the advice: the batch goes up
+    status, out = _settle(capsys)
+    assert status == 0 and "2 uploaded" in out
+    [request] = online_kiosk.of_type("0200")
+    [record] = [m for m in online_kiosk.of_type("0320") if m["60"][:2] == "00" and "55" in m]
+    arqc, tc = (tlv.decode(bytes.fromhex(m["55"])) for m in (request, record))
+    assert arqc.first(0x9F27) == b"\x80" and tc.first(0x9F27) == b"\x40"
+    assert tc.first(0x9F26) != arqc.first(0x9F26) and record["11"] != request["11"]
+    assert record["61"][6:] == request["11"] and record["4"] == request["4"]

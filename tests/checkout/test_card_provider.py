@@ -281,6 +281,10 @@ def test_acquirer_host_setting(tmp_path: Path, host: str, tmk: bool, code: str) 
         provider = provider_from_settings(settings)
         assert provider.host is not None and isinstance(provider.host.host, AcquirerClient)
         assert provider.host.host.address == ("127.0.0.1", 5000)
+        assert provider.host.host.mac_scheme == "ecb"
+        payment = dataclasses.replace(settings.payment, host_mac="x9.19")
+        x919 = provider_from_settings(dataclasses.replace(settings, payment=payment))
+        assert isinstance(x919.host, TrackedHost) and x919.host.host.mac_scheme == "x9.19"
     else:
         with pytest.raises(ConfigError) as info:
             provider_from_settings(settings)

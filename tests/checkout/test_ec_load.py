@@ -7,6 +7,7 @@ import json
 import pytest
 
 from kiosk import cli
+from kiosk.payment import tlv
 from kiosk.payment.host.host_sim import HostSimulator
 from kiosk.payment.host.issuer_sim import HostFault, LedgerState
 from tests.checkout.test_acquirer_sales import online_kiosk  # noqa: F401 - fixture
@@ -26,6 +27,15 @@ def test_balance_rises_by_exactly_the_amount(online_kiosk: HostSimulator, capsys
     assert (load["3"], load["25"], load["60"][:2]) == ("630000", "91", "46")
     [notice] = online_kiosk.of_type("0620")  # the script's result went to the acquirer
     assert notice["60"][8:11] == "951" and "DF3105" in notice["55"]
+    # notes §5: 60 = 00 + batch + 951 + the load's 60.4/60.5; 61 = its batch, STAN, MMDD;
+    # the 0200's 2, 3, 4, 22, 23, 41, 42, 49 and the 0210's RRN, nothing else of them
+    assert notice["60"][:2] == "00" and notice["60"][11:13] == load["60"][11:13]
+    assert notice["61"][:12] == load["60"][2:8] + load["11"] and len(notice["61"]) == 16
+    assert notice["61"][12:] == tlv.decode(bytes.fromhex(load["55"])).first(0x9A).hex()[2:6]
+    assert {k: notice[k] for k in ("2", "3", "4", "22", "23", "41", "42", "49")} == {
+        k: load[k] for k in ("2", "3", "4", "22", "23", "41", "42", "49")
+    }
+    assert len(notice["37"]) == 12 and "25" not in notice
     assert online_kiosk.totals() == (0, 0)  # paid at the counter: no card debit to settle
     # The card keeps it: a second load starts from the new balance.
     _, again = ec_load(capsys, "--amount", "100", "--sim", "debit-ec")

@@ -9,9 +9,10 @@ Selected by ``payment.host = "iso8583://HOST:PORT"``. Per request it:
    asked for it (39 = A0/99/77);
 3. takes the next STAN (:class:`~.link_state.LinkState`), stores the 0400 that would
    cancel the request (reason ``98``), sends the 0200 and waits for the 0210;
-4. checks the answer: MTI = request + 10, fields 3, 11 and 41 echoed, MAC verified. An
-   answer that fails any check is no answer: the stored reversal stays, with reason
-   ``A0`` after a bad MAC, and ``HostError`` is raised. A checked answer removes it.
+4. checks the answer: MTI = request + 10, fields 3, 11 and 41 echoed (and 42 in an
+   approval), MAC verified. An answer that fails any check is no answer: the stored
+   reversal stays, with reason ``A0`` after a bad MAC, and ``HostError`` is raised. A
+   checked answer removes it.
 
 :meth:`AcquirerClient.reverse` re-arms the reversal of an answered request (the card
 declined the host's approval: reason ``06``). Reversals are acknowledged by a 0410 with
@@ -29,6 +30,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,8 +39,8 @@ from kiosk.payment import tlv
 from kiosk.payment.errors import CardError, HostError
 from kiosk.payment.host import cups
 from kiosk.payment.host.base import AuthorizationRequest, AuthorizationResponse
-from kiosk.payment.host.keys import WorkingKeys, load_tmk, open_key_block
-from kiosk.payment.host.link_state import LinkRecords, LinkState
+from kiosk.payment.host.keys import WorkingKeys, check_value, load_tmk, open_key_block
+from kiosk.payment.host.link_state import LinkRecords, LinkState, SignOn
 from kiosk.payment.host.wire import exchange
 from kiosk.payment.tags import Tag
 
@@ -56,12 +58,20 @@ __all__ = [
 
 #: 60.3 network management code: sign-on with double-length keys.
 SIGN_ON_DOUBLE = "003"
+#: 60.3 of a chip record in a batch upload after settlement did not balance (notes §11).
+IC_UPLOAD_NOT_BALANCED = "205"
+#: 60.1 of an offline (EC, qPBOC) purchase's upload.
+_OFFLINE_UPLOAD = "36"
 #: Field-55 tags a reversal carries (notes §10).
 REVERSAL_TAGS = (0x95, 0x9F1E, 0x9F10, 0x9F36, 0xDF31)
 #: Field-55 tags of a script-result notification (notes §10).
 SCRIPT_RESULT_TAGS = (
     0x9F33, 0x95, 0x9F37, 0x9F1E, 0x9F10, 0x9F26, 0x9F36, 0x82, 0xDF31, 0x9F1A, 0x9A,
 )  # fmt: skip
+#: What a script-result notification (0620) repeats of its 0200 and of the 0210 (notes §5:
+#: 2, 3, 4, 22, 23, 41, 42, 49 and 32, 37, 38; 11, 55, 60, 61 are its own).
+_SCRIPT_RESULT_REPEATS = ("2", "3", "4", "22", "23", "41", "42", "49")
+_SCRIPT_RESULT_ANSWER = ("32", "37", "38")
 #: Answers that ask the terminal to sign on again (MAC error, PIN format, batch mismatch).
 SIGN_ON_AGAIN = frozenset({"A0", "99", "77"})
 #: Reversal reasons (field 39 of a 0400) by the caller's reason code.
@@ -94,6 +104,12 @@ def _icc_hex(icc: dict[int, bytes], only: tuple[int, ...] | None = None) -> str:
         .hex()
         .upper()
     )
+
+
+def _mmdd(icc: dict[int, bytes]) -> str:
+    """MMDD of the transaction date (9A, YYMMDD) for field 61; "" when the card data has none."""
+    date = icc.get(0x9A, b"").hex()
+    return date[2:6] if len(date) == 6 and date.isdigit() else ""
 
 
 def purchase_fields(request: AuthorizationRequest, *, stan: int, batch: int) -> dict[str, str]:
@@ -160,13 +176,15 @@ class Settlement:
 
 @dataclass
 class _Answered:
-    """The last request the acquirer answered: what its reversal needs."""
+    """The last request the acquirer answered: what its reversal and script result need."""
 
     key: int
     stan: int
     fields: dict[str, str]
     icc: dict[int, bytes]
     auth_code: str
+    #: The answer's fields a script-result notification repeats (32, 37, 38).
+    answer: dict[str, str]
 
 
 class AcquirerClient:
@@ -183,10 +201,12 @@ class AcquirerClient:
         timeout_s: float = 15.0,
         tpdu: bytes = cups.TPDU,
         header: bytes = cups.HEADER,
+        mac_scheme: cups.MacScheme = cups.MacScheme.ECB,
     ) -> None:
         self.address, self._tmk, self.state = address, tmk, state
         self.terminal_id, self.merchant_id = terminal_id, merchant_id
         self.timeout_s, self._tpdu, self._header = timeout_s, tpdu, header
+        self.mac_scheme = mac_scheme
         self.keys: WorkingKeys | None = None
         self.batch = 0
         self._answered: _Answered | None = None
@@ -214,6 +234,8 @@ class AcquirerClient:
             keys = open_key_block(self._tmk, bytes.fromhex(answer.get("62", "")))
             self.batch = cups.Field60.decode(answer.get("60", "")).batch
             self.keys = keys
+            pik, mak = (check_value(k).hex().upper() for k in (keys.pik, keys.mak))
+            self.state.record_sign_on(SignOn(datetime.now(UTC), self.batch, pik, mak))
             log.info("signed on: batch %06d, %r", self.batch, keys)
 
     def _mak(self) -> bytes:
@@ -247,7 +269,12 @@ class AcquirerClient:
             if response.response_code in SIGN_ON_AGAIN:
                 self.keys = None
             self._answered = _Answered(
-                request.stan, stan, fields, request.icc_data, response.authorization_code
+                request.stan,
+                stan,
+                fields,
+                request.icc_data,
+                response.authorization_code,
+                {k: answer[k] for k in _SCRIPT_RESULT_ANSWER if k in answer},
             )
             log.info("0210 for STAN %06d: %s", stan, response.response_code)
             return response
@@ -312,7 +339,7 @@ class AcquirerClient:
                 "41": self.terminal_id,
                 "42": self.merchant_id,
                 "55": icc,
-                "60": cups.Field60("36", self.batch, "000", capability, "0").encode(),
+                "60": cups.Field60(_OFFLINE_UPLOAD, self.batch, "000", capability, "0").encode(),
                 "63": "CUP",
             }
             self.state.advices.put(stan, fields)
@@ -326,16 +353,30 @@ class AcquirerClient:
                 return
             stan = self.state.next_stan()
             icc = dict(request.icc_data) | {0xDF31: results}
-            fields = {k: v for k, v in last.fields.items() if k not in ("55", "60", "64")}
-            fields |= {
+            original = cups.Field60.decode(last.fields["60"])
+            fields = {k: last.fields[k] for k in _SCRIPT_RESULT_REPEATS if k in last.fields}
+            fields |= last.answer | {
                 "t": "0620",
                 "11": f"{stan:06d}",
                 "55": _icc_hex(icc, SCRIPT_RESULT_TAGS),
-                "60": cups.Field60("00", self.batch, "951").encode(),
-                "61": f"{self.batch:06d}{last.stan:06d}",
+                "60": cups.Field60(
+                    "00", self.batch, "951", original.capability, original.condition
+                ).encode(),
+                "61": f"{original.batch:06d}{last.stan:06d}{_mmdd(last.icc)}",
             }
             self.state.advices.put(stan, fields)
             self._try(self.send_advices)
+
+    def complete(self, request: AuthorizationRequest) -> None:
+        """Keep the TC of the approval just answered in its batch record (notes §10: a
+        batch upload carries the TC, 9F27 = 40, not the ARQC). Nothing is sent now."""
+        with self._lock:
+            last = self._answered
+            if last is None or last.key != request.stan:
+                return
+            record = self.state.batch.get(last.stan)
+            if record is not None:
+                self.state.batch.put(last.stan, record | {"55": _icc_hex(request.icc_data)})
 
     def _try(self, send: Callable[[], None]) -> None:
         try:
@@ -414,13 +455,22 @@ class AcquirerClient:
             record = self.state.batch.get(stan)
             if record is None:
                 continue
-            kind = record["60"][:2]
+            original = cups.Field60.decode(record["60"])
+            # Notes §5, §11: an online IC record goes up as a TC upload (60.1 00), an
+            # offline one keeps 36; each chip record alone, with 60.3 205 (not balanced).
+            kind = _OFFLINE_UPLOAD if original.kind == _OFFLINE_UPLOAD else "00"
             fields = {k: v for k, v in record.items() if k != "64"}
             fields |= {
                 "t": "0320",
                 "11": f"{self.state.next_stan():06d}",
-                "60": cups.Field60(kind, self.batch, "201").encode(),
-                "61": f"{self.batch:06d}{stan:06d}",
+                "60": cups.Field60(
+                    kind,
+                    self.batch,
+                    IC_UPLOAD_NOT_BALANCED,
+                    original.capability,
+                    original.condition,
+                ).encode(),
+                "61": f"{original.batch:06d}{stan:06d}",
             }
             self._send(fields, mak=self._mak())
         self._send(
@@ -440,15 +490,16 @@ class AcquirerClient:
 
     def _send(self, fields: dict[str, str], *, mak: bytes | None) -> dict[str, str]:
         """Send ``fields`` and return the checked answer's fields (MTI, echoes, MAC)."""
-        body = cups.encode(dict(fields), mak)
+        body = cups.encode(dict(fields), mak, self.mac_scheme)
         reply = exchange(
             self.address,
             cups.Frame(self._tpdu, self._header, body),
             timeout_s=self.timeout_s,
         )
-        answer = cups.decode(reply.body, mak)
+        answer = cups.decode(reply.body, mak, self.mac_scheme)
         expected_mti = f"{int(fields['t']) + 10:04d}"
-        echoed = ("3", "11", "41")
+        # Notes §5: 3, 11 and 41 echo the request, and 42 too in an approval.
+        echoed = ("3", "11", "41", "42") if answer.get("39") == "00" else ("3", "11", "41")
         if answer.get("t") != expected_mti or any(
             answer.get(k) != fields.get(k) for k in echoed if k in fields
         ):
@@ -488,8 +539,10 @@ def client_from(
     terminal_id: str,
     merchant_id: str,
     timeout_s: float,
+    mac_scheme: str = cups.MacScheme.ECB,
 ) -> AcquirerClient:
-    """The client ``payment.host`` describes, its TMK from ``tmk_file`` (0600)."""
+    """The client ``payment.host`` describes, its TMK from ``tmk_file`` (0600) and its MAC
+    by ``mac_scheme`` (``payment.host_mac``)."""
     return AcquirerClient(
         parse_address(url),
         tmk=load_tmk(tmk_file),
@@ -497,4 +550,5 @@ def client_from(
         terminal_id=terminal_id,
         merchant_id=merchant_id,
         timeout_s=timeout_s,
+        mac_scheme=cups.MacScheme(mac_scheme),
     )

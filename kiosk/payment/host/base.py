@@ -100,10 +100,11 @@ class AuthorizationHost(Protocol):
 
 @runtime_checkable
 class ClearingHost(Protocol):
-    """A host that also clears: the acquirer hears of offline approvals and script results.
+    """A host that also clears: the acquirer hears of offline approvals and script results,
+    and keeps the final cryptogram of an online approval for its batch.
 
-    Both calls store what is owed durably and try to send it; neither raises for the
-    network (what could not be sent goes with the next exchange or at settlement).
+    No call raises for the network: what is owed is stored durably and sent with the next
+    exchange or at settlement.
     """
 
     def advise(self, request: AuthorizationRequest) -> None:
@@ -112,4 +113,9 @@ class ClearingHost(Protocol):
 
     def report_scripts(self, request: AuthorizationRequest, results: bytes) -> None:
         """The results (DF31) of the issuer scripts run for ``request`` (0620)."""
+        ...
+
+    def complete(self, request: AuthorizationRequest) -> None:
+        """An online approval the card took: ``request.icc_data`` holds its TC (2nd GENERATE
+        AC), which a batch upload carries in place of the ARQC."""
         ...

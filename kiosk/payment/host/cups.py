@@ -16,16 +16,26 @@ Field types: numeric fields are BCD (``n`` fixed right-aligned, 22 left-aligned,
 lengths in BCD counting digits, odd counts padded with a trailing 0); ``an``/``ans`` are
 ASCII; 55 and 62 are binary with a BCD LLL counting bytes; 64 is the MAC.
 
-MAC (the UnionPay POS "ECB" MAC, :func:`mac`): the bytes from the MTI to the end of the
-last field before 64, padded with zeros to 8 bytes and XORed block by block into R;
-``E1 = DES(MAK, hex(R)[:8])``, ``E2 = DES(MAK, E1 xor hex(R)[8:])``; field 64 is the
-first 8 characters of ``hex(E2)`` as ASCII. A double-length MAK uses 3DES in both steps
-(equal halves give the single-DES result). Written here because no maintained library
-implements this dialect's MAC; the block cipher is ``cryptography``'s.
+MAC (:func:`mac`) over the bytes from the MTI to the end of the last field before 64,
+padded with zeros to a multiple of 8, by the scheme the acquirer names (notes §9, §14):
+
+- :attr:`MacScheme.ECB`, the UnionPay POS "ECB" MAC (the default): the blocks XORed into
+  R; ``E1 = DES(MAK, hex(R)[:8])``, ``E2 = DES(MAK, E1 xor hex(R)[8:])``; field 64 is the
+  first 8 characters of ``hex(E2)`` as ASCII. A double-length MAK uses 3DES in both steps
+  (equal halves give the single-DES result).
+- :attr:`MacScheme.X919`, ANSI X9.19 (ISO/IEC 9797-1 MAC algorithm 3, the "retail MAC"):
+  CBC-DES with the MAK's left half, then decrypt with the right half and encrypt with the
+  left; field 64 is those 8 bytes. A single-length MAK (both halves the same key) gives
+  the plain ANSI X9.9 CBC-MAC that some channels use.
+
+Written here because no maintained Python library implements these banking MACs; the
+block cipher (and its CBC mode) is ``cryptography``'s. Tests check both against
+published vectors.
 """
 
 from __future__ import annotations
 
+import enum
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +53,7 @@ __all__ = [
     "BadMacError",
     "Field60",
     "Frame",
+    "MacScheme",
     "block_cipher",
     "decode",
     "encode",
@@ -162,9 +173,14 @@ def block_cipher(key: bytes, *, decrypt: bool = False) -> Any:
     return cipher.decryptor() if decrypt else cipher.encryptor()
 
 
-def mac(mak: bytes, data: bytes) -> bytes:
-    """Field 64 over ``data`` (MTI up to field 63), see the module docstring."""
-    padded = data + bytes(-len(data) % 8)
+class MacScheme(enum.StrEnum):
+    """How field 64 is computed (the acquirer's interface specification says which)."""
+
+    ECB = "ecb"
+    X919 = "x9.19"
+
+
+def _ecb_mac(mak: bytes, padded: bytes) -> bytes:
     r = bytearray(8)
     for i in range(0, len(padded), 8):
         for j in range(8):
@@ -176,7 +192,22 @@ def mac(mak: bytes, data: bytes) -> bytes:
     return e2.hex().upper().encode("ascii")[:8]
 
 
-def encode(fields: dict[str, str], mak: bytes | None = None) -> bytes:
+def _retail_mac(mak: bytes, padded: bytes) -> bytes:
+    left, right = mak[:8], mak[8:] or mak[:8]
+    chain = Cipher(TripleDES(left * 3), modes.CBC(bytes(8))).encryptor()
+    last = chain.update(padded)[-8:]
+    return bytes(block_cipher(left).update(block_cipher(right, decrypt=True).update(last)))
+
+
+def mac(mak: bytes, data: bytes, scheme: MacScheme = MacScheme.ECB) -> bytes:
+    """Field 64 over ``data`` (MTI up to field 63) by ``scheme``, see the module docstring."""
+    padded = data + bytes(-len(data) % 8)
+    return _ecb_mac(mak, padded) if scheme is MacScheme.ECB else _retail_mac(mak, padded)
+
+
+def encode(
+    fields: dict[str, str], mak: bytes | None = None, scheme: MacScheme = MacScheme.ECB
+) -> bytes:
     """The body (MTI, bitmap, fields) of ``fields``; with ``mak``, field 64 is its MAC.
 
     ``fields`` maps field numbers (and ``"t"``) to pyiso8583's strings: digits for n/z,
@@ -191,11 +222,13 @@ def encode(fields: dict[str, str], mak: bytes | None = None) -> bytes:
     except iso8583.EncodeError as exc:
         raise HostError(f"cannot encode field {exc.field}: {exc.msg}", code="host.format") from exc
     if mak is not None:
-        body[-_MAC_LEN:] = mac(mak, bytes(body[:-_MAC_LEN]))
+        body[-_MAC_LEN:] = mac(mak, bytes(body[:-_MAC_LEN]), scheme)
     return bytes(body)
 
 
-def decode(body: bytes, mak: bytes | None = None) -> dict[str, str]:
+def decode(
+    body: bytes, mak: bytes | None = None, scheme: MacScheme = MacScheme.ECB
+) -> dict[str, str]:
     """The fields of ``body``; with ``mak``, field 64 must be present and verify.
 
     Raises HostError ``host.malformed`` for bytes that are not a message of this dialect
@@ -209,7 +242,7 @@ def decode(body: bytes, mak: bytes | None = None) -> dict[str, str]:
     fields.pop("h", None)
     if mak is not None:
         given = bytes.fromhex(fields.get("64", ""))
-        if len(given) != _MAC_LEN or given != mac(mak, body[:-_MAC_LEN]):
+        if len(given) != _MAC_LEN or given != mac(mak, body[:-_MAC_LEN], scheme):
             raise BadMacError("the message's MAC does not verify", mti=fields.get("t", ""))
     return fields
 

@@ -92,9 +92,10 @@ class HostSimulator:
         issuer: IssuerSimulator | None = None,
         listen: tuple[str, int] = ("127.0.0.1", 0),
         record: Path | None = None,
+        mac_scheme: cups.MacScheme = cups.MacScheme.ECB,
     ) -> None:
         self.issuer = issuer or IssuerSimulator()
-        self._tmk = tmk
+        self._tmk, self.mac_scheme = tmk, mac_scheme
         self._keys: dict[str, WorkingKeys] = {}
         self.batch = 1
         self.received: list[dict[str, str]] = []
@@ -194,14 +195,16 @@ class HostSimulator:
             return None
         terminal = fields.get("41", "")
         keys = self._keys.get(terminal)
-        mac_ok = mti == "0800" or (keys is not None and _mac_ok(request.body, fields, keys.mak))
+        mac_ok = mti == "0800" or (
+            keys is not None and _mac_ok(request.body, fields, keys.mak, self.mac_scheme)
+        )
         self._remember(fields, mac_ok)
         answer = self._handle(fields) if mac_ok else self._echo(fields) | {"39": "A0"}
         keys = None if answer["t"] == "0810" else self._keys.get(terminal)
         mak = None if keys is None else keys.mak
         if fault is Fault.GARBAGE:
             return request.reply(secrets.token_bytes(24))
-        body = cups.encode(answer, mak)
+        body = cups.encode(answer, mak, self.mac_scheme)
         if fault is Fault.BAD_MAC and mak is not None:
             body = body[:-1] + bytes([body[-1] ^ 0x01])
         return request.reply(body)
@@ -327,8 +330,8 @@ def _acknowledge(_: dict[str, str]) -> dict[str, str]:
     return {"39": "00"}
 
 
-def _mac_ok(body: bytes, fields: dict[str, str], mak: bytes) -> bool:
-    return "64" in fields and bytes.fromhex(fields["64"]) == cups.mac(mak, body[:-8])
+def _mac_ok(body: bytes, fields: dict[str, str], mak: bytes, scheme: cups.MacScheme) -> bool:
+    return "64" in fields and bytes.fromhex(fields["64"]) == cups.mac(mak, body[:-8], scheme)
 
 
 def _request(fields: dict[str, str]) -> AuthorizationRequest:
@@ -365,13 +368,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--fault-on", metavar="MTI", action="append", help="default: 0200")
     parser.add_argument("--delay", metavar="SECONDS", type=float, default=0.0)
     parser.add_argument("--balance", metavar="FEN", type=int, help="each card's account")
+    parser.add_argument(
+        "--mac",
+        choices=[m.value for m in cups.MacScheme],
+        default=cups.MacScheme.ECB.value,
+        help="MAC scheme (the terminal's payment.host_mac)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     issuer = IssuerSimulator(default_balance_fen=args.balance) if args.balance is not None else None
     sim = HostSimulator(
-        tmk=load_tmk(args.tmk), issuer=issuer, listen=args.listen, record=args.record
+        tmk=load_tmk(args.tmk),
+        issuer=issuer,
+        listen=args.listen,
+        record=args.record,
+        mac_scheme=cups.MacScheme(args.mac),
     )
     sim.set_fault(Fault(args.fault), mtis=tuple(args.fault_on or ("0200",)), delay_s=args.delay)
     print(f"host-sim listening on {sim.url}", flush=True)

@@ -6,7 +6,9 @@
   the 0200 it cancels is sent and deleted once the acquirer acknowledged it;
 - ``advices``: each offline approval's 0320 (and 0620 script result) until acknowledged;
 - ``batch``: the batch's cleared transactions, for a batch upload when settlement does
-  not balance; emptied when the batch is settled.
+  not balance; emptied when the batch is settled;
+- the last sign-on (:class:`SignOn`: when, the batch, the working keys' check values, no
+  key) in ``<dir>/sign-on.json``, for ``kiosk doctor`` and the operator.
 
 Each record holds the PAN (field 2), so it is sealed here, before any backend sees it:
 AES-GCM with the terminal's own link key (``<dir>/link.key``, 0600, created on first use,
@@ -24,6 +26,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -33,10 +37,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kiosk.errors import ConfigError
 from kiosk.files import replace_file
 
-__all__ = ["MAX_STAN", "FileRecords", "LinkRecords", "LinkState", "SealedBox"]
+__all__ = [
+    "MAX_STAN",
+    "FileRecords",
+    "LinkRecords",
+    "LinkState",
+    "SealedBox",
+    "SignOn",
+    "last_sign_on",
+]
 
 MAX_STAN = 999_999
 _NONCE = 12
+_SIGN_ON = "sign-on.json"
 
 
 class LinkRecords(Protocol):
@@ -150,6 +163,16 @@ class SealedBox:
         self._records.remove(self.box, stan)
 
 
+@dataclass(frozen=True)
+class SignOn:
+    """What the last sign-on installed, without the keys: their check values (hex)."""
+
+    at: datetime
+    batch: int
+    pik_kcv: str
+    mak_kcv: str
+
+
 class LinkState:
     """The STAN counter and the sealed boxes of one terminal (see the module docstring)."""
 
@@ -177,3 +200,23 @@ class LinkState:
     def next_stan(self) -> int:
         """Advance the counter durably and return the new STAN."""
         return self.records.next_stan()
+
+    def record_sign_on(self, sign_on: SignOn) -> None:
+        """Keep ``sign_on`` as the last one (check values only: they reveal no key)."""
+        record = asdict(sign_on) | {"at": sign_on.at.isoformat()}
+        replace_file(self.directory / _SIGN_ON, json.dumps(record).encode("utf-8"))
+
+
+def last_sign_on(directory: Path) -> SignOn | None:
+    """The last sign-on a link with its files in ``directory`` recorded; None before the
+    first (or when the record cannot be read). Reads only: creates no key or folder."""
+    try:
+        record = json.loads((directory / _SIGN_ON).read_bytes())
+        return SignOn(
+            datetime.fromisoformat(record["at"]),
+            int(record["batch"]),
+            str(record["pik_kcv"]),
+            str(record["mak_kcv"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -292,11 +292,15 @@ def run_transaction(
 
 
 def _clearing(ctx: TransactionContext, host: AuthorizationHost | None, outcome: Outcome) -> None:
-    """Tell a clearing host (the acquirer link) of an offline approval, and of the results
-    of issuer scripts run after an online answer (UnionPay DF31 in a 0620)."""
+    """Tell a clearing host (the acquirer link) of an offline approval, of the TC of an
+    online one, and of the results of issuer scripts run after an online answer (UnionPay
+    DF31 in a 0620)."""
     if not isinstance(host, ClearingHost) or not ctx.card.cryptogram:
         return
     if outcome is Outcome.APPROVED_OFFLINE:
         host.advise(authorization_request(ctx))
-    elif ctx.terminal.script_results:  # scripts run only with an online answer
+        return
+    if outcome is Outcome.APPROVED_ONLINE:
+        host.complete(authorization_request(ctx))
+    if ctx.terminal.script_results:  # scripts run only with an online answer
         host.report_scripts(authorization_request(ctx), ctx.terminal.script_results)

@@ -172,6 +172,53 @@ def test_request_with_bad_mac_answered_a0(client: AcquirerClient, host_sim: Host
     assert host_sim.issuer.ledger == []
 
 
+def test_x919_mac_link(tmk_file: Path, tmp_path: Path) -> None:
+    """An acquirer that specifies ANSI X9.19: both ends MAC with it; one left on the ECB MAC
+    gets A0 and takes the answer for no answer."""
+    from kiosk.payment.host.cups import MacScheme
+    from kiosk.payment.host.keys import load_tmk
+
+    sim = HostSimulator(tmk=load_tmk(tmk_file), mac_scheme=MacScheme.X919).start()
+    try:
+        x919 = make_client(sim, tmk_file, tmp_path / "x919")
+        x919.mac_scheme = MacScheme.X919
+        _, response = plain_terminal().online(x919, stan=7)
+        assert response.approved
+        assert sim.of_type("0200")[0]["mac_ok"] == "1"
+
+        ecb = make_client(sim, tmk_file, tmp_path / "ecb")
+        term = plain_terminal("credit", 500)
+        assert term.generate_ac(ARQC) == ARQC
+        with pytest.raises(HostError) as caught:
+            ecb.authorize(term.request())
+        assert caught.value.code == "host.bad_mac"
+        assert sim.of_type("0200")[1]["mac_ok"] == "0"
+    finally:
+        sim.close()
+
+
+def test_approval_for_another_merchant_is_no_answer(tmk_file: Path, tmp_path: Path) -> None:
+    """An approval whose 42 is not this terminal's merchant is not this request's answer."""
+    from kiosk.payment.host.keys import load_tmk
+
+    class OtherMerchant(HostSimulator):
+        def _authorize(self, fields: dict[str, str]) -> dict[str, str]:
+            return super()._authorize(fields) | {"42": "898999999999999"}
+
+    sim = OtherMerchant(tmk=load_tmk(tmk_file)).start()
+    try:
+        client = make_client(sim, tmk_file, tmp_path / "acq")
+        term = plain_terminal()
+        assert term.generate_ac(ARQC) == ARQC
+        with pytest.raises(HostError) as caught:
+            client.authorize(term.request())
+        assert caught.value.code == "host.mismatch"
+        [owed] = client.state.reversals.stans()
+        assert sim.of_type("0200")[0]["11"] == f"{owed:06d}"
+    finally:
+        sim.close()
+
+
 def test_stan_is_a_durable_six_digit_counter(tmp_path: Path) -> None:
     from kiosk.payment.host.link_state import MAX_STAN, LinkState
 
@@ -247,8 +294,10 @@ def test_settlement_mismatch_resolved_by_batch_upload(
     assert settled.balanced and settled.uploaded == 2
     results = [m["48"][30] for m in host_sim.of_type("0500")]
     assert results == ["0", "0"]  # requests carry 0; the answers said 2 then 1
-    uploads = [m["60"][8:11] for m in host_sim.of_type("0320")]
-    assert uploads == ["000", "201", "201", "202"]
+    uploads = [(m["60"][:2], m["60"][8:13]) for m in host_sim.of_type("0320")]
+    # the advice; then each chip record alone (60.3 205: not balanced), the online one as a
+    # TC upload (60.1 00), the offline one as itself (36), both with their 60.4/60.5; the end
+    assert uploads == [("36", "00050"), ("00", "20550"), ("36", "20550"), ("00", "202")]
     assert host_sim.totals() == (13_145, 2)
 
 

@@ -209,3 +209,88 @@ def test_field_60_sub_fields() -> None:
     assert f60.encode() == "2200000100050"
     with pytest.raises(HostError):
         cups.Field60.decode("22")
+
+
+# --- the MAC and check values against published vectors -----------------------------------
+
+#: A UnionPay POS "ECB" MAC worked through step by step with a double-length TAK (so 3DES in
+#: both steps) in "银联标准8583MAC计算简介", blog.csdn.net/zfr_xuexiao66/article/details/94665452:
+#: the 0830 MAB (MTI to field 63) and its field 64, "5FE058DB".
+ECB_TAK = bytes.fromhex("55036372B17543ECB173730768B8D6C4")
+ECB_MAB = bytes.fromhex(
+    "08300000000002C000153030363730303436343238393733373031373933323330303200110000000137"
+    "200277319F0605A0000003339F220103DF050832303234313233319F0605A0000003339F220104DF0508"
+    "32303234313233319F0605A0000003339F220102DF050832303231313233319F0605A0000000039F2201"
+    "07DF050832303137313233319F0605A0000000039F220108DF050832303233313233319F0605A0000000"
+    "039F220109DF050832303233313233319F0605A0000000659F220110DF050832303232313233319F0605"
+    "A0000000659F220112DF050832303232313233319F0605A0000000659F220114DF050832303232313233"
+    "319F0605A0000000049F220104DF050832303137313233319F0605A0000000049F220105DF0508323032"
+    "31313233319F0605A0000000049F220106DF05083230323131323331"
+)
+
+
+def test_ecb_mac_published_vector() -> None:
+    assert cups.mac(ECB_TAK, ECB_MAB) == b"5FE058DB"
+    assert cups.mac(ECB_TAK, ECB_MAB, cups.MacScheme.ECB) == b"5FE058DB"
+
+
+#: ANSI X9.19 vectors of Botan's test suite (src/tests/data/mac/x919_mac.vec, randombit/botan);
+#: an 8-byte key is X9.19 with both halves equal, i.e. the ANSI X9.9 CBC-MAC.
+_X919_IN1 = (
+    "31311C3931383237333634351C1C35383134333237361C1C3B313233343536373839303132333435363D"
+    "3939313231303030303F1C30303031323530301C393738363533343132343837363932331C"
+)
+X919_VECTORS = [
+    ("0123456789ABCDEF", _X919_IN1, "C156F1B8CDBFB451"),
+    (
+        "0123456789ABCDEF",
+        "35383134333237361C3B313233343536373839303132333435363D1C30303031323530301C39373836"
+        "3533343132343837363932331C",
+        "AB4884061A159618",
+    ),
+    ("0123456789ABCDEFFEDCBA9876543210", _X919_IN1, "C209CCB78EE1B606"),
+    (
+        "4061610D85685DB0F4D9F1C8FE15A123",
+        "3330303030323031393543555354303120202020552020202020202020202020202020202020202054"
+        "303253454154504152594742324C54535435534F414131393935303232373133333934343030303020"
+        "202020202020202020202020333030303031304139354558413030303030333144",
+        "DBE9EB0FA03838D2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "data", "expected"), X919_VECTORS)
+def test_x919_mac_published_vectors(key: str, data: str, expected: str) -> None:
+    mac = cups.mac(bytes.fromhex(key), bytes.fromhex(data), cups.MacScheme.X919)
+    assert mac.hex().upper() == expected
+
+
+def test_x99_mac_fips_113_vector() -> None:
+    """FIPS PUB 113 (= ANSI X9.9) example: key 0123456789ABCDEF, the text "7654321 Now is
+    the time for ", 32-bit MAC F1D30F68 (also in Bouncy Castle's MacTest)."""
+    data = b"7654321 Now is the time for "
+    mac = cups.mac(bytes.fromhex("0123456789ABCDEF"), data, cups.MacScheme.X919)
+    assert mac[:4].hex().upper() == "F1D30F68"
+
+
+@pytest.mark.parametrize("scheme", list(cups.MacScheme))
+def test_each_scheme_verifies_its_own_mac_only(scheme: cups.MacScheme) -> None:
+    mak = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    body = cups.encode({"t": "0200"} | MESSAGES["0200"], mak, scheme)
+    assert cups.decode(body, mak, scheme)["64"] == cups.mac(mak, body[:-8], scheme).hex().upper()
+    other = next(s for s in cups.MacScheme if s is not scheme)
+    with pytest.raises(cups.BadMacError):
+        cups.decode(body, mak, other)
+
+
+@pytest.mark.parametrize(
+    ("key", "kcv"),
+    [
+        # GlobalPlatform's default test key 40..4F (double-length 3DES): KCV 8BAF47, from
+        # GlobalPlatform.NET's tests (mbah-dhaim/GlobalPlatform.NET,
+        # test/GlobalPlatform.NET.Tests/ToolsTests/KeyCheckValueTests.cs).
+        ("404142434445464748494A4B4C4D4E4F", "8BAF47"),
+    ],
+)
+def test_key_check_values_published_vectors(key: str, kcv: str) -> None:
+    assert check_value(bytes.fromhex(key)).hex().upper().startswith(kcv)
