@@ -404,7 +404,8 @@ def shift_close(data: ShiftCloseData, width: PaperWidth, lang: Lang) -> Document
     _totals(s, ((f"path.{p}", data.by_path.get(p, Total())) for p in PaymentPath))
     s.add(Separator(), Text(s.t("by_mode"), bold=True))
     _totals(s, ((f"mode.{m}", data.by_mode.get(m, Total())) for m in SaleMode))
-    sales = sum((t for p, t in data.by_path.items() if p is not PaymentPath.REFUND), Total())
+    # by mode, not by path: a split sale's line counts under two paths but is one sale line
+    sales = sum(data.by_mode.values(), Total())
     refunds = data.by_path.get(PaymentPath.REFUND, Total())
     s.add(Separator())
     _totals(s, (("sales", sales), ("refunds", refunds), ("voids", data.voids)))

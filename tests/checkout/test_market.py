@@ -18,6 +18,7 @@ from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter, SlipSettings, render_job, ticket_key
 from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.provider import PaymentRequest
+from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.checkout.tenders import CashTender, TenderError, split_tenders
 from kiosk.config import load_settings
 from kiosk.journal.models import Payment, PaymentState
@@ -32,9 +33,10 @@ from kiosk.printing.document import PaperWidth
 from kiosk.printing.escpos import PrinterProfile, render_escpos
 from kiosk.printing.layouts import Lang
 from kiosk.printing.printer import PreviewPrinter
+from kiosk.printing.records import PaymentPath, Total, summarize
 from kiosk.sales.market import Basket, Role, load_market
 from kiosk.sales.order import OrderDraft
-from kiosk.sales.tickets import SaleError
+from kiosk.sales.tickets import CHINA, SaleError
 from tests.checkout.conftest import TestPrinter
 from tests.checkout.test_card_discount import _balance
 
@@ -170,6 +172,19 @@ def test_split_ec_and_cash_when_the_balance_is_short(counter: Counter, tmp_path:
     assert tenders[1]["fen"] == draft.total_fen - 100 and tenders[1]["change_fen"] == 3000 - 2376
     assert sum(t["fen"] for t in tenders) == payment.amount_fen == draft.total_fen
     assert counter.drawer.drawer_kicks == 1
+
+
+def test_split_sale_settles_each_part_under_its_own_path(counter: Counter, tmp_path: Path) -> None:
+    """The card's ¥1.00 of e-cash counts as offline EC and the rest as cash in the day
+    report; the paths together still equal what the journal's payment took."""
+    draft = _three_weighed()
+    counter.reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path))
+    result = counter.desk.pay_split(draft, 100, 3000, actor="C01")
+    period = day_period(NOW.astimezone(CHINA).date())
+    summary = summarize(transaction_records(counter.desk.store, period), period)
+    assert summary.by_path[PaymentPath.OFFLINE_EC].amount_fen == 100
+    assert summary.by_path[PaymentPath.CASH].amount_fen == draft.total_fen - 100
+    assert summary.sales == Total(3, _payment(counter.desk.store, result).amount_fen)
 
 
 @given(
