@@ -348,7 +348,12 @@
         <translation>X报表：应有现金 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="552"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="537"/>
+        <source>PDF: %1</source>
+        <translation>PDF 报表：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="554"/>
         <source>Z: sales %1, counted %2, expected %3</source>
         <translation>Z报表：销售 %1，点钞 %2，应有 %3</translation>
     </message>

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from kiosk.checkout.documents import JournalPrinter
+from kiosk.checkout.market_reports import granted_in, market_report, subsidy_summary, today
 from kiosk.checkout.pipeline import Checkout, CheckoutResult
 from kiosk.checkout.provider import PaymentProvider
 from kiosk.checkout.settlement import shift_period
@@ -32,17 +34,15 @@ from kiosk.checkout.shift import close_shift
 from kiosk.checkout.tenders import CashTender, SplitTender, cash_part, split_tenders
 from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
+from kiosk.printing.records import Period
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.sales.subsidy import SubsidyGrant, budget_left, decide, subsidised
+from kiosk.sales.subsidy import SubsidyGrant, decide, subsidised
 from kiosk.sales.tickets import CHINA, CardFacts, SaleError
 from kiosk.scale.frames import ScaleError
 from kiosk.scale.scale import Scale, SimScale
 
 __all__ = ["MarketDesk", "RefundRecord", "line_payload"]
-
-#: Payments whose subsidy is spent: every state but the ones that took nothing.
-_NOT_SPENT = (PaymentState.DECLINED, PaymentState.ABORTED, PaymentState.PENDING)
 
 
 def line_payload(line: LineItem) -> dict[str, Any]:
@@ -79,6 +79,8 @@ class MarketDesk:
     clock: Callable[[], datetime]
     #: The counter's scale (``KIOSK_SCALE``; the demo's simulated one), None without one.
     scale: Scale | SimScale | None = None
+    #: Where the X and Z reports are written as PDF; None: no PDF (slips and journal only).
+    reports_dir: Path | None = None
 
     def read_weight(self) -> int:
         """A steady weight in grams; ScaleError in plain words otherwise (``scale.missing``
@@ -101,41 +103,11 @@ class MarketDesk:
 
     def granted_today(self) -> list[SubsidyGrant]:
         """Subsidies granted since midnight (China time), from the journal."""
-        midnight = datetime.combine(self.clock().astimezone(CHINA).date(), time(0), CHINA)
-        with self.store.read() as session:
-            rows = session.execute(
-                select(Order.meta)
-                .join(Payment, Payment.order_id == Order.id)
-                .where(
-                    Order.terminal_id == self.store.terminal_id,
-                    Order.mode == "market",
-                    Order.created_at >= midnight,
-                    Payment.state.not_in(_NOT_SPENT),
-                )
-            )
-            grants = []
-            for (meta,) in rows:
-                discount = (meta or {}).get("discount") or {}
-                if discount.get("subsidy"):
-                    grants.append(
-                        SubsidyGrant(
-                            discount["code"], discount.get("pan_token", ""), discount["saving_fen"]
-                        )
-                    )
-            return grants
+        return granted_in(self.store, today(self.clock()))
 
     def subsidy_summary(self) -> list[dict[str, Any]]:
         """Per rule: grants and fen given today, and the budget left (None: no budget)."""
-        grants = self.granted_today()
-        return [
-            {
-                "code": rule.code,
-                "grants": sum(1 for g in grants if g.rule == rule.code),
-                "granted_fen": sum(g.fen for g in grants if g.rule == rule.code),
-                "budget_left_fen": budget_left(rule, grants),
-            }
-            for rule in self.catalog.subsidies
-        ]
+        return subsidy_summary(self.catalog.subsidies, self.granted_today())
 
     def _pricing(self, draft: OrderDraft) -> Callable[[CardFacts], OrderDraft | None]:
         def price(card: CardFacts) -> OrderDraft | None:
@@ -347,23 +319,62 @@ class MarketDesk:
             refunded = sum(r["amount_fen"] for r in refunds if r.get("method") == "cash")
         return cash - refunded
 
-    def close_shift(self, counted_fen: int, *, actor: str) -> dict[str, int]:
-        """Z: journal the cash counted against expected, then close the shift (journal, slip).
-        Returns the figures (sales, refunds, net, counted, expected, difference)."""
-        expected = self.cash_expected()
-        self.store.record(
-            "subsidy.day_summary", {"rules": self.subsidy_summary()}, actor=actor, now=self.clock()
+    def x_report(self, *, actor: str) -> tuple[int, list[dict[str, Any]], Path | None]:
+        """X: the cash expected in the drawer and today's subsidies, and the shift so far
+        as PDF (its path; None without ``reports_dir``). Nothing is closed."""
+        cash, subsidies = self.cash_expected(), self.subsidy_summary()
+        pdf = self._report_pdf(
+            "x", shift_period(self.store, self.clock()), {"expected_fen": cash}, subsidies
         )
+        self.store.record(
+            "shift.x_report",
+            {"expected_fen": cash, "pdf": pdf.name if pdf else ""},
+            actor=actor,
+            now=self.clock(),
+        )
+        return cash, subsidies, pdf
+
+    def close_shift(self, counted_fen: int, *, actor: str) -> dict[str, Any]:
+        """Z: journal the cash counted against expected, then close the shift (journal, slip)
+        and write its PDF. Returns the figures (sales, refunds, net, counted, expected,
+        difference) and ``pdf``, the report's path (None without ``reports_dir``)."""
+        expected, subsidies, now = self.cash_expected(), self.subsidy_summary(), self.clock()
+        self.store.record("subsidy.day_summary", {"rules": subsidies}, actor=actor, now=now)
         figures = {
             "counted_fen": counted_fen,
             "expected_fen": expected,
             "difference_fen": counted_fen - expected,
         }
-        self.store.record("shift.cash_counted", figures, actor=actor, now=self.clock())
-        summary = close_shift(self.store, self.printer, now=self.clock(), actor=actor)
+        self.store.record("shift.cash_counted", figures, actor=actor, now=now)
+        period = shift_period(self.store, now)  # the shift being closed, as its slip has it
+        summary = close_shift(self.store, self.printer, now=now, actor=actor)
+        pdf = self._report_pdf("z", period, figures, subsidies)
         return figures | {
             "sales_fen": summary.sales.amount_fen,
             "sales": summary.sales.count,
             "refunds_fen": summary.refunds.amount_fen,
             "net_fen": summary.net_fen,
+            "pdf": pdf,
         }
+
+    def _report_pdf(
+        self,
+        kind: str,
+        period: Period,
+        cash: dict[str, int],
+        subsidies: list[dict[str, Any]],
+    ) -> Path | None:
+        if self.reports_dir is None:
+            return None
+        when = self.clock().astimezone(CHINA)
+        out = self.reports_dir / f"{kind}-{self.store.terminal_id}-{when:%Y%m%d-%H%M%S}.pdf"
+        market_report(
+            self.store,
+            kind=kind,
+            period=period,
+            out_path=out,
+            cash=cash,
+            subsidies=subsidies,
+            merchant_name=self.printer.slip.merchant_name if self.printer else "",
+        )
+        return out

@@ -187,6 +187,7 @@ class KioskServices:
                 self.printer,
                 self.clock,
                 scale=open_scale(url) if url else None,
+                reports_dir=self.settings.data_dir / "reports",
             )
         return self._market
 

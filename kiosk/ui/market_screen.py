@@ -526,16 +526,18 @@ class MarketScreen(QWidget):
     def x_report(self) -> None:
         """X: cash expected in the drawer, and each subsidy's grants and budget left."""
 
-        def words(figures: tuple[int, list[dict[str, Any]]]) -> None:
-            cash, subsidies = figures
+        def words(figures: tuple[int, list[dict[str, Any]], Any]) -> None:
+            cash, subsidies, pdf = figures
             text = translate("Market", "X: cash expected %1").replace("%1", format_fen(cash))
             for rule in subsidies:
                 left = rule["budget_left_fen"]
                 text += f"\n{rule['code']}: {rule['grants']} × {format_fen(rule['granted_fen'])}"
                 text += "" if left is None else f" / {format_fen(left)}"
+            if pdf is not None:
+                text += "\n" + translate("Market", "PDF: %1").replace("%1", str(pdf))
             self.say(text)
 
-        self._journal(lambda: (self.desk.cash_expected(), self.desk.subsidy_summary()), words)
+        self._journal(lambda: self.desk.x_report(actor=self.actor), words)
 
     def z_close(self) -> None:
         text = self._entry()
