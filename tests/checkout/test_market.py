@@ -40,6 +40,7 @@ from kiosk.printing.printer import PreviewPrinter
 from kiosk.printing.records import PaymentPath, Total, summarize
 from kiosk.sales.market import Basket, Role, load_market
 from kiosk.sales.order import OrderDraft
+from kiosk.sales.subsidy import SubsidyKind, SubsidyRule
 from kiosk.sales.tickets import CHINA, SaleError
 from tests.checkout.conftest import TestPrinter
 from tests.checkout.test_card_discount import _balance
@@ -320,3 +321,33 @@ def test_day_report_shows_subsidies_and_budget_left(counter: Counter, tmp_path: 
     text = _pdf_text(out)
     assert "补贴 Subsidies granted" in text
     assert "市民卡定额补贴 CITY 1 ¥2.00 ¥198.00" in text
+
+
+def test_a_tap_gets_the_aid_subsidy_and_an_insert_the_card_specific_one(
+    store: JournalStore, capk: CaKeyStore, tmp_path: Path
+) -> None:
+    """Through the kernel: a qPBOC tap is priced before GPO by its AID alone (¥0.50 off,
+    the card's e-cash debited by exactly the subsidised total); the same basket on an
+    inserted card gets the city card's ¥2.00, which needs the PAN read first."""
+    aid_rule = SubsidyRule(
+        "UPDEBIT", "银联借记立减", "UnionPay debit off", SubsidyKind.FIXED, 50,
+        aids=("A000000333010101",),
+    )  # fmt: skip
+    catalog = replace(MARKET, subsidies=(*MARKET.subsidies, aid_rule))
+    paid = {}
+    for interface, profile in [
+        (Interface.CONTACTLESS, "qpboc-debit-ec"),
+        (Interface.CONTACT, "debit-ec"),
+    ]:
+        reader = SimReader(interface=interface)
+        provider = CardPaymentProvider(reader, TerminalConfig(), capk=capk, card_timeout_s=1)
+        checkout = Checkout(store, provider, None, unattended=False, clock=lambda: NOW)
+        desk = MarketDesk(store, checkout, catalog, provider, None, lambda: NOW)
+        reader.insert(load_card(profile, state_dir=tmp_path))
+        before = _balance(load_card(profile, state_dir=tmp_path))
+        result = desk.pay_card(_three_weighed(), actor="C01")
+        assert result.state is PaymentState.APPROVED and result.draft is not None
+        after = _balance(load_card(profile, state_dir=tmp_path))
+        assert before - after == result.draft.total_fen
+        paid[interface] = result.draft.meta["discount"]["code"], result.draft.total_fen
+    assert paid == {Interface.CONTACTLESS: ("UPDEBIT", 2426), Interface.CONTACT: ("CITY", 2276)}
