@@ -298,62 +298,67 @@
         <translation>购物篮是空的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="190"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="192"/>
         <source>Market counter</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="191"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="193"/>
         <source>PLU, amount or PIN, then Enter</source>
         <translation>输入商品码、金额或PIN，按回车</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="192"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="194"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="232"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="234"/>
         <source>Cashier PIN</source>
         <translation>收银员PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="303"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="289"/>
+        <source>Customer display fault (%1): selling goes on</source>
+        <translation>顾客显示屏故障（%1）：收银照常进行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="315"/>
         <source>Signed in: %1</source>
         <translation>已登录：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="307"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="319"/>
         <source>Supervisor PIN</source>
         <translation>主管PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="489"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="501"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="493"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="505"/>
         <source>Change %1</source>
         <translation>找零 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="514"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="529"/>
         <source>Refunded %1</source>
         <translation>已退款 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="531"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="546"/>
         <source>X: cash expected %1</source>
         <translation>X报表：应有现金 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="537"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="552"/>
         <source>PDF: %1</source>
         <translation>PDF 报表：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="554"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="569"/>
         <source>Z: sales %1, counted %2, expected %3</source>
         <translation>Z报表：销售 %1，点钞 %2，应有 %3</translation>
     </message>

@@ -34,6 +34,7 @@ from kiosk.checkout.shift import close_shift
 from kiosk.checkout.tenders import CashTender, SplitTender, cash_part, split_tenders
 from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
+from kiosk.pole_display import Lamp, PoleFeed
 from kiosk.printing.records import Period
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
@@ -42,7 +43,7 @@ from kiosk.sales.tickets import CHINA, CardFacts, SaleError
 from kiosk.scale.frames import ScaleError
 from kiosk.scale.scale import Scale, SimScale
 
-__all__ = ["MarketDesk", "RefundRecord", "line_payload"]
+__all__ = ["Lamp", "MarketDesk", "RefundRecord", "line_payload"]
 
 
 def line_payload(line: LineItem) -> dict[str, Any]:
@@ -81,6 +82,8 @@ class MarketDesk:
     scale: Scale | SimScale | None = None
     #: Where the X and Z reports are written as PDF; None: no PDF (slips and journal only).
     reports_dir: Path | None = None
+    #: The customer pole display (``[market] pole_display``), None without one.
+    pole: PoleFeed | None = None
 
     def read_weight(self) -> int:
         """A steady weight in grams; ScaleError in plain words otherwise (``scale.missing``
@@ -98,6 +101,17 @@ class MarketDesk:
         """Demo: put ``grams`` on the simulated scale."""
         if isinstance(self.scale, SimScale):
             self.scale.grams = grams
+
+    def show_customer(self, fen: int, figure: Lamp) -> None:
+        """Show ``fen`` on the pole display with the ``figure``'s lamp lit (price, total,
+        paid, change); returns at once, and a fault never stops a sale (:attr:`pole_status`)."""
+        if self.pole is not None:
+            self.pole.show(fen, figure)
+
+    @property
+    def pole_status(self) -> str:
+        """``none`` (no display), ``idle``, ``ok`` or the code of the display's last fault."""
+        return "none" if self.pole is None else self.pole.status
 
     # -- subsidies ----------------------------------------------------------------------------
 

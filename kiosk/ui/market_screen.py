@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.checkout.market import MarketDesk
+from kiosk.checkout.market import Lamp, MarketDesk
 from kiosk.checkout.pipeline import CheckoutResult
 from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
@@ -150,6 +150,7 @@ class CounterPage(Page):
         self.basket.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.total = label("amount", name="total")
         self.message = label("call", name="message")
+        self.devices = label("hint", name="devices")
         self.keys = label("hint", name="keys")
         self.back = button("back", "secondary", height=60)
         self.scale = QSpinBox()
@@ -178,6 +179,7 @@ class CounterPage(Page):
         right.addWidget(self.basket, 1)
         right.addWidget(self.total)
         right.addWidget(self.message)
+        right.addWidget(self.devices)
         right.addWidget(self.keys)
         row = QHBoxLayout()
         row.addLayout(left, 1)
@@ -278,6 +280,16 @@ class MarketScreen(QWidget):
         self.counter.total.setText(format_fen(self.basket.total_fen))
         live = [line_text(li) for li in self.basket.live_lines()]
         self.customer.show_basket(live, self.basket.total_fen, note)
+        if not note:  # after a sale the pole keeps the change (or the total paid)
+            self.desk.show_customer(self.basket.total_fen, Lamp.TOTAL)
+        status = self.desk.pole_status
+        self.counter.devices.setText(
+            ""
+            if status in ("none", "idle", "ok")
+            else translate("Market", "Customer display fault (%1): selling goes on").replace(
+                "%1", status
+            )
+        )
 
     def _failed(self, error: BaseException | None) -> bool:
         if error is None:
@@ -491,6 +503,9 @@ class MarketScreen(QWidget):
             note += f"  ({sold.meta['discount']['name_zh']} -{format_fen(sold.discount_fen)})"
         if tenders and tenders[-1]["kind"] == "cash":
             note += "   " + translate("Market", "Change %1").replace("%1", format_fen(change))
+            self.desk.show_customer(change, Lamp.CHANGE)
+        else:
+            self.desk.show_customer(sold.total_fen, Lamp.PAID)
         self.basket = Basket()
         self._refresh(note)
         self.say(f"{note}   {result.reference}")

@@ -6,7 +6,11 @@ demo's in-process reader; receipts are the preview printer's ESC/POS bytes."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import pty
+import tty
 from datetime import timedelta
+from select import select as select_fds
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,6 +20,7 @@ from kiosk.checkout.card_provider import provider_from_settings
 from kiosk.config import Mode
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.pole_display import Lamp, pole_frame
 from tests.checkout.conftest import kiosk_settings
 from tests.printing.escpos_stream import decode
 from tests.ui.kiosk_setup import NOW
@@ -23,12 +28,13 @@ from tests.ui.kiosk_setup import NOW
 
 @pytest.fixture
 def market(make_kiosk, tmp_path):
-    def make(profile: str = "qpboc-debit-ec"):
+    def make(profile: str = "qpboc-debit-ec", pole: str = ""):
         base = kiosk_settings(tmp_path)
         settings = dataclasses.replace(
             base,
             terminal=dataclasses.replace(base.terminal, mode=Mode.MARKET, unattended=False),
             payment=dataclasses.replace(base.payment, reader=f"sim:{profile}", card_timeout_s=20),
+            market=dataclasses.replace(base.market, pole_display=pole),
         )
         provider = provider_from_settings(settings)
         kiosk = make_kiosk(provider=provider, settings=settings, sim_reader=provider.reader)
@@ -130,6 +136,49 @@ def test_cash_sale_with_change(market, qtbot) -> None:
     assert "¥47.00" in screen.customer.note.text()
     receipt = "\n".join(decode(kiosk.printer.jobs[-1]).lines)
     assert "找零" in receipt and "¥47.00" in receipt, receipt
+
+
+def test_pole_display_shows_total_then_change(market, qtbot) -> None:
+    """The pole display (a pty as its serial port) shows the running total, then the
+    change with the change lamp lit."""
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    try:
+        _kiosk, screen = market(pole=f"serial://{os.ttyname(slave)}")
+        sign_in(qtbot, screen)
+        key(qtbot, screen, "401")  # eggs ¥3.00
+        key(qtbot, screen, "50", Qt.Key.Key_F6)
+        assert _paid(qtbot, screen).state is PaymentState.APPROVED
+        got = bytearray()
+
+        def changed() -> bool:
+            got.extend(_read(master))
+            return b"QA47.00" in got
+
+        qtbot.waitUntil(changed, timeout=3000)
+        received = bytes(got)
+        total, change = pole_frame(300, Lamp.TOTAL), pole_frame(4700, Lamp.CHANGE)
+        assert total in received and received.index(total) < received.index(change)
+        assert screen.desk.pole_status == "ok" and screen.counter.devices.text() == ""
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_a_missing_pole_display_never_stops_a_sale(market, qtbot) -> None:
+    """The display's port is absent: the cash sale is approved, the fault shown apart."""
+    _kiosk, screen = market(pole="serial:///dev/no-such-pole-display")
+    sign_in(qtbot, screen)
+    key(qtbot, screen, "401")
+    qtbot.waitUntil(lambda: screen.desk.pole_status == "pole.unavailable", timeout=3000)
+    key(qtbot, screen, "5", Qt.Key.Key_F6)
+    assert _paid(qtbot, screen).state is PaymentState.APPROVED
+    assert "pole.unavailable" in screen.counter.devices.text()
+
+
+def _read(master: int) -> bytes:
+    readable, _, _ = select_fds([master], [], [], 0.05)
+    return os.read(master, 4096) if readable else b""
 
 
 def test_split_ec_and_cash(market, qtbot, tmp_path) -> None:
