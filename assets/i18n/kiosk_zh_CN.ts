@@ -298,67 +298,82 @@
         <translation>购物篮是空的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="192"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="193"/>
         <source>Market counter</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="193"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="194"/>
         <source>PLU, amount or PIN, then Enter</source>
         <translation>输入商品码、金额或PIN，按回车</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="194"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="195"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="234"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="235"/>
         <source>Cashier PIN</source>
         <translation>收银员PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="289"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="291"/>
         <source>Customer display fault (%1): selling goes on</source>
         <translation>顾客显示屏故障（%1）：收银照常进行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="315"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="317"/>
         <source>Signed in: %1</source>
         <translation>已登录：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="319"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="321"/>
         <source>Supervisor PIN</source>
         <translation>主管PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="501"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="503"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="505"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="507"/>
         <source>Change %1</source>
         <translation>找零 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="529"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="531"/>
         <source>Refunded %1</source>
         <translation>已退款 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="546"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="560"/>
+        <source>Loaded %1: new e-cash balance %2</source>
+        <translation>已圈存 %1：电子现金余额 %2</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="566"/>
+        <source>Not loaded (%1): give the cash back</source>
+        <translation>未圈存（%1）：请退还现金</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="573"/>
+        <source>Present the card to load %1</source>
+        <translation>请出示卡片，圈存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="587"/>
         <source>X: cash expected %1</source>
         <translation>X报表：应有现金 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="552"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="593"/>
         <source>PDF: %1</source>
         <translation>PDF 报表：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="569"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="610"/>
         <source>Z: sales %1, counted %2, expected %3</source>
         <translation>Z报表：销售 %1，点钞 %2，应有 %3</translation>
     </message>
@@ -387,46 +402,51 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/market_screen.py" line="89"/>
+        <source>e-cash load</source>
+        <translation>圈存</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="90"/>
         <source>void sale</source>
         <translation>取消整单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="90"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="91"/>
         <source>card</source>
         <translation>刷卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="91"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="92"/>
         <source>cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="92"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="93"/>
         <source>card+cash</source>
         <translation>卡+现金</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="93"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="94"/>
         <source>price override</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="94"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="95"/>
         <source>refund</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="95"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="96"/>
         <source>open drawer</source>
         <translation>开钱箱</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="96"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="97"/>
         <source>X report</source>
         <translation>X报表</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="97"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="98"/>
         <source>Z close</source>
         <translation>Z结班</translation>
     </message>

@@ -18,23 +18,27 @@ acquirer link that would refund a card online is not there yet.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter
+from kiosk.checkout.ec_load import EcLoadResult, ec_load
 from kiosk.checkout.market_reports import granted_in, market_report, subsidy_summary, today
 from kiosk.checkout.pipeline import Checkout, CheckoutResult
 from kiosk.checkout.provider import PaymentProvider
 from kiosk.checkout.settlement import shift_period
 from kiosk.checkout.shift import close_shift
 from kiosk.checkout.tenders import CashTender, SplitTender, cash_part, split_tenders
+from kiosk.errors import ConfigError
 from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
 from kiosk.pole_display import Lamp, PoleFeed
+from kiosk.printing.layouts import EcLoadSlipData, SlipHeader, ec_load_slip
 from kiosk.printing.records import Period
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
@@ -229,6 +233,38 @@ class MarketDesk:
         if self.printer is not None:
             self.printer.service.kick_drawer()
 
+    # -- e-cash load ----------------------------------------------------------------------------
+
+    def load_ec(self, amount_fen: int, *, actor: str, supervisor: str) -> EcLoadResult:
+        """The customer paid ``amount_fen`` in cash: load it onto the presented card's
+        electronic cash online (:func:`kiosk.checkout.ec_load.ec_load`), journal the result
+        with who did it, and when the card took it, open the drawer and print the slip with
+        the new balance. A failed load takes no cash (the cashier hands it back).
+
+        Raises ConfigError ``ec_load.no_host`` without the acquirer link, ``ec_load.no_ec``
+        for a card without e-cash; ReaderError when no card comes."""
+        if not isinstance(self.card, CardPaymentProvider):
+            raise ConfigError("an EC load needs the card reader", code="ec_load.no_card")
+        now = self.clock()
+        result = ec_load(self.card, amount_fen, now=now, timeout_s=self.card.card_timeout_s)
+        event = "ec.loaded" if result.loaded else "ec.load_failed"
+        self.store.record(event, asdict(result) | {"supervisor": supervisor}, actor=actor, now=now)
+        if result.loaded:
+            self._kick(actor, ec_load=result.amount_fen)
+            if self.printer is not None:
+                slip = self.printer.slip
+                data = EcLoadSlipData(
+                    SlipHeader(slip.merchant_name, slip.terminal_id, now.astimezone(CHINA)),
+                    result.pan_masked,
+                    result.amount_fen,
+                    result.balance_before_fen,
+                    result.balance_after_fen,
+                    actor,
+                    supervisor,
+                )
+                self.printer.service.print_document(ec_load_slip(data, slip.width, slip.lang))
+        return result
+
     # -- refunds -------------------------------------------------------------------------------
 
     def sold_lines(self, reference: str) -> tuple[Order, list[dict[str, Any]], list[int]]:
@@ -307,7 +343,8 @@ class MarketDesk:
 
     def cash_expected(self) -> int:
         """Cash that should be in the drawer for the open shift: cash tenders of approved
-        sales less cash refunds (the float is counted apart)."""
+        sales less cash refunds, plus the cash paid for e-cash loads (the float is counted
+        apart)."""
         period = shift_period(self.store, self.clock())
         with self.store.read() as session:
             payments = session.scalars(
@@ -331,7 +368,15 @@ class MarketDesk:
                 )
             )
             refunded = sum(r["amount_fen"] for r in refunds if r.get("method") == "cash")
-        return cash - refunded
+            loads = session.scalars(
+                select(JournalEntry.payload).where(
+                    JournalEntry.terminal_id == self.store.terminal_id,
+                    JournalEntry.event == "ec.loaded",
+                    JournalEntry.ts >= iso(period.start),
+                )
+            )
+            loaded = sum(p["amount_fen"] for p in loads)  # paid in cash at the counter
+        return cash - refunded + loaded
 
     def x_report(self, *, actor: str) -> tuple[int, list[dict[str, Any]], Path | None]:
         """X: the cash expected in the drawer and today's subsidies, and the shift so far

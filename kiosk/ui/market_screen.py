@@ -86,6 +86,7 @@ def keys() -> tuple[tuple[str, str], ...]:
         ("Ctrl+key", translate("MarketKeys", "quick item")),
         ("F2", translate("MarketKeys", "amount line")),
         ("F3", translate("MarketKeys", "void line")),
+        ("F4", translate("MarketKeys", "e-cash load")),
         ("Esc", translate("MarketKeys", "void sale")),
         ("F5", translate("MarketKeys", "card")),
         ("F6", translate("MarketKeys", "cash")),
@@ -241,6 +242,7 @@ class MarketScreen(QWidget):
         actions: dict[str, Callable[[], None]] = {
             "F2": self.add_amount,
             "F3": self.void_line,
+            "F4": self.load_ec,
             "Esc": self.void_sale,
             "F5": self.pay_card,
             "F6": self.pay_cash,
@@ -537,6 +539,45 @@ class MarketScreen(QWidget):
         self._supervised(
             lambda s: self._journal(lambda: self.desk.open_drawer(actor=s.id, reason="no sale"))
         )
+
+    def load_ec(self) -> None:
+        """E-cash load (supervisor): the amount typed first and paid in cash, then the
+        supervisor's PIN, then the customer presents the card; the new balance is shown
+        (and printed by the desk)."""
+        self._starting()
+        try:
+            amount = parse_fen(self._entry())
+        except KioskError as exc:
+            self._failed(exc)
+            return
+
+        def loaded(done: Done) -> None:
+            if self._failed(done.error):
+                return
+            result = done.value
+            if result.loaded:
+                self.say(
+                    translate("Market", "Loaded %1: new e-cash balance %2")
+                    .replace("%1", format_fen(result.amount_fen))
+                    .replace("%2", format_fen(result.balance_after_fen))
+                )
+            else:
+                self.say(
+                    translate("Market", "Not loaded (%1): give the cash back").replace(
+                        "%1", _words(result.reason)
+                    )
+                )
+
+        def approved(supervisor: StaffMember) -> None:
+            self.say(
+                translate("Market", "Present the card to load %1").replace("%1", format_fen(amount))
+            )
+            self.reader_worker.run(
+                lambda _job: self.desk.load_ec(amount, actor=self.actor, supervisor=supervisor.id),
+                loaded,
+            )
+
+        self._supervised(approved)
 
     def x_report(self) -> None:
         """X: cash expected in the drawer, and each subsidy's grants and budget left."""

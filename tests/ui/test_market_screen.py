@@ -19,7 +19,10 @@ from sqlalchemy import select
 from kiosk.checkout.card_provider import provider_from_settings
 from kiosk.config import Mode
 from kiosk.journal.models import Payment, PaymentState
+from kiosk.money import format_fen
 from kiosk.payment.cardsim.profiles import load_card
+from kiosk.payment.host.host_sim import HostSimulator
+from kiosk.payment.host.keys import load_tmk, write_tmk
 from kiosk.pole_display import Lamp, pole_frame
 from tests.checkout.conftest import kiosk_settings
 from tests.printing.escpos_stream import decode
@@ -28,12 +31,14 @@ from tests.ui.kiosk_setup import NOW
 
 @pytest.fixture
 def market(make_kiosk, tmp_path):
-    def make(profile: str = "qpboc-debit-ec", pole: str = ""):
+    def make(profile: str = "qpboc-debit-ec", pole: str = "", host: str = ""):
         base = kiosk_settings(tmp_path)
         settings = dataclasses.replace(
             base,
             terminal=dataclasses.replace(base.terminal, mode=Mode.MARKET, unattended=False),
-            payment=dataclasses.replace(base.payment, reader=f"sim:{profile}", card_timeout_s=20),
+            payment=dataclasses.replace(
+                base.payment, reader=f"sim:{profile}", card_timeout_s=20, host=host
+            ),
             market=dataclasses.replace(base.market, pole_display=pole),
         )
         provider = provider_from_settings(settings)
@@ -174,6 +179,33 @@ def test_a_missing_pole_display_never_stops_a_sale(market, qtbot) -> None:
     key(qtbot, screen, "5", Qt.Key.Key_F6)
     assert _paid(qtbot, screen).state is PaymentState.APPROVED
     assert "pole.unavailable" in screen.counter.devices.text()
+
+
+def test_ec_load_by_the_supervisor(market, qtbot, tmp_path) -> None:
+    """F4: the amount paid in cash, the supervisor's PIN, then the card (the simulator,
+    online to host-sim on loopback): its e-cash rises by exactly the amount, the screen
+    and the printed slip show the new balance, the drawer counts the cash."""
+    (tmp_path / "acquirer").mkdir()
+    write_tmk(tmp_path / "acquirer" / "tmk")
+    sim = HostSimulator(tmk=load_tmk(tmp_path / "acquirer" / "tmk")).start()
+    try:
+        kiosk, screen = market("debit-ec", host=sim.url)
+        sign_in(qtbot, screen)
+        key(qtbot, screen, "50", Qt.Key.Key_F4)
+        key(qtbot, screen, "999999")  # the supervisor
+        entries = screen.desk.store.entries
+        qtbot.waitUntil(lambda: any(e.event.startswith("ec.") for e in entries()), timeout=20_000)
+    finally:
+        sim.close()
+    [entry] = [e for e in screen.desk.store.entries() if e.event.startswith("ec.")]
+    assert entry.event == "ec.loaded", entry.payload
+    assert entry.payload["supervisor"] == "S01" and entry.actor == "C01"
+    after = entry.payload["balance_after_fen"]
+    assert after == entry.payload["balance_before_fen"] + 5000
+    qtbot.waitUntil(lambda: format_fen(after) in screen.counter.message.text(), timeout=3000)
+    slip = "\n".join(decode(kiosk.printer.jobs[-1]).lines)
+    assert "电子现金圈存" in slip and format_fen(after) in slip, slip
+    assert screen.desk.cash_expected() == 5000
 
 
 def _read(master: int) -> bytes:
