@@ -222,6 +222,18 @@ class MarketDesk:
             now=self.clock(),
         )
 
+    def staff_changed(
+        self, event: str, member: str, role: str, *, actor: str, supervisor: str
+    ) -> None:
+        """Journal a change of the counter's staff (``staff.added``, ``staff.disabled``,
+        ``staff.pin_changed``) with who made it; never the PIN or its hash."""
+        self.store.record(
+            event,
+            {"member": member, "role": role, "supervisor": supervisor},
+            actor=actor,
+            now=self.clock(),
+        )
+
     def open_drawer(self, *, actor: str, reason: str) -> None:
         """Open the drawer without a sale (journaled first, then the pulse)."""
         self._kick(actor, reason=reason)

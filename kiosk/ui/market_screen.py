@@ -35,7 +35,7 @@ from kiosk.errors import KioskError
 from kiosk.money import format_fen, parse_fen
 from kiosk.sales.market import Basket, MarketItem, Role
 from kiosk.sales.order import LineItem
-from kiosk.ui.market_staff import StaffMember, load_staff
+from kiosk.ui.market_staff import StaffMember, load_staff, save_staff
 from kiosk.ui.payment_screens import PaymentScreen
 from kiosk.ui.texts import explain
 from kiosk.ui.widgets import Page, button, label
@@ -66,6 +66,10 @@ def _words(code: str) -> str:
         "tender.split": translate("Market", "Card part must be above zero and below the total"),
         "pin.wrong": translate("Market", "Wrong PIN"),
         "order.empty": translate("Market", "The basket is empty"),
+        "staff.command": translate("Market", "Not a staff command"),
+        "staff.exists": translate("Market", "That staff number exists already"),
+        "staff.unknown": translate("Market", "No active staff member with that number"),
+        "staff.last_supervisor": translate("Market", "The last supervisor cannot be disabled"),
     }
     return words.get(code) or explain(code).title
 
@@ -83,6 +87,7 @@ def keys() -> tuple[tuple[str, str], ...]:
     """Every action's key, as the screen lists them."""
     return (
         ("Enter", translate("MarketKeys", "PLU / 3*PLU")),
+        ("F1", translate("MarketKeys", "staff")),
         ("Ctrl+key", translate("MarketKeys", "quick item")),
         ("F2", translate("MarketKeys", "amount line")),
         ("F3", translate("MarketKeys", "void line")),
@@ -240,6 +245,7 @@ class MarketScreen(QWidget):
 
     def _keys(self) -> None:
         actions: dict[str, Callable[[], None]] = {
+            "F1": self.manage_staff,
             "F2": self.add_amount,
             "F3": self.void_line,
             "F4": self.load_ec,
@@ -539,6 +545,43 @@ class MarketScreen(QWidget):
         self._supervised(
             lambda s: self._journal(lambda: self.desk.open_drawer(actor=s.id, reason="no sale"))
         )
+
+    def manage_staff(self) -> None:
+        """Supervisor: add a member, disable one or give one a new PIN (the command typed
+        first, see :mod:`kiosk.ui.market_staff`); the file is rewritten, then journaled."""
+        command = self._entry()
+        if not command:
+            self.say(
+                translate(
+                    "Market", "Staff: type +C02:PIN (add), -C02 (disable) or C02=PIN, then F1"
+                )
+            )
+            return
+
+        def approved(supervisor: StaffMember) -> None:
+            try:
+                staff, change = self.staff.change(command)
+            except KioskError as exc:
+                self._failed(exc)
+                return
+
+            def apply() -> None:
+                save_staff(self.services.settings, staff)
+                self.desk.staff_changed(
+                    change.event,
+                    change.member,
+                    change.role.value,
+                    actor=self.actor,
+                    supervisor=supervisor.id,
+                )
+
+            def done(_result: Any) -> None:
+                self.staff = staff
+                self.say(translate("Market", "Staff changed: %1").replace("%1", change.member))
+
+            self._journal(apply, done)
+
+        self._supervised(approved)
 
     def load_ec(self) -> None:
         """E-cash load (supervisor): the amount typed first and paid in cash, then the

@@ -24,6 +24,7 @@ from kiosk.payment.cardsim.profiles import load_card
 from kiosk.payment.host.host_sim import HostSimulator
 from kiosk.payment.host.keys import load_tmk, write_tmk
 from kiosk.pole_display import Lamp, pole_frame
+from kiosk.ui.market_staff import load_staff
 from tests.checkout.conftest import kiosk_settings
 from tests.printing.escpos_stream import decode
 from tests.ui.kiosk_setup import NOW
@@ -270,3 +271,40 @@ def test_z_close_totals_equal_the_journal(market, qtbot) -> None:
     assert closed.payload["sales_fen"] == sum(approved) == 550
     assert closed.actor == "S01"
     assert counted.payload == {"counted_fen": 550, "expected_fen": 550, "difference_fen": 0}
+
+
+def test_supervisor_manages_staff(market, qtbot) -> None:
+    """F1 with the supervisor's PIN: add cashier C02, change its PIN, disable it; each
+    change is in the staff file (PINs hashed only) and journaled with who made it."""
+    _kiosk, screen = market()
+    sign_in(qtbot, screen)
+    entries = screen.desk.store.entries
+
+    def staff(command: str, events: int) -> None:
+        before = screen.staff
+        key(qtbot, screen, command, Qt.Key.Key_F1)
+        key(qtbot, screen, "999999")  # the supervisor approves
+        qtbot.waitUntil(lambda: screen.staff is not before, timeout=5000)
+        assert len([e for e in entries() if e.event.startswith("staff.")]) == events
+
+    staff("+C02:222222", 1)
+    assert screen.staff.who("222222") is not None
+    staff("C02=333333", 2)
+    assert screen.staff.who("222222") is None and screen.staff.who("333333").id == "C02"
+    staff("-C02", 3)
+    assert screen.staff.who("333333") is None
+    changes = [e for e in entries() if e.event.startswith("staff.")]
+    assert [(e.event, e.payload["member"], e.payload["supervisor"], e.actor) for e in changes] == [
+        ("staff.added", "C02", "S01", "C01"),
+        ("staff.pin_changed", "C02", "S01", "C01"),
+        ("staff.disabled", "C02", "S01", "C01"),
+    ]
+    settings = screen.services.settings
+    saved = (settings.data_dir / "market-staff.json").read_text()
+    assert "222222" not in saved and "333333" not in saved and "999999" not in saved
+    reloaded = load_staff(settings)
+    assert reloaded.who("999999").id == "S01" and reloaded.who("333333") is None
+    key(qtbot, screen, "-S01", Qt.Key.Key_F1)
+    key(qtbot, screen, "999999")
+    qtbot.waitUntil(lambda: "最后" in screen.counter.message.text() or "last" in
+                    screen.counter.message.text(), timeout=3000)  # fmt: skip
