@@ -234,6 +234,25 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class MarketSettings:
+    """The market counter's devices besides the printer and the card reader."""
+
+    #: Customer pole display (LED-8, ``ESC Q A`` / ``ESC s``): ``serial:///dev/ttyUSB1?baudrate=2400``
+    #: or ``tcp://host:port``; empty: none.
+    pole_display: str = field(
+        default="",
+        metadata=_check(
+            lambda v: not v or (_splits(v) and v.split("://", 1)[0] in ("serial", "tcp")),
+            "serial:///dev/… or tcp://host:port",
+        ),
+    )
+    #: How the lamp number of ``ESC s n`` is sent: ``ascii`` ('0'-'4') or ``binary`` (0-4).
+    pole_lamps: str = field(
+        default="ascii", metadata=_check(lambda v: v in ("ascii", "binary"), "ascii or binary")
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. ``data_dir`` holds the SQLite journal, keys and card-simulator state."""
 
@@ -249,6 +268,7 @@ class Settings:
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    market: MarketSettings = field(default_factory=MarketSettings)
     source: str = field(default="defaults", compare=False)
 
     @property

@@ -98,6 +98,9 @@ language = "en"
 fullscreen = true
 idle_timeout_s = 30
 operator_pin_hash = "pbkdf2$x"
+[market]
+pole_display = "serial:///dev/ttyUSB1?baudrate=2400"
+pole_lamps = "binary"
 """
     path = tmp_path / "k.toml"
     path.write_text(text, encoding="utf-8")
@@ -111,6 +114,7 @@ operator_pin_hash = "pbkdf2$x"
     assert s.printer.width_mm == 80 and s.printer.status_timeout_s == 1.5
     assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
+    assert s.market.pole_display.startswith("serial://") and s.market.pole_lamps == "binary"
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())
 

@@ -298,57 +298,112 @@
         <translation>购物篮是空的</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="190"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="69"/>
+        <source>Not a staff command</source>
+        <translation>不是员工管理指令</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="70"/>
+        <source>That staff number exists already</source>
+        <translation>该工号已存在</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="71"/>
+        <source>No active staff member with that number</source>
+        <translation>没有该工号的在职员工</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="72"/>
+        <source>The last supervisor cannot be disabled</source>
+        <translation>不能停用最后一名主管</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="198"/>
         <source>Market counter</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="191"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="199"/>
         <source>PLU, amount or PIN, then Enter</source>
         <translation>输入商品码、金额或PIN，按回车</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="192"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="200"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="232"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="240"/>
         <source>Cashier PIN</source>
         <translation>收银员PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="303"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="297"/>
+        <source>Customer display fault (%1): selling goes on</source>
+        <translation>顾客显示屏故障（%1）：收银照常进行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="323"/>
         <source>Signed in: %1</source>
         <translation>已登录：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="307"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="327"/>
         <source>Supervisor PIN</source>
         <translation>主管PIN</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="489"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="509"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="493"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="513"/>
         <source>Change %1</source>
         <translation>找零 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="514"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="537"/>
         <source>Refunded %1</source>
         <translation>已退款 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="531"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="555"/>
+        <source>Staff: type +C02:PIN (add), -C02 (disable) or C02=PIN, then F1</source>
+        <translation>员工：输入 +C02:密码（新增）、-C02（停用）或 C02=密码（改密码），再按 F1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="580"/>
+        <source>Staff changed: %1</source>
+        <translation>员工已更新：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="603"/>
+        <source>Loaded %1: new e-cash balance %2</source>
+        <translation>已圈存 %1：电子现金余额 %2</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="609"/>
+        <source>Not loaded (%1): give the cash back</source>
+        <translation>未圈存（%1）：请退还现金</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="616"/>
+        <source>Present the card to load %1</source>
+        <translation>请出示卡片，圈存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="630"/>
         <source>X: cash expected %1</source>
         <translation>X报表：应有现金 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="552"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="636"/>
+        <source>PDF: %1</source>
+        <translation>PDF 报表：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="653"/>
         <source>Z: sales %1, counted %2, expected %3</source>
         <translation>Z报表：销售 %1，点钞 %2，应有 %3</translation>
     </message>
@@ -356,67 +411,77 @@
 <context>
     <name>MarketKeys</name>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="85"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="89"/>
         <source>PLU / 3*PLU</source>
         <translation>商品码 / 数量*商品码</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="86"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="90"/>
+        <source>staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="91"/>
         <source>quick item</source>
         <translation>快捷商品</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="87"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="92"/>
         <source>amount line</source>
         <translation>金额行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="88"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="93"/>
         <source>void line</source>
         <translation>删除行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="89"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="94"/>
+        <source>e-cash load</source>
+        <translation>圈存</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/market_screen.py" line="95"/>
         <source>void sale</source>
         <translation>取消整单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="90"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="96"/>
         <source>card</source>
         <translation>刷卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="91"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="97"/>
         <source>cash</source>
         <translation>现金</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="92"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="98"/>
         <source>card+cash</source>
         <translation>卡+现金</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="93"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="99"/>
         <source>price override</source>
         <translation>改价</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="94"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="100"/>
         <source>refund</source>
         <translation>退款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="95"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="101"/>
         <source>open drawer</source>
         <translation>开钱箱</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="96"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="102"/>
         <source>X report</source>
         <translation>X报表</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/market_screen.py" line="97"/>
+        <location filename="../../kiosk/ui/market_screen.py" line="103"/>
         <source>Z close</source>
         <translation>Z结班</translation>
     </message>

@@ -80,8 +80,10 @@ def _reprint(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from kiosk.checkout.acquirer_settlement import settlements_in
+    from kiosk.checkout.market_reports import granted_in, subsidy_summary
     from kiosk.checkout.settlement import day_period, shift_period, transaction_records
     from kiosk.printing.reports import ReportKind, build_report
+    from kiosk.sales.market import load_market
     from kiosk.sales.tickets import today_in_china
 
     settings, store = _store(args)
@@ -94,6 +96,10 @@ def _report(args: argparse.Namespace) -> int:
     summary = build_report(
         transaction_records(store, period),
         settlements=settlements_in(store, period),
+        # the market's promotions (the catalog the counter sells from); budgets are daily
+        subsidies=subsidy_summary(load_market().subsidies, granted_in(store, period))
+        if args.kind == "day"
+        else (),
         kind=ReportKind(args.kind),
         period=period,
         out_path=args.out,

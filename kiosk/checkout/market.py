@@ -18,31 +18,36 @@ acquirer link that would refund a card online is not there yet.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter
+from kiosk.checkout.ec_load import EcLoadResult, ec_load
+from kiosk.checkout.market_reports import granted_in, market_report, subsidy_summary, today
 from kiosk.checkout.pipeline import Checkout, CheckoutResult
 from kiosk.checkout.provider import PaymentProvider
 from kiosk.checkout.settlement import shift_period
 from kiosk.checkout.shift import close_shift
 from kiosk.checkout.tenders import CashTender, SplitTender, cash_part, split_tenders
+from kiosk.errors import ConfigError
 from kiosk.journal.models import JournalEntry, Order, Payment, PaymentState
 from kiosk.journal.store import JournalStore, iso
+from kiosk.pole_display import Lamp, PoleFeed
+from kiosk.printing.layouts import EcLoadSlipData, SlipHeader, ec_load_slip
+from kiosk.printing.records import Period
 from kiosk.sales.market import MarketCatalog, refund_lines
 from kiosk.sales.order import LineItem, OrderDraft
-from kiosk.sales.subsidy import SubsidyGrant, budget_left, decide, subsidised
+from kiosk.sales.subsidy import SubsidyGrant, decide, subsidised
 from kiosk.sales.tickets import CHINA, CardFacts, SaleError
 from kiosk.scale.frames import ScaleError
 from kiosk.scale.scale import Scale, SimScale
 
-__all__ = ["MarketDesk", "RefundRecord", "line_payload"]
-
-#: Payments whose subsidy is spent: every state but the ones that took nothing.
-_NOT_SPENT = (PaymentState.DECLINED, PaymentState.ABORTED, PaymentState.PENDING)
+__all__ = ["Lamp", "MarketDesk", "RefundRecord", "line_payload"]
 
 
 def line_payload(line: LineItem) -> dict[str, Any]:
@@ -79,6 +84,10 @@ class MarketDesk:
     clock: Callable[[], datetime]
     #: The counter's scale (``KIOSK_SCALE``; the demo's simulated one), None without one.
     scale: Scale | SimScale | None = None
+    #: Where the X and Z reports are written as PDF; None: no PDF (slips and journal only).
+    reports_dir: Path | None = None
+    #: The customer pole display (``[market] pole_display``), None without one.
+    pole: PoleFeed | None = None
 
     def read_weight(self) -> int:
         """A steady weight in grams; ScaleError in plain words otherwise (``scale.missing``
@@ -97,45 +106,26 @@ class MarketDesk:
         if isinstance(self.scale, SimScale):
             self.scale.grams = grams
 
+    def show_customer(self, fen: int, figure: Lamp) -> None:
+        """Show ``fen`` on the pole display with the ``figure``'s lamp lit (price, total,
+        paid, change); returns at once, and a fault never stops a sale (:attr:`pole_status`)."""
+        if self.pole is not None:
+            self.pole.show(fen, figure)
+
+    @property
+    def pole_status(self) -> str:
+        """``none`` (no display), ``idle``, ``ok`` or the code of the display's last fault."""
+        return "none" if self.pole is None else self.pole.status
+
     # -- subsidies ----------------------------------------------------------------------------
 
     def granted_today(self) -> list[SubsidyGrant]:
         """Subsidies granted since midnight (China time), from the journal."""
-        midnight = datetime.combine(self.clock().astimezone(CHINA).date(), time(0), CHINA)
-        with self.store.read() as session:
-            rows = session.execute(
-                select(Order.meta)
-                .join(Payment, Payment.order_id == Order.id)
-                .where(
-                    Order.terminal_id == self.store.terminal_id,
-                    Order.mode == "market",
-                    Order.created_at >= midnight,
-                    Payment.state.not_in(_NOT_SPENT),
-                )
-            )
-            grants = []
-            for (meta,) in rows:
-                discount = (meta or {}).get("discount") or {}
-                if discount.get("subsidy"):
-                    grants.append(
-                        SubsidyGrant(
-                            discount["code"], discount.get("pan_token", ""), discount["saving_fen"]
-                        )
-                    )
-            return grants
+        return granted_in(self.store, today(self.clock()))
 
     def subsidy_summary(self) -> list[dict[str, Any]]:
         """Per rule: grants and fen given today, and the budget left (None: no budget)."""
-        grants = self.granted_today()
-        return [
-            {
-                "code": rule.code,
-                "grants": sum(1 for g in grants if g.rule == rule.code),
-                "granted_fen": sum(g.fen for g in grants if g.rule == rule.code),
-                "budget_left_fen": budget_left(rule, grants),
-            }
-            for rule in self.catalog.subsidies
-        ]
+        return subsidy_summary(self.catalog.subsidies, self.granted_today())
 
     def _pricing(self, draft: OrderDraft) -> Callable[[CardFacts], OrderDraft | None]:
         def price(card: CardFacts) -> OrderDraft | None:
@@ -232,6 +222,18 @@ class MarketDesk:
             now=self.clock(),
         )
 
+    def staff_changed(
+        self, event: str, member: str, role: str, *, actor: str, supervisor: str
+    ) -> None:
+        """Journal a change of the counter's staff (``staff.added``, ``staff.disabled``,
+        ``staff.pin_changed``) with who made it; never the PIN or its hash."""
+        self.store.record(
+            event,
+            {"member": member, "role": role, "supervisor": supervisor},
+            actor=actor,
+            now=self.clock(),
+        )
+
     def open_drawer(self, *, actor: str, reason: str) -> None:
         """Open the drawer without a sale (journaled first, then the pulse)."""
         self._kick(actor, reason=reason)
@@ -242,6 +244,38 @@ class MarketDesk:
         self.store.record("drawer.opened", why, actor=actor, now=self.clock())
         if self.printer is not None:
             self.printer.service.kick_drawer()
+
+    # -- e-cash load ----------------------------------------------------------------------------
+
+    def load_ec(self, amount_fen: int, *, actor: str, supervisor: str) -> EcLoadResult:
+        """The customer paid ``amount_fen`` in cash: load it onto the presented card's
+        electronic cash online (:func:`kiosk.checkout.ec_load.ec_load`), journal the result
+        with who did it, and when the card took it, open the drawer and print the slip with
+        the new balance. A failed load takes no cash (the cashier hands it back).
+
+        Raises ConfigError ``ec_load.no_host`` without the acquirer link, ``ec_load.no_ec``
+        for a card without e-cash; ReaderError when no card comes."""
+        if not isinstance(self.card, CardPaymentProvider):
+            raise ConfigError("an EC load needs the card reader", code="ec_load.no_card")
+        now = self.clock()
+        result = ec_load(self.card, amount_fen, now=now, timeout_s=self.card.card_timeout_s)
+        event = "ec.loaded" if result.loaded else "ec.load_failed"
+        self.store.record(event, asdict(result) | {"supervisor": supervisor}, actor=actor, now=now)
+        if result.loaded:
+            self._kick(actor, ec_load=result.amount_fen)
+            if self.printer is not None:
+                slip = self.printer.slip
+                data = EcLoadSlipData(
+                    SlipHeader(slip.merchant_name, slip.terminal_id, now.astimezone(CHINA)),
+                    result.pan_masked,
+                    result.amount_fen,
+                    result.balance_before_fen,
+                    result.balance_after_fen,
+                    actor,
+                    supervisor,
+                )
+                self.printer.service.print_document(ec_load_slip(data, slip.width, slip.lang))
+        return result
 
     # -- refunds -------------------------------------------------------------------------------
 
@@ -321,7 +355,8 @@ class MarketDesk:
 
     def cash_expected(self) -> int:
         """Cash that should be in the drawer for the open shift: cash tenders of approved
-        sales less cash refunds (the float is counted apart)."""
+        sales less cash refunds, plus the cash paid for e-cash loads (the float is counted
+        apart)."""
         period = shift_period(self.store, self.clock())
         with self.store.read() as session:
             payments = session.scalars(
@@ -345,25 +380,72 @@ class MarketDesk:
                 )
             )
             refunded = sum(r["amount_fen"] for r in refunds if r.get("method") == "cash")
-        return cash - refunded
+            loads = session.scalars(
+                select(JournalEntry.payload).where(
+                    JournalEntry.terminal_id == self.store.terminal_id,
+                    JournalEntry.event == "ec.loaded",
+                    JournalEntry.ts >= iso(period.start),
+                )
+            )
+            loaded = sum(p["amount_fen"] for p in loads)  # paid in cash at the counter
+        return cash - refunded + loaded
 
-    def close_shift(self, counted_fen: int, *, actor: str) -> dict[str, int]:
-        """Z: journal the cash counted against expected, then close the shift (journal, slip).
-        Returns the figures (sales, refunds, net, counted, expected, difference)."""
-        expected = self.cash_expected()
-        self.store.record(
-            "subsidy.day_summary", {"rules": self.subsidy_summary()}, actor=actor, now=self.clock()
+    def x_report(self, *, actor: str) -> tuple[int, list[dict[str, Any]], Path | None]:
+        """X: the cash expected in the drawer and today's subsidies, and the shift so far
+        as PDF (its path; None without ``reports_dir``). Nothing is closed."""
+        cash, subsidies = self.cash_expected(), self.subsidy_summary()
+        pdf = self._report_pdf(
+            "x", shift_period(self.store, self.clock()), {"expected_fen": cash}, subsidies
         )
+        self.store.record(
+            "shift.x_report",
+            {"expected_fen": cash, "pdf": pdf.name if pdf else ""},
+            actor=actor,
+            now=self.clock(),
+        )
+        return cash, subsidies, pdf
+
+    def close_shift(self, counted_fen: int, *, actor: str) -> dict[str, Any]:
+        """Z: journal the cash counted against expected, then close the shift (journal, slip)
+        and write its PDF. Returns the figures (sales, refunds, net, counted, expected,
+        difference) and ``pdf``, the report's path (None without ``reports_dir``)."""
+        expected, subsidies, now = self.cash_expected(), self.subsidy_summary(), self.clock()
+        self.store.record("subsidy.day_summary", {"rules": subsidies}, actor=actor, now=now)
         figures = {
             "counted_fen": counted_fen,
             "expected_fen": expected,
             "difference_fen": counted_fen - expected,
         }
-        self.store.record("shift.cash_counted", figures, actor=actor, now=self.clock())
-        summary = close_shift(self.store, self.printer, now=self.clock(), actor=actor)
+        self.store.record("shift.cash_counted", figures, actor=actor, now=now)
+        period = shift_period(self.store, now)  # the shift being closed, as its slip has it
+        summary = close_shift(self.store, self.printer, now=now, actor=actor)
+        pdf = self._report_pdf("z", period, figures, subsidies)
         return figures | {
             "sales_fen": summary.sales.amount_fen,
             "sales": summary.sales.count,
             "refunds_fen": summary.refunds.amount_fen,
             "net_fen": summary.net_fen,
+            "pdf": pdf,
         }
+
+    def _report_pdf(
+        self,
+        kind: str,
+        period: Period,
+        cash: dict[str, int],
+        subsidies: list[dict[str, Any]],
+    ) -> Path | None:
+        if self.reports_dir is None:
+            return None
+        when = self.clock().astimezone(CHINA)
+        out = self.reports_dir / f"{kind}-{self.store.terminal_id}-{when:%Y%m%d-%H%M%S}.pdf"
+        market_report(
+            self.store,
+            kind=kind,
+            period=period,
+            out_path=out,
+            cash=cash,
+            subsidies=subsidies,
+            merchant_name=self.printer.slip.merchant_name if self.printer else "",
+        )
+        return out

@@ -3,7 +3,9 @@
 Each order line of a paid (or refunded, voided, declined) payment becomes one
 :class:`~kiosk.printing.records.TransactionRecord`, so that the report can total by
 product; an order's discount is spread over its lines in proportion (the remainder on
-the last line) so that the lines add up to what the card paid. Times are China time,
+the last line) so that the lines add up to what the card paid. A split sale (card part +
+cash) carries each line's amount by tender, so the card part is counted under the card's
+path and the cash under cash. Times are China time,
 the operator's clock.
 """
 
@@ -76,6 +78,34 @@ def _shares(amounts: list[int], discount: int) -> list[int]:
     return shares
 
 
+def _tender_parts(
+    payment: Payment, path: PaymentPath, nets: list[int]
+) -> list[tuple[tuple[PaymentPath, int], ...]]:
+    """Per line, its amount by tender when the payment was split (``card_data["tenders"]``,
+    :mod:`kiosk.checkout.tenders`): the card part under the card's path, cash under cash.
+
+    The tenders fill the lines in order (the card's part first), so every path's total is
+    its tender's and at most one line per boundary is shared between two tenders; a share
+    in proportion would round a small line's part past its amount.
+    """
+    tenders = (payment.card_data or {}).get("tenders", [])
+    if len(tenders) < 2:
+        return [()] * len(nets)
+    columns = [PaymentPath.CASH if t["kind"] == "cash" else path for t in tenders]
+    left = [int(t["fen"]) for t in tenders]
+    lines, k = [], 0
+    for net in nets:
+        parts: list[tuple[PaymentPath, int]] = []
+        due = net
+        while due and k < len(left):
+            take = min(due, left[k])
+            parts.append((columns[k], take))
+            due, left[k] = due - take, left[k] - take
+            k += left[k] == 0
+        lines.append(tuple(parts))
+    return lines
+
+
 def transaction_records(store: JournalStore, period: Period) -> Iterator[TransactionRecord]:
     """Records of this terminal's payments created inside ``period``."""
     with store.read() as session:
@@ -101,11 +131,10 @@ def _records(payment: Payment) -> Iterator[TransactionRecord]:
     mode = SaleMode(order.mode) if order.mode in SaleMode.__members__.values() else SaleMode.TICKET
     amounts = [line.amount_fen for line in order.lines]
     shares = _shares(amounts, order.discount_fen)
-    for line, share in zip(order.lines, shares, strict=True):
+    nets = [a - s for a, s in zip(amounts, shares, strict=True)]
+    for line, net, parts in zip(order.lines, nets, _tender_parts(payment, path, nets), strict=True):
         yield TransactionRecord(
-            when, mode, path, line.name, line.amount_fen - share, _STATUS[payment.state]
+            when, mode, path, line.name, net, _STATUS[payment.state], parts=parts
         )
         if payment.state is PaymentState.REFUNDED:
-            yield TransactionRecord(
-                when, mode, PaymentPath.REFUND, line.name, line.amount_fen - share
-            )
+            yield TransactionRecord(when, mode, PaymentPath.REFUND, line.name, net)

@@ -47,6 +47,7 @@ from kiosk.payment.reader import Reader
 from kiosk.payment.reader.pcsc import PcscReader
 from kiosk.payment.reader.sim import SimReader
 from kiosk.payment.settings import pan_token_key
+from kiosk.pole_display import PoleFeed, open_pole
 from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.market import load_market
@@ -196,8 +197,19 @@ class KioskServices:
                 self.printer,
                 self.clock,
                 scale=open_scale(url) if url else None,
+                reports_dir=self.settings.data_dir / "reports",
+                pole=self._pole(),
             )
         return self._market
+
+    def _pole(self) -> PoleFeed | None:
+        """The customer pole display of ``[market] pole_display``; opened on first use."""
+        market = self.settings.market
+        if not market.pole_display:
+            return None
+        return PoleFeed(
+            lambda: open_pole(market.pole_display), ascii_lamps=market.pole_lamps == "ascii"
+        )
 
     # -- operator ------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Plain data the printing side receives: transaction records, card payment facts, totals.
 
 :func:`summarize` counts :class:`TransactionRecord` s for a settlement: approved sales by
-mode, by payment path (offline EC / online / cash / refunds), by product or tariff and by
-hour; declined and voided transactions are counted apart and add nothing to the totals.
+mode, by payment path (offline EC / online / cash / refunds; a line of a split sale under
+each path that paid a part of it), by product or tariff and by hour; declined and voided
+transactions are counted apart and add nothing to the totals.
 
 The checkout/journal side adapts its rows to these classes; nothing here knows the journal.
 A :class:`CardPayment` refuses a PAN that is not masked (first 6 + last 4 digits visible),
@@ -104,6 +105,13 @@ class TransactionRecord:
     product: str  # product, item or tariff name
     amount_fen: int  # positive; a refund is a REFUND record with its positive amount
     status: TxStatus = TxStatus.APPROVED
+    #: A line paid by more than one tender (a split sale: card part + cash): its amount by
+    #: path, adding up to ``amount_fen``. Empty: all of it under ``path``.
+    parts: tuple[tuple[PaymentPath, int], ...] = ()
+
+    def by_path(self) -> tuple[tuple[PaymentPath, int], ...]:
+        """The line's amount by the path that paid each part."""
+        return self.parts or ((self.path, self.amount_fen),)
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,10 @@ def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
                 "record amounts are positive fen; refunds use the REFUND path",
                 code="printer.report_amount",
             )
+        if r.parts and sum(fen for _, fen in r.parts) != r.amount_fen:
+            raise PrintDataError(
+                "a record's parts must add up to its amount", code="printer.report_parts"
+            )
         one = Total(1, r.amount_fen)
         if r.status is TxStatus.DECLINED:
             s.declined += one
@@ -174,7 +186,9 @@ def summarize(records: Iterable[TransactionRecord], period: Period) -> Summary:
             s.by_path[r.path] += one
         else:
             s.sales += one
-            s.by_path[r.path] += one
+            # a split line counts once under each path that paid part of it
+            for path, fen in r.by_path():
+                s.by_path[path] += Total(1, fen)
             s.by_mode[r.mode] += one
             s.by_product[r.product] += one
             s.by_hour[r.time.hour] += one

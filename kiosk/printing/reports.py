@@ -44,9 +44,21 @@ FONT = "KioskCJK"
 class ReportKind(StrEnum):
     SHIFT = "shift"
     DAY = "day"
+    X = "x"  # the market counter's mid-shift report: the shift so far, nothing closed
+    Z = "z"  # the market counter's shift close
 
 
-_TITLES = {ReportKind.SHIFT: "班结报表 Shift settlement", ReportKind.DAY: "日结报表 Day settlement"}
+_TITLES = {
+    ReportKind.SHIFT: "班结报表 Shift settlement",
+    ReportKind.DAY: "日结报表 Day settlement",
+    ReportKind.X: "X 报表（班中） Mid-shift X report",
+    ReportKind.Z: "Z 报表（交班） Shift close Z report",
+}
+_CASH = {
+    "expected_fen": "应有现金 Cash expected",
+    "counted_fen": "实点现金 Cash counted",
+    "difference_fen": "差额 Difference",
+}
 _PATHS = {
     PaymentPath.OFFLINE_EC: "电子现金脱机 Offline EC",
     PaymentPath.OFFLINE: "借贷记脱机 Offline debit/credit",
@@ -123,6 +135,17 @@ def _settlement_row(payload: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _subsidy_row(rule: Mapping[str, Any]) -> list[str]:
+    """One promotion's grants (count, fen) and its daily budget left (``-``: no budget)."""
+    left = rule.get("budget_left_fen")
+    return [
+        f"{rule.get('name_zh', '')} {rule['code']}".strip(),
+        str(rule["grants"]),
+        format_fen(int(rule["granted_fen"]), grouping=True),
+        "-" if left is None else format_fen(int(left), grouping=True),
+    ]
+
+
 def build_report(
     records: Iterable[TransactionRecord],
     *,
@@ -132,8 +155,15 @@ def build_report(
     merchant_name: str = "",
     terminal_id: str = "",
     settlements: Sequence[Mapping[str, Any]] = (),
+    cash: Mapping[str, int] | None = None,
+    subsidies: Sequence[Mapping[str, Any]] = (),
 ) -> Summary:
     """Write the settlement PDF for ``period`` to ``out_path`` and return its summary.
+
+    ``cash``: the drawer's ``expected_fen`` and, at a close, ``counted_fen`` and
+    ``difference_fen``; ``subsidies``: per promotion its ``code``, ``name_zh``, ``grants``,
+    ``granted_fen`` and ``budget_left_fen`` (None: no budget), as
+    :func:`kiosk.checkout.market_reports.subsidy_summary` gives them.
 
     Raises PrinterConfigError when no CJK TrueType font is installed, PrinterError when the
     file cannot be written.
@@ -177,6 +207,22 @@ def build_report(
         _hour_chart(s.by_hour),
         _table(_HEAD, _rows((f"{h:02d}:00", t) for h, t in enumerate(s.by_hour) if t.count)),
     ]
+    if cash is not None:
+        story += [
+            Paragraph("现金 Cash in the drawer", heading),
+            _table(
+                ["", "", "金额 Amount"],
+                [[_CASH[k], "", format_fen(v, grouping=True)] for k, v in cash.items()],
+            ),
+        ]
+    if subsidies:
+        story += [
+            Paragraph("补贴 Subsidies granted", heading),
+            _table(
+                ["促销 Promotion", "笔数 Count", "金额 Amount", "预算余额 Budget left"],
+                [_subsidy_row(rule) for rule in subsidies],
+            ),
+        ]
     if settlements:
         story += [
             Paragraph("收单结算 Acquirer settlement", heading),

@@ -8,10 +8,17 @@ PAN token, never the PAN); ``daily_budget_fen`` is what the promotion may give a
 day: a grant never exceeds what is left, and a spent budget stops the rule. One sale
 gets at most one subsidy (the largest); they do not stack.
 
-A card whose PAN is not known before it approves (a contactless qPBOC tap: the card
-decides in GPO) cannot be counted against a per-card limit, so rules with one apply only
-to inserted cards; rules without one apply to taps as well (with the AID only, so not
-those by BIN or e-cash either: see :class:`~kiosk.payment.kernel.types.PricingFacts`).
+Taps (qPBOC, JR/T 0025.12) and what is known before the card commits. A contactless card
+decides in GPO: its answer is already the cryptogram (an offline approval has spent the
+electronic cash by then), and the PAN, the BIN and the EC facts are in the records read
+after it. A "first tap that only reads the card" is not available either: the records
+cannot be read before GPO (it returns the AFL), and a GPO that asked for an online
+cryptogram only to read the PAN would spend an ATC and leave an ARQC the issuer never
+sees. So a rule applies to a tap only when it depends on nothing but what SELECT gives:
+the AID (``aids``), with no BIN, no e-cash condition and no per-card daily limit (a limit
+cannot be counted without the PAN token). A card-specific promotion needs the card
+inserted: the contact kernel reads the records before the first GENERATE AC and restarts
+with the subsidised amount (:mod:`kiosk.payment.kernel.reprice`).
 """
 
 from __future__ import annotations
@@ -58,8 +65,12 @@ class SubsidyRule:
     daily_budget_fen: int | None = None
     #: Most fen off one sale; None: no cap.
     cap_fen: int | None = None
+    #: Applications (AIDs, upper-case hex) the rule is for; empty: any.
+    aids: tuple[str, ...] = ()
 
     def matches(self, card: CardFacts) -> bool:
+        if self.aids and card.aid.upper() not in self.aids:
+            return False
         if self.electronic_cash_only and not card.electronic_cash:
             return False
         if self.bin_prefixes and not any(card.bin.startswith(p) for p in self.bin_prefixes):
@@ -187,6 +198,11 @@ def _rule(entry: Any, where: str) -> SubsidyRule:
         isinstance(p, str) and p.isdigit() for p in prefixes
     ):
         raise bad("bin_prefixes", "a list of digit strings")
+    aids = entry.get("aids", [])
+    if not isinstance(aids, list) or not all(
+        isinstance(a, str) and len(a) in range(10, 33, 2) and _is_hex(a) for a in aids
+    ):
+        raise bad("aids", "a list of AIDs in hex (5-16 bytes)")
     ec_only = entry.get("electronic_cash_only", False)
     if not isinstance(ec_only, bool):
         raise bad("electronic_cash_only", "true or false")
@@ -202,4 +218,13 @@ def _rule(entry: Any, where: str) -> SubsidyRule:
         per_card_daily=limit,
         daily_budget_fen=amount("daily_budget_fen"),
         cap_fen=amount("cap_fen"),
+        aids=tuple(a.upper() for a in aids),
     )
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True

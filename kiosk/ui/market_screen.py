@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.checkout.market import MarketDesk
+from kiosk.checkout.market import Lamp, MarketDesk
 from kiosk.checkout.pipeline import CheckoutResult
 from kiosk.checkout.terminal import KioskServices
 from kiosk.errors import KioskError
 from kiosk.money import format_fen, parse_fen
 from kiosk.sales.market import Basket, MarketItem, Role
 from kiosk.sales.order import LineItem
-from kiosk.ui.market_staff import StaffMember, load_staff
+from kiosk.ui.market_staff import StaffMember, load_staff, save_staff
 from kiosk.ui.payment_screens import PaymentScreen
 from kiosk.ui.texts import explain
 from kiosk.ui.widgets import Page, button, label
@@ -66,6 +66,10 @@ def _words(code: str) -> str:
         "tender.split": translate("Market", "Card part must be above zero and below the total"),
         "pin.wrong": translate("Market", "Wrong PIN"),
         "order.empty": translate("Market", "The basket is empty"),
+        "staff.command": translate("Market", "Not a staff command"),
+        "staff.exists": translate("Market", "That staff number exists already"),
+        "staff.unknown": translate("Market", "No active staff member with that number"),
+        "staff.last_supervisor": translate("Market", "The last supervisor cannot be disabled"),
     }
     return words.get(code) or explain(code).title
 
@@ -83,9 +87,11 @@ def keys() -> tuple[tuple[str, str], ...]:
     """Every action's key, as the screen lists them."""
     return (
         ("Enter", translate("MarketKeys", "PLU / 3*PLU")),
+        ("F1", translate("MarketKeys", "staff")),
         ("Ctrl+key", translate("MarketKeys", "quick item")),
         ("F2", translate("MarketKeys", "amount line")),
         ("F3", translate("MarketKeys", "void line")),
+        ("F4", translate("MarketKeys", "e-cash load")),
         ("Esc", translate("MarketKeys", "void sale")),
         ("F5", translate("MarketKeys", "card")),
         ("F6", translate("MarketKeys", "cash")),
@@ -150,6 +156,7 @@ class CounterPage(Page):
         self.basket.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.total = label("amount", name="total")
         self.message = label("call", name="message")
+        self.devices = label("hint", name="devices")
         self.keys = label("hint", name="keys")
         self.back = button("back", "secondary", height=60)
         self.scale = QSpinBox()
@@ -178,6 +185,7 @@ class CounterPage(Page):
         right.addWidget(self.basket, 1)
         right.addWidget(self.total)
         right.addWidget(self.message)
+        right.addWidget(self.devices)
         right.addWidget(self.keys)
         row = QHBoxLayout()
         row.addLayout(left, 1)
@@ -237,8 +245,10 @@ class MarketScreen(QWidget):
 
     def _keys(self) -> None:
         actions: dict[str, Callable[[], None]] = {
+            "F1": self.manage_staff,
             "F2": self.add_amount,
             "F3": self.void_line,
+            "F4": self.load_ec,
             "Esc": self.void_sale,
             "F5": self.pay_card,
             "F6": self.pay_cash,
@@ -278,6 +288,16 @@ class MarketScreen(QWidget):
         self.counter.total.setText(format_fen(self.basket.total_fen))
         live = [line_text(li) for li in self.basket.live_lines()]
         self.customer.show_basket(live, self.basket.total_fen, note)
+        if not note:  # after a sale the pole keeps the change (or the total paid)
+            self.desk.show_customer(self.basket.total_fen, Lamp.TOTAL)
+        status = self.desk.pole_status
+        self.counter.devices.setText(
+            ""
+            if status in ("none", "idle", "ok")
+            else translate("Market", "Customer display fault (%1): selling goes on").replace(
+                "%1", status
+            )
+        )
 
     def _failed(self, error: BaseException | None) -> bool:
         if error is None:
@@ -491,6 +511,9 @@ class MarketScreen(QWidget):
             note += f"  ({sold.meta['discount']['name_zh']} -{format_fen(sold.discount_fen)})"
         if tenders and tenders[-1]["kind"] == "cash":
             note += "   " + translate("Market", "Change %1").replace("%1", format_fen(change))
+            self.desk.show_customer(change, Lamp.CHANGE)
+        else:
+            self.desk.show_customer(sold.total_fen, Lamp.PAID)
         self.basket = Basket()
         self._refresh(note)
         self.say(f"{note}   {result.reference}")
@@ -523,19 +546,97 @@ class MarketScreen(QWidget):
             lambda s: self._journal(lambda: self.desk.open_drawer(actor=s.id, reason="no sale"))
         )
 
+    def manage_staff(self) -> None:
+        """Supervisor: add a member, disable one or give one a new PIN (the command typed
+        first, see :mod:`kiosk.ui.market_staff`); the file is rewritten, then journaled."""
+        command = self._entry()
+        if not command:
+            self.say(
+                translate(
+                    "Market", "Staff: type +C02:PIN (add), -C02 (disable) or C02=PIN, then F1"
+                )
+            )
+            return
+
+        def approved(supervisor: StaffMember) -> None:
+            try:
+                staff, change = self.staff.change(command)
+            except KioskError as exc:
+                self._failed(exc)
+                return
+
+            def apply() -> None:
+                save_staff(self.services.settings, staff)
+                self.desk.staff_changed(
+                    change.event,
+                    change.member,
+                    change.role.value,
+                    actor=self.actor,
+                    supervisor=supervisor.id,
+                )
+
+            def done(_result: Any) -> None:
+                self.staff = staff
+                self.say(translate("Market", "Staff changed: %1").replace("%1", change.member))
+
+            self._journal(apply, done)
+
+        self._supervised(approved)
+
+    def load_ec(self) -> None:
+        """E-cash load (supervisor): the amount typed first and paid in cash, then the
+        supervisor's PIN, then the customer presents the card; the new balance is shown
+        (and printed by the desk)."""
+        self._starting()
+        try:
+            amount = parse_fen(self._entry())
+        except KioskError as exc:
+            self._failed(exc)
+            return
+
+        def loaded(done: Done) -> None:
+            if self._failed(done.error):
+                return
+            result = done.value
+            if result.loaded:
+                self.say(
+                    translate("Market", "Loaded %1: new e-cash balance %2")
+                    .replace("%1", format_fen(result.amount_fen))
+                    .replace("%2", format_fen(result.balance_after_fen))
+                )
+            else:
+                self.say(
+                    translate("Market", "Not loaded (%1): give the cash back").replace(
+                        "%1", _words(result.reason)
+                    )
+                )
+
+        def approved(supervisor: StaffMember) -> None:
+            self.say(
+                translate("Market", "Present the card to load %1").replace("%1", format_fen(amount))
+            )
+            self.reader_worker.run(
+                lambda _job: self.desk.load_ec(amount, actor=self.actor, supervisor=supervisor.id),
+                loaded,
+            )
+
+        self._supervised(approved)
+
     def x_report(self) -> None:
         """X: cash expected in the drawer, and each subsidy's grants and budget left."""
 
-        def words(figures: tuple[int, list[dict[str, Any]]]) -> None:
-            cash, subsidies = figures
+        def words(figures: tuple[int, list[dict[str, Any]], Any]) -> None:
+            cash, subsidies, pdf = figures
             text = translate("Market", "X: cash expected %1").replace("%1", format_fen(cash))
             for rule in subsidies:
                 left = rule["budget_left_fen"]
                 text += f"\n{rule['code']}: {rule['grants']} × {format_fen(rule['granted_fen'])}"
                 text += "" if left is None else f" / {format_fen(left)}"
+            if pdf is not None:
+                text += "\n" + translate("Market", "PDF: %1").replace("%1", str(pdf))
             self.say(text)
 
-        self._journal(lambda: (self.desk.cash_expected(), self.desk.subsidy_summary()), words)
+        self._journal(lambda: self.desk.x_report(actor=self.actor), words)
 
     def z_close(self) -> None:
         text = self._entry()

@@ -5,20 +5,25 @@ from the journal and decoded back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from kiosk.checkout import Checkout, CheckoutResult
 from kiosk.checkout.card_provider import CardPaymentProvider
 from kiosk.checkout.documents import JournalPrinter, SlipSettings, render_job, ticket_key
 from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.provider import PaymentRequest
+from kiosk.checkout.settlement import day_period, transaction_records
 from kiosk.checkout.tenders import CashTender, TenderError, split_tenders
+from kiosk.cli import main
 from kiosk.config import load_settings
 from kiosk.journal.models import Payment, PaymentState
 from kiosk.journal.store import JournalStore
@@ -32,9 +37,11 @@ from kiosk.printing.document import PaperWidth
 from kiosk.printing.escpos import PrinterProfile, render_escpos
 from kiosk.printing.layouts import Lang
 from kiosk.printing.printer import PreviewPrinter
+from kiosk.printing.records import PaymentPath, Total, summarize
 from kiosk.sales.market import Basket, Role, load_market
 from kiosk.sales.order import OrderDraft
-from kiosk.sales.tickets import SaleError
+from kiosk.sales.subsidy import SubsidyKind, SubsidyRule
+from kiosk.sales.tickets import CHINA, SaleError
 from tests.checkout.conftest import TestPrinter
 from tests.checkout.test_card_discount import _balance
 
@@ -172,6 +179,19 @@ def test_split_ec_and_cash_when_the_balance_is_short(counter: Counter, tmp_path:
     assert counter.drawer.drawer_kicks == 1
 
 
+def test_split_sale_settles_each_part_under_its_own_path(counter: Counter, tmp_path: Path) -> None:
+    """The card's ¥1.00 of e-cash counts as offline EC and the rest as cash in the day
+    report; the paths together still equal what the journal's payment took."""
+    draft = _three_weighed()
+    counter.reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path))
+    result = counter.desk.pay_split(draft, 100, 3000, actor="C01")
+    period = day_period(NOW.astimezone(CHINA).date())
+    summary = summarize(transaction_records(counter.desk.store, period), period)
+    assert summary.by_path[PaymentPath.OFFLINE_EC].amount_fen == 100
+    assert summary.by_path[PaymentPath.CASH].amount_fen == draft.total_fen - 100
+    assert summary.sales == Total(3, _payment(counter.desk.store, result).amount_fen)
+
+
 @given(
     st.integers(min_value=2, max_value=10**8),
     st.data(),
@@ -243,6 +263,7 @@ def test_subsidy_summary_and_z_journal_budget_left(counter: Counter, tmp_path: P
     summary = {r["code"]: r for r in counter.desk.subsidy_summary()}
     assert summary["CITY"] == {
         "code": "CITY",
+        "name_zh": "市民卡定额补贴",
         "grants": 1,
         "granted_fen": 200,
         "budget_left_fen": 20_000 - 200,
@@ -252,3 +273,81 @@ def test_subsidy_summary_and_z_journal_budget_left(counter: Counter, tmp_path: P
     assert [d.kind for d in counter.drawer.documents][-1] == "shift_close"  # the Z slip printed
     [entry] = [e for e in counter.desk.store.entries() if e.event == "subsidy.day_summary"]
     assert entry.payload["rules"] == list(summary.values()) and entry.actor == "S01"
+
+
+def _pdf_text(path: Path) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(text.replace(",", "").split())
+
+
+def test_x_and_z_reports_as_pdf_equal_the_journal(counter: Counter, tmp_path: Path) -> None:
+    """X shows the cash expected mid-shift; Z's PDF totals equal the journal's payments,
+    by tender (card, cash, the split's parts), with cash counted against expected and the
+    subsidies granted with their budget left."""
+    # the reports are made a minute after the sales (a period ends before its "now")
+    desk = replace(
+        counter.desk, reports_dir=tmp_path / "reports", clock=lambda: NOW + timedelta(minutes=1)
+    )
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    desk.pay_card(_three_weighed(), actor="C01")  # the city subsidy: ¥2.00 off
+    desk.pay_cash(_three_weighed(), 3000, actor="C01")
+    counter.reader.insert(load_card("broken-ec-low-balance", state_dir=tmp_path))
+    desk.pay_split(_three_weighed(), 100, 3000, actor="C01")
+    cash, _, x_pdf = desk.x_report(actor="C01")
+    assert cash == 2 * 2476 - 100 and x_pdf is not None
+    assert "¥48.52" in _pdf_text(x_pdf) and x_pdf.stat().st_mode & 0o077 == 0
+    z = desk.close_shift(5000, actor="S01")
+    with desk.store.read() as s:
+        paid = sum(p.amount_fen for p in s.scalars(select(Payment)))
+    assert z["sales_fen"] == paid == 3 * 2476 - 200
+    text = _pdf_text(z["pdf"])
+    assert "Z 报表" in text and f"¥{paid / 100:.2f}" in text
+    assert "¥23.76" in text  # the card sale's e-cash ¥22.76 + the split's ¥1.00
+    assert re.search(r"现金 Cash \d+ ¥48\.52", text)  # by tender: cash and the split's rest
+    assert "应有现金 Cash expected ¥48.52" in text  # ¥24.76 + ¥24.76 - ¥1.00
+    assert "实点现金 Cash counted ¥50.00" in text and "差额 Difference ¥1.48" in text
+    assert "市民卡定额补贴 CITY 1 ¥2.00 ¥198.00" in text
+
+
+def test_day_report_shows_subsidies_and_budget_left(counter: Counter, tmp_path: Path) -> None:
+    """`kiosk report day` lists each promotion's grants and its budget left."""
+    counter.reader.insert(load_card("debit-ec", state_dir=tmp_path))
+    counter.desk.pay_card(_three_weighed(), actor="C01")
+    cfg = tmp_path / "k.toml"
+    cfg.write_text(f'[terminal]\nid = "TEST0001"\n[journal]\nurl = "{counter.desk.store.url}"\n')
+    out = tmp_path / "day.pdf"
+    day = NOW.astimezone(CHINA).date().isoformat()
+    assert main(["--config", str(cfg), "report", "day", "--date", day, "--out", str(out)]) == 0
+    text = _pdf_text(out)
+    assert "补贴 Subsidies granted" in text
+    assert "市民卡定额补贴 CITY 1 ¥2.00 ¥198.00" in text
+
+
+def test_a_tap_gets_the_aid_subsidy_and_an_insert_the_card_specific_one(
+    store: JournalStore, capk: CaKeyStore, tmp_path: Path
+) -> None:
+    """Through the kernel: a qPBOC tap is priced before GPO by its AID alone (¥0.50 off,
+    the card's e-cash debited by exactly the subsidised total); the same basket on an
+    inserted card gets the city card's ¥2.00, which needs the PAN read first."""
+    aid_rule = SubsidyRule(
+        "UPDEBIT", "银联借记立减", "UnionPay debit off", SubsidyKind.FIXED, 50,
+        aids=("A000000333010101",),
+    )  # fmt: skip
+    catalog = replace(MARKET, subsidies=(*MARKET.subsidies, aid_rule))
+    paid = {}
+    for interface, profile in [
+        (Interface.CONTACTLESS, "qpboc-debit-ec"),
+        (Interface.CONTACT, "debit-ec"),
+    ]:
+        reader = SimReader(interface=interface)
+        provider = CardPaymentProvider(reader, TerminalConfig(), capk=capk, card_timeout_s=1)
+        checkout = Checkout(store, provider, None, unattended=False, clock=lambda: NOW)
+        desk = MarketDesk(store, checkout, catalog, provider, None, lambda: NOW)
+        reader.insert(load_card(profile, state_dir=tmp_path))
+        before = _balance(load_card(profile, state_dir=tmp_path))
+        result = desk.pay_card(_three_weighed(), actor="C01")
+        assert result.state is PaymentState.APPROVED and result.draft is not None
+        after = _balance(load_card(profile, state_dir=tmp_path))
+        assert before - after == result.draft.total_fen
+        paid[interface] = result.draft.meta["discount"]["code"], result.draft.total_fen
+    assert paid == {Interface.CONTACTLESS: ("UPDEBIT", 2426), Interface.CONTACT: ("CITY", 2276)}

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from kiosk.checkout import Checkout, PaymentOutcome, PaymentVerdict
 from kiosk.checkout.card_provider import outcome_from_result
-from kiosk.checkout.settlement import day_period, transaction_records
+from kiosk.checkout.settlement import _tender_parts, day_period, transaction_records
 from kiosk.cli import main
 from kiosk.config import Mode
+from kiosk.journal.models import Payment
 from kiosk.journal.store import JournalStore
 from kiosk.payment.kernel.types import Outcome as KernelOutcome
 from kiosk.payment.kernel.types import TransactionResult
@@ -96,3 +99,19 @@ def test_report_command_writes_the_day_pdf(store: JournalStore, tmp_path) -> Non
     )
     text = "".join(page.extract_text() for page in PdfReader(out).pages)
     assert "¥419.97" in text.replace(",", "")  # 3 x (150.00 - 10.01)
+
+
+@given(st.lists(st.integers(1, 10**6), min_size=1, max_size=8), st.data())
+def test_split_parts_fill_the_lines_exactly(nets: list[int], data: st.DataObject) -> None:
+    """Whatever the lines, each line's parts add up to it, none is negative, and each
+    path's total is its tender's (the card part under the card's path, cash under cash)."""
+    total = sum(nets)
+    assume(total >= 2)
+    card = data.draw(st.integers(1, total - 1))
+    tenders = [{"kind": "card", "fen": card}, {"kind": "cash", "fen": total - card}]
+    payment = Payment(card_data={"tenders": tenders})
+    lines = _tender_parts(payment, PaymentPath.ONLINE, nets)
+    assert [sum(f for _, f in parts) for parts in lines] == nets
+    assert all(f > 0 for parts in lines for _, f in parts)
+    by_path = {p: sum(f for parts in lines for q, f in parts if q is p) for p in PaymentPath}
+    assert (by_path[PaymentPath.ONLINE], by_path[PaymentPath.CASH]) == (card, total - card)

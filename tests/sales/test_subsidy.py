@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.config import Mode
+from kiosk.errors import ConfigError
 from kiosk.sales.order import LineItem, OrderDraft
 from kiosk.sales.subsidy import (
     SubsidyGrant,
@@ -14,6 +15,7 @@ from kiosk.sales.subsidy import (
     SubsidyRule,
     budget_left,
     decide,
+    parse_subsidies,
     subsidised,
 )
 from kiosk.sales.tickets import CardFacts
@@ -125,3 +127,27 @@ def test_never_leaves_the_card_nothing_to_pay(total: int) -> None:
         assert offer is None
     else:
         assert offer == (big, total - 1)
+
+
+UPDEBIT = SubsidyRule(
+    "UPDEBIT", "银联借记立减", "UnionPay debit ¥0.50 off", SubsidyKind.FIXED, 50,
+    aids=("A000000333010101",), daily_budget_fen=1000,
+)  # fmt: skip
+
+
+def test_aid_rule_is_decided_from_what_a_tap_gives_before_gpo() -> None:
+    """A tap's facts before GPO are the AID alone: the AID rule applies, the per-card,
+    BIN and e-cash ones do not; another application gets nothing."""
+    tap = CardFacts(aid="A000000333010101")
+    assert decide([CARD10, EC5, CITY, UPDEBIT], _draft(2000), tap, []) == (UPDEBIT, 50)
+    credit = CardFacts(aid="A000000333010102")
+    assert decide([UPDEBIT], _draft(2000), credit, []) is None
+
+
+def test_aids_are_parsed_and_checked() -> None:
+    entry = {"code": "U", "name_zh": "银联", "name_en": "UP", "kind": "fixed", "value": 50}
+    [rule] = parse_subsidies([{**entry, "aids": ["a000000333010101"]}])
+    assert rule.aids == ("A000000333010101",)
+    with pytest.raises(ConfigError) as info:
+        parse_subsidies([{**entry, "aids": ["A0Z"]}])
+    assert "subsidies[0].aids" in str(info.value)
