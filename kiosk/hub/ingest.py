@@ -124,7 +124,7 @@ def _project_all(session: Session, terminal_id: str, entries: list[EntryIn]) -> 
 
     The batch's orders and payments already held are read in one query each and the rows
     written at commit: a ``session.get`` per entry (a query and an autoflush each) was most
-    of the ingest's time (``bench/sync.py``)."""
+    of the ingest's time."""
     order_ids, payment_ids = set(), set()
     for entry in entries:
         kind = entry.event.partition(".")[0]
@@ -132,33 +132,20 @@ def _project_all(session: Session, terminal_id: str, entries: list[EntryIn]) -> 
             order_ids.add(order_id)
         elif kind == "payment" and (payment_id := _int(entry.payload, "payment")) is not None:
             payment_ids.add(payment_id)
-    orders = (
-        {
-            o.order_id: o
-            for o in session.scalars(
-                select(HubOrder).where(
-                    HubOrder.terminal_id == terminal_id, HubOrder.order_id.in_(order_ids)
-                )
-            )
-        }
-        if order_ids
-        else {}
-    )
-    payments = (
-        {
-            p.payment_id: p
-            for p in session.scalars(
-                select(HubPayment).where(
-                    HubPayment.terminal_id == terminal_id, HubPayment.payment_id.in_(payment_ids)
-                )
-            )
-        }
-        if payment_ids
-        else {}
-    )
+    orders = _held_rows(session, HubOrder.order_id, terminal_id, order_ids)
+    payments = _held_rows(session, HubPayment.payment_id, terminal_id, payment_ids)
     with session.no_autoflush:
         for entry in entries:
             _project(session, terminal_id, entry, orders, payments)
+
+
+def _held_rows(session: Session, key: Any, terminal_id: str, ids: set[int]) -> dict[int, Any]:
+    """The terminal's rows of ``key``'s table whose ``key`` is in ``ids``, by that key."""
+    if not ids:
+        return {}
+    model = key.class_
+    query = select(model).where(model.terminal_id == terminal_id, key.in_(ids))
+    return {getattr(row, key.key): row for row in session.scalars(query)}
 
 
 def _project(
