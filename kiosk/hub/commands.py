@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from kiosk.errors import ConfigError
 from kiosk.files import read_text_bounded
 from kiosk.hub.db import open_database, sqlite_file
 from kiosk.hub.keys import HubKey
+from kiosk.money import format_fen
 from kiosk.sync.protocol import valid_terminal_id
 
 #: A bundle file larger than this is a mistake (a whole price list is a few hundred KiB).
@@ -86,6 +89,23 @@ def register(sub: Any) -> None:
         help="only these terminals (default: every terminal)",
     )
     publish.set_defaults(func=_publish)
+    report = actions.add_parser("report", help="the fleet's figures as a PDF")
+    reports = report.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+    day = reports.add_parser(
+        "day",
+        help="a day's takings by terminal and payment path, counts, chain alerts and the"
+        " terminals offline",
+    )
+    day.add_argument(
+        "--date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the UTC day to report (default: today, UTC)",
+    )
+    day.add_argument(
+        "--out", type=Path, required=True, metavar="FILE.pdf", help="where to write the PDF"
+    )
+    day.set_defaults(func=_report_day)
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -99,6 +119,13 @@ def _terminal_id(text: str) -> str:
     if not valid_terminal_id(text):
         raise argparse.ArgumentTypeError(f"not a terminal id (1-32 of A-Z a-z 0-9 - _): {text!r}")
     return text
+
+
+def _date(text: str) -> date:
+    with contextlib.suppress(ValueError):
+        if len(text) == len("YYYY-MM-DD"):  # fromisoformat also takes 20261205 and weeks
+            return date.fromisoformat(text)
+    raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}")
 
 
 def _terminal_list(text: str) -> list[str]:
@@ -198,4 +225,22 @@ def _publish(args: argparse.Namespace) -> int:
             now=time.time(),
         )
     print(f"published bundle version {version}")
+    return 0
+
+
+def _report_day(args: argparse.Namespace) -> int:
+    from kiosk.hub.report import fleet_day, write_pdf
+
+    now = time.time()
+    day = args.date or datetime.fromtimestamp(now, UTC).date()
+    url, _key_file = _locations(args)
+    with open_database(url)() as session:
+        report = fleet_day(session, day, now=now)
+    write_pdf(report, args.out)
+    paid = report.paid
+    print(
+        f"fleet day {day.isoformat()} (UTC): {format_fen(paid.amount_fen)} from {paid.count}"
+        f" payments on {len(report.by_terminal)} terminals, {len(report.alerts)} chain"
+        f" alerts, {len(report.offline)} terminals offline -> {args.out}"
+    )
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,16 +63,25 @@ def terminals(session: Session, *, now: float) -> list[TerminalRow]:
 
 def takings(session: Session, *, now: float) -> Takings:
     """Payments that took money today (UTC, by the time the terminal journaled them)."""
-    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
     by_terminal: dict[str, int] = defaultdict(int)
     by_path: dict[str, int] = defaultdict(int)
-    query = select(HubPayment).where(
-        HubPayment.state.in_(PAID), HubPayment.updated_ts.startswith(day)
-    )
-    for payment in session.scalars(query):
+    for payment in payments_on(session, utc_day(now), PAID):
         by_terminal[payment.terminal_id] += payment.amount_fen
         by_path[payment.path or "unknown"] += payment.amount_fen
     return Takings(dict(sorted(by_terminal.items())), dict(sorted(by_path.items())))
+
+
+def utc_day(seconds: float) -> str:
+    """The UTC date (``YYYY-MM-DD``) of Unix time ``seconds``."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
+
+
+def payments_on(session: Session, day: str, states: Sequence[str]) -> list[HubPayment]:
+    """Payments in ``states`` whose latest entry the terminal journaled on ``day`` (UTC)."""
+    query = select(HubPayment).where(
+        HubPayment.state.in_(states), HubPayment.updated_ts.startswith(day)
+    )
+    return list(session.scalars(query))
 
 
 def alerts(session: Session, *, limit: int = 50) -> list[ChainAlert]:

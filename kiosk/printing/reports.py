@@ -74,7 +74,10 @@ _MODES = {
 
 
 @cache
-def _register_font() -> str:
+def register_font() -> str:
+    """The embedded CJK font's reportlab name (registered once).
+
+    Raises PrinterConfigError when no CJK TrueType font is installed."""
     font = cjk_font_file()
     try:
         pdfmetrics.registerFont(TTFont(FONT, str(font.path), subfontIndex=font.index))
@@ -85,9 +88,12 @@ def _register_font() -> str:
     return FONT
 
 
-def _table(header: list[str], rows: list[list[str]]) -> Table:
-    table = Table([header, *rows], hAlign="LEFT", colWidths=[70 * mm, 30 * mm, 45 * mm])
-    table.setStyle(
+def table(
+    header: list[str], rows: list[list[str]], widths_mm: Sequence[float] = (70, 30, 45)
+) -> Table:
+    """A report table: grey header, figures right-aligned, in the CJK font."""
+    laid_out = Table([header, *rows], hAlign="LEFT", colWidths=[w * mm for w in widths_mm])
+    laid_out.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), FONT, 9),
@@ -97,7 +103,7 @@ def _table(header: list[str], rows: list[list[str]]) -> Table:
             ]
         )
     )
-    return table
+    return laid_out
 
 
 def _rows(items: Iterable[tuple[str, Total]]) -> list[list[str]]:
@@ -169,7 +175,7 @@ def build_report(
     file cannot be written.
     """
     summary = summarize(records, period)
-    font = _register_font()
+    font = register_font()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
     heading = ParagraphStyle("heading", fontName=font, fontSize=12, leading=18, spaceBefore=8)
@@ -182,7 +188,7 @@ def build_report(
         ),
         Spacer(1, 4 * mm),
         Paragraph("汇总 Summary", heading),
-        _table(
+        table(
             _HEAD,
             _rows(
                 [
@@ -195,17 +201,17 @@ def build_report(
             ),
         ),
         Paragraph("按支付方式 By payment path", heading),
-        _table(_HEAD, _rows((_PATHS[p], s.by_path[p]) for p in PaymentPath)),
+        table(_HEAD, _rows((_PATHS[p], s.by_path[p]) for p in PaymentPath)),
         Paragraph("按业务 By mode", heading),
-        _table(_HEAD, _rows((_MODES[m], s.by_mode[m]) for m in SaleMode)),
+        table(_HEAD, _rows((_MODES[m], s.by_mode[m]) for m in SaleMode)),
         Paragraph("按商品/收费标准 By product or tariff", heading),
-        _table(
+        table(
             _HEAD,
             _rows(sorted(s.by_product.items(), key=lambda kv: (-kv[1].amount_fen, kv[0]))),
         ),
         Paragraph("按小时 By hour (元 yuan)", heading),
         _hour_chart(s.by_hour),
-        _table(_HEAD, _rows((f"{h:02d}:00", t) for h, t in enumerate(s.by_hour) if t.count)),
+        table(_HEAD, _rows((f"{h:02d}:00", t) for h, t in enumerate(s.by_hour) if t.count)),
     ]
     if cash is not None:
         story += [
@@ -226,7 +232,7 @@ def build_report(
     if settlements:
         story += [
             Paragraph("收单结算 Acquirer settlement", heading),
-            _table(
+            table(
                 ["批次 Batch", "结果 Result", "笔数 Count", "金额 Amount", "上送 Uploaded"],
                 [_settlement_row(p) for p in settlements],
             ),

@@ -171,6 +171,7 @@ class TicketFlow(QWidget):
         day = today_in_china(self.services.clock())
 
         def check(_job: int) -> tuple[tuple[str, ...], dict[tuple[str, str], int]]:
+            self.services.begin_sale()  # a new bundle's catalog, between sales only
             problems = self.services.health()
             return problems, ({} if problems else self.services.sold_on(day))
 
@@ -184,8 +185,11 @@ class TicketFlow(QWidget):
         if problems:
             self._out_of_service(problems)
             return
+        catalog = self.services.catalog
+        self.products.set_catalog(catalog)
+        self.summary.set_catalog(catalog)
         left = {}
-        for product in self.services.catalog.products:
+        for product in catalog.products:
             if product.daily_quota is not None and not product.slots:
                 left[product.code] = product.daily_quota - sold.get((product.code, ""), 0)
         self._sold = sold

@@ -111,6 +111,7 @@ class _ProductRow:
         grid.addWidget(self.minus, row, 2)
         grid.addWidget(self.shown, row, 3)
         grid.addWidget(self.plus, row, 4)
+        self._grid, self._slot_box = grid, slot_box
         self.limit = MAX_PER_PRODUCT
         self.update()
 
@@ -140,6 +141,14 @@ class _ProductRow:
             text + (f'<br><span style="font-size:18pt">{escape(note)}</span>' if note else "")
         )
 
+    def remove(self) -> None:
+        """Take the row off the screen (the catalog it showed was replaced)."""
+        self._grid.removeItem(self._slot_box)
+        for widget in (self.name, self.minus, self.shown, self.plus, *self.slots.buttons()):
+            self._grid.removeWidget(widget)
+            widget.hide()  # at once: deleteLater waits for the event loop
+            widget.deleteLater()
+
     def reset(self) -> None:
         self.count = 0
         self.slots.setExclusive(False)
@@ -163,9 +172,8 @@ class ProductsScreen(Page):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(10)
         grid.setColumnStretch(0, 1)
-        self.rows = {
-            p.code: _ProductRow(p, grid, i, self._changed) for i, p in enumerate(catalog.products)
-        }
+        self._grid, self._catalog = grid, catalog
+        self.rows = self._rows(catalog)
         self.total = label("amount", name="total")
         self.message = label("warning", name="message")
         self.cancel = button("cancel", "secondary")
@@ -215,6 +223,22 @@ class ProductsScreen(Page):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
 
+    def _rows(self, catalog: Catalog) -> dict[str, _ProductRow]:
+        return {
+            p.code: _ProductRow(p, self._grid, i, self._changed)
+            for i, p in enumerate(catalog.products)
+        }
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Show ``catalog`` from now on (a parameter bundle's, put in effect as a sale
+        starts); the rows are rebuilt only when it is another catalog."""
+        if catalog is self._catalog:
+            return
+        for row in self.rows.values():
+            row.remove()
+        self._catalog, self.rows = catalog, self._rows(catalog)
+        self.retranslate()
+
     def reset(self) -> None:
         for row in self.rows.values():
             row.reset()
@@ -249,6 +273,10 @@ class SummaryScreen(Page):
         self.back.clicked.connect(self.back_clicked)
         self.pay.clicked.connect(self.pay_clicked)
         self.retranslate()
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """The catalog whose discount rules and names the summary shows (see ProductsScreen)."""
+        self._catalog = catalog
 
     def show_draft(self, draft: OrderDraft) -> None:
         self._draft = draft
