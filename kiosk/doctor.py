@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import enum
 import shutil
+import socket
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
@@ -182,6 +185,81 @@ def _sync(settings: Settings) -> Check:
     return Check("sync", Status.WARN if state.last_error else Status.OK, detail)
 
 
+#: A WAL this large means checkpoints are not keeping up (a reader held open for hours).
+WAL_WARN_BYTES = 64 * 1024 * 1024
+
+
+def _reachable(url: str, default_port: int) -> str | None:
+    """Why a TCP connection to ``url``'s host and port fails within 3 s (None: it connects)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or default_port), 3):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def _version(_settings: Settings) -> Check:
+    from kiosk import __version__
+
+    build = "bundle" if getattr(sys, "frozen", False) else "source"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return Check("version", Status.OK, f"kiosk {__version__} ({build}, Python {python})")
+
+
+def _wal(settings: Settings) -> Check:
+    """The SQLite journal's write-ahead log: large when checkpoints cannot run."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.journal_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return Check("wal", Status.OK, "not SQLite: no WAL file")
+    wal = Path(f"{url.database}-wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    detail = f"{size // 1024} KiB in {wal.name}"
+    if size > WAL_WARN_BYTES:
+        return Check(
+            "wal", Status.WARN, f"{detail}: checkpoints lag; restart the kiosk to fold it in"
+        )
+    return Check("wal", Status.OK, detail)
+
+
+def _hub(settings: Settings) -> Check:
+    """The enrolled hub answers a TCP connection (the sync line says what it last took)."""
+    from kiosk.sync.enrolment import EnrolmentError, load
+
+    if not settings.sync.enabled:
+        return Check("hub", Status.OK, "sync disabled")
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError:
+        return Check("hub", Status.OK, "not enrolled (see the sync line)")
+    port = 443 if enrolled.hub_url.startswith("https:") else 80
+    why = _reachable(enrolled.hub_url, port)
+    if why:
+        return Check(
+            "hub", Status.WARN,
+            f"{enrolled.hub_url} unreachable ({why}): check the network and kiosk-hub; "
+            "sales go on, the journal keeps the backlog",
+        )  # fmt: skip
+    return Check("hub", Status.OK, f"{enrolled.hub_url} reachable")
+
+
+def _acquirer(settings: Settings) -> Check:
+    """The acquirer's host (``payment.host``) answers a TCP connection."""
+    host = settings.payment.host
+    if not host.startswith("iso8583://"):
+        return Check("acquirer", Status.OK, host or "none: offline approvals only")
+    why = _reachable(host, 0)
+    if why:
+        return Check(
+            "acquirer", Status.FAIL,
+            f"{host} unreachable ({why}): check the network or payment.host; "
+            "online payments fall back to offline",
+        )  # fmt: skip
+    return Check("acquirer", Status.OK, f"{host} reachable")
+
+
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _config,
     _pin,
@@ -194,6 +272,10 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _fonts,
     _language,
     _sync,
+    _hub,
+    _acquirer,
+    _wal,
+    _version,
 )
 
 

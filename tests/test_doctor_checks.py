@@ -1,0 +1,81 @@
+"""``kiosk doctor``'s lines for the hub, the acquirer host, the WAL and the version: each
+fault made for real (a closed port, a listening one, a WAL file past the limit)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kiosk import __version__
+from kiosk.config import Settings, load_settings
+from kiosk.doctor import CHECKS, WAL_WARN_BYTES, Check, Status
+from kiosk.sync.enrolment import enroll
+from tests.sync.test_enrolment import GOOD, _hub
+
+
+@pytest.fixture
+def listening() -> Iterator[int]:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return int(server.getsockname()[1])
+
+
+def line(settings: Settings, name: str) -> Check:
+    """The one check named ``name`` (the others would open the journal, which folds the WAL)."""
+    [check] = [c for c in CHECKS if c.__name__ == f"_{name}"]
+    return check(settings)
+
+
+def test_hub_down_and_up(tmp_path: Path, closed_port: int, listening: int) -> None:
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    assert line(settings, "hub").detail == "not enrolled (see the sync line)"
+    for port, status in ((closed_port, Status.WARN), (listening, Status.OK)):
+        url = f"http://127.0.0.1:{port}"
+        enroll(settings, url, "ABCD-EFGH-JKMN-PQRS", transport=_hub({**GOOD, "hub_url": url}))
+        check = line(settings, "hub")
+        assert check.status is status, check
+        if status is Status.WARN:
+            assert check.detail.startswith(f"{url} unreachable (Connection refused): check")
+
+
+def test_acquirer_host_down_and_up(tmp_path: Path, closed_port: int, listening: int) -> None:
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    assert line(settings, "acquirer") == Check(
+        "acquirer", Status.OK, "none: offline approvals only"
+    )
+    down = replace(
+        settings, payment=replace(settings.payment, host=f"iso8583://127.0.0.1:{closed_port}")
+    )
+    check = line(down, "acquirer")
+    assert check.status is Status.FAIL
+    assert "unreachable (Connection refused): check the network or payment.host" in check.detail
+    up = replace(
+        settings, payment=replace(settings.payment, host=f"iso8583://127.0.0.1:{listening}")
+    )
+    assert line(up, "acquirer").status is Status.OK
+
+
+def test_a_large_wal_warns(tmp_path: Path) -> None:
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    wal = tmp_path / "journal.db-wal"
+    with wal.open("wb") as f:
+        f.truncate(WAL_WARN_BYTES // 2)  # sparse: the size is what is checked
+    assert line(settings, "wal").status is Status.OK
+    with wal.open("r+b") as f:
+        f.truncate(WAL_WARN_BYTES + 1)
+    check = line(settings, "wal")
+    assert check.status is Status.WARN and "restart the kiosk" in check.detail
+
+
+def test_the_version_line() -> None:
+    check = line(load_settings(environ={}), "version")
+    assert check.status is Status.OK and check.detail.startswith(f"kiosk {__version__} (source,")
