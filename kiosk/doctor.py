@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,6 +246,37 @@ def _hub(settings: Settings) -> Check:
     return Check("hub", Status.OK, f"{enrolled.hub_url} reachable")
 
 
+def _clock(settings: Settings) -> Check:
+    """This machine's clock against the enrolled hub's (its HTTP ``Date``, to the second):
+    the hub refuses requests further off than ``MAX_SKEW_S``, and receipts carry the time."""
+    import email.utils
+
+    import httpx
+
+    from kiosk.sync.enrolment import EnrolmentError, load
+    from kiosk.sync.protocol import MAX_SKEW_S
+
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError:
+        return Check("clock", Status.WARN, "not checked: no hub enrolled to compare with")
+    try:
+        sent = time.time()
+        answer = httpx.get(enrolled.hub_url, timeout=3, verify=settings.sync.ca_bundle or True)
+        received = time.time()
+        offset = (
+            email.utils.parsedate_to_datetime(answer.headers["date"]).timestamp()
+            - (sent + received) / 2
+        )
+    except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+        return Check("clock", Status.WARN, f"not checked: the hub gave no time ({exc})")
+    detail = f"{offset:+.0f} s against the hub"
+    if abs(offset) > MAX_SKEW_S / 2:
+        status = Status.FAIL if abs(offset) > MAX_SKEW_S else Status.WARN
+        return Check("clock", status, f"{detail}: set the time (timedatectl set-ntp true)")
+    return Check("clock", Status.OK, detail)
+
+
 def _acquirer(settings: Settings) -> Check:
     """The acquirer's host (``payment.host``) answers a TCP connection."""
     host = settings.payment.host
@@ -274,6 +306,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _sync,
     _hub,
     _acquirer,
+    _clock,
     _wal,
     _version,
 )

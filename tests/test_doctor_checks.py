@@ -4,8 +4,12 @@ fault made for real (a closed port, a listening one, a WAL file past the limit).
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -79,3 +83,37 @@ def test_a_large_wal_warns(tmp_path: Path) -> None:
 def test_the_version_line() -> None:
     check = line(load_settings(environ={}), "version")
     assert check.status is Status.OK and check.detail.startswith(f"kiosk {__version__} (source,")
+
+
+class _Dated(BaseHTTPRequestHandler):
+    skew_s = 0.0
+
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.end_headers()
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return formatdate(time.time() + self.skew_s, usegmt=True)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("skew_s", "status"), [(0.0, Status.OK), (200.0, Status.WARN), (-900.0, Status.FAIL)]
+)
+def test_the_clock_against_the_hub(tmp_path: Path, skew_s: float, status: Status) -> None:
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    assert line(settings, "clock").detail == "not checked: no hub enrolled to compare with"
+    handler = type("Handler", (_Dated,), {"skew_s": skew_s})
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        enroll(settings, url, "ABCD-EFGH-JKMN-PQRS", transport=_hub({**GOOD, "hub_url": url}))
+        check = line(settings, "clock")
+        server.shutdown()
+    assert check.status is status, check
+    measured, _, _rest = check.detail.partition(" s against the hub")
+    assert _ == " s against the hub" and abs(float(measured) - skew_s) <= 1.5, (
+        check
+    )  # Date: to the second
