@@ -201,11 +201,10 @@ def _reachable(url: str, default_port: int) -> str | None:
 
 
 def _version(_settings: Settings) -> Check:
-    from kiosk import __version__
+    from kiosk.version import version_line
 
-    build = "bundle" if getattr(sys, "frozen", False) else "source"
     python = ".".join(map(str, sys.version_info[:3]))
-    return Check("version", Status.OK, f"kiosk {__version__} ({build}, Python {python})")
+    return Check("version", Status.OK, f"{version_line()}, Python {python}")
 
 
 def _wal(settings: Settings) -> Check:

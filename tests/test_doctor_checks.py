@@ -82,7 +82,8 @@ def test_a_large_wal_warns(tmp_path: Path) -> None:
 
 def test_the_version_line() -> None:
     check = line(load_settings(environ={}), "version")
-    assert check.status is Status.OK and check.detail.startswith(f"kiosk {__version__} (source,")
+    assert check.status is Status.OK
+    assert check.detail.startswith(f"kiosk {__version__} (source), Python ")
 
 
 class _Dated(BaseHTTPRequestHandler):

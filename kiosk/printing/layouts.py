@@ -35,6 +35,7 @@ from kiosk.printing.document import (
 )
 from kiosk.printing.errors import PrintDataError
 from kiosk.printing.records import CardPayment, PaymentPath, SaleMode, Total
+from kiosk.version import version_line
 
 
 class Lang(StrEnum):
@@ -322,7 +323,7 @@ def receipt(data: ReceiptData, width: PaperWidth, lang: Lang) -> Document:
     for key, fen in data.tenders:
         s.row(key, format_fen(fen), bold=key == "change")
     s.payment(data.payment)
-    s.add(Separator(), Text(s.t("thanks"), Align.CENTER))
+    s.add(Separator(), Text(s.t("thanks"), Align.CENTER), Text(version_line(), Align.CENTER))
     return s.document(width, "receipt")
 
 
