@@ -200,6 +200,34 @@ def _reachable(url: str, default_port: int) -> str | None:
         return exc.strerror or str(exc)
 
 
+def _scale(settings: Settings) -> Check:
+    """The market counter's scale (``KIOSK_SCALE``) gives a weight within 2 s."""
+    import os
+
+    from kiosk.config import Mode
+    from kiosk.scale.frames import ScaleError
+    from kiosk.scale.scale import open_scale
+
+    url = os.environ.get("KIOSK_SCALE") or ("sim://" if settings.demo else "")
+    if not url:
+        needed = settings.terminal.mode is Mode.MARKET
+        return Check("scale", Status.WARN if needed else Status.OK, "none (KIOSK_SCALE unset)")
+    try:
+        scale = open_scale(url, timeout_s=2.0)
+        try:
+            grams = scale.read()
+        finally:
+            scale.close()
+    except ScaleError as exc:
+        if exc.code in ("scale.empty", "scale.dynamic", "scale.busy", "scale.negative"):
+            return Check("scale", Status.OK, f"{url}: answering ({exc.code})")
+        return Check(
+            "scale", Status.FAIL,
+            f"{url}: {exc.code}: check its cable, baud rate and protocol (kiosk scale-test)",
+        )  # fmt: skip
+    return Check("scale", Status.OK, f"{url}: answering, {grams} g")
+
+
 def _version(_settings: Settings) -> Check:
     from kiosk.version import version_line
 
@@ -303,6 +331,7 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _fonts,
     _language,
     _sync,
+    _scale,
     _hub,
     _acquirer,
     _clock,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +18,7 @@ from kiosk import __version__
 from kiosk.config import Settings, load_settings
 from kiosk.doctor import CHECKS, WAL_WARN_BYTES, Check, Status
 from kiosk.sync.enrolment import enroll
+from tests.scale.test_scale import Emulator
 from tests.sync.test_enrolment import GOOD, _hub
 
 
@@ -118,3 +119,32 @@ def test_the_clock_against_the_hub(tmp_path: Path, skew_s: float, status: Status
     assert _ == " s against the hub" and abs(float(measured) - skew_s) <= 1.5, (
         check
     )  # Date: to the second
+
+
+@pytest.fixture
+def pty_scale() -> Iterator[Callable[..., Emulator]]:
+    made: list[Emulator] = []
+
+    def make(answer: Callable[[bytes], bytes] | None = None) -> Emulator:
+        made.append(Emulator(answer))
+        return made[-1]
+
+    yield make
+    for emulator in made:
+        emulator.close()
+
+
+def test_the_scale_silent_and_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pty_scale: Callable[..., Emulator]
+) -> None:
+    """A scale on a pty: one that never answers is a FAIL naming scale.silent, one that
+    answers MT-SICS is OK with its weight."""
+    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    assert line(settings, "scale").detail == "sim://: answering (scale.empty)"  # the demo's
+    silent = pty_scale()
+    monkeypatch.setenv("KIOSK_SCALE", f"serial://{silent.path}?baudrate=9600")
+    check = line(settings, "scale")
+    assert check.status is Status.FAIL and "scale.silent: check its cable" in check.detail
+    answering = pty_scale(lambda _command: b"S S      1250 g\r\n")
+    monkeypatch.setenv("KIOSK_SCALE", f"serial://{answering.path}?baudrate=9600")
+    assert line(settings, "scale").detail.endswith(": answering, 1250 g")
