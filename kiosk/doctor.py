@@ -190,14 +190,15 @@ def _sync(settings: Settings) -> Check:
 WAL_WARN_BYTES = 64 * 1024 * 1024
 
 
-def _reachable(url: str, default_port: int) -> str | None:
-    """Why a TCP connection to ``url``'s host and port fails within 3 s (None: it connects)."""
+def _reachable(name: str, url: str, default_port: int, down: Status, fix: str) -> Check:
+    """``name``'s line for a TCP connection to ``url``'s host and port within 3 s: OK, or
+    ``down`` with why and ``fix``."""
     parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname or "", parts.port or default_port), 3):
-            return None
+            return Check(name, Status.OK, f"{url} reachable")
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return Check(name, down, f"{url} unreachable ({exc.strerror or exc}): {fix}")
 
 
 def _scale(settings: Settings) -> Check:
@@ -263,14 +264,8 @@ def _hub(settings: Settings) -> Check:
     except EnrolmentError:
         return Check("hub", Status.OK, "not enrolled (see the sync line)")
     port = 443 if enrolled.hub_url.startswith("https:") else 80
-    why = _reachable(enrolled.hub_url, port)
-    if why:
-        return Check(
-            "hub", Status.WARN,
-            f"{enrolled.hub_url} unreachable ({why}): check the network and kiosk-hub; "
-            "sales go on, the journal keeps the backlog",
-        )  # fmt: skip
-    return Check("hub", Status.OK, f"{enrolled.hub_url} reachable")
+    fix = "check the network and kiosk-hub; sales go on, the journal keeps the backlog"
+    return _reachable("hub", enrolled.hub_url, port, Status.WARN, fix)
 
 
 def _clock(settings: Settings) -> Check:
@@ -309,14 +304,8 @@ def _acquirer(settings: Settings) -> Check:
     host = settings.payment.host
     if not host.startswith("iso8583://"):
         return Check("acquirer", Status.OK, host or "none: offline approvals only")
-    why = _reachable(host, 0)
-    if why:
-        return Check(
-            "acquirer", Status.FAIL,
-            f"{host} unreachable ({why}): check the network or payment.host; "
-            "online payments fall back to offline",
-        )  # fmt: skip
-    return Check("acquirer", Status.OK, f"{host} reachable")
+    fix = "check the network or payment.host; online payments fall back to offline"
+    return _reachable("acquirer", host, 0, Status.FAIL, fix)
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
