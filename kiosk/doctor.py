@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import enum
 import shutil
+import socket
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
@@ -182,6 +186,119 @@ def _sync(settings: Settings) -> Check:
     return Check("sync", Status.WARN if state.last_error else Status.OK, detail)
 
 
+#: A WAL this large means checkpoints are not keeping up (a reader held open for hours).
+WAL_WARN_BYTES = 64 * 1024 * 1024
+
+
+def _reachable(name: str, url: str, default_port: int, down: Status, fix: str) -> Check:
+    """``name``'s line for a TCP connection to ``url``'s host and port within 3 s: OK, or
+    ``down`` with why and ``fix``."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or default_port), 3):
+            return Check(name, Status.OK, f"{url} reachable")
+    except OSError as exc:
+        return Check(name, down, f"{url} unreachable ({exc.strerror or exc}): {fix}")
+
+
+def _scale(settings: Settings) -> Check:
+    """The market counter's scale (``KIOSK_SCALE``) gives a weight within 2 s."""
+    import os
+
+    from kiosk.config import Mode
+    from kiosk.scale.frames import ScaleError
+    from kiosk.scale.scale import open_scale
+
+    url = os.environ.get("KIOSK_SCALE") or ("sim://" if settings.demo else "")
+    if not url:
+        needed = settings.terminal.mode is Mode.MARKET
+        return Check("scale", Status.WARN if needed else Status.OK, "none (KIOSK_SCALE unset)")
+    try:
+        scale = open_scale(url, timeout_s=2.0)
+        try:
+            grams = scale.read()
+        finally:
+            scale.close()
+    except ScaleError as exc:
+        if exc.code in ("scale.empty", "scale.dynamic", "scale.busy", "scale.negative"):
+            return Check("scale", Status.OK, f"{url}: answering ({exc.code})")
+        return Check(
+            "scale", Status.FAIL,
+            f"{url}: {exc.code}: check its cable, baud rate and protocol (kiosk scale-test)",
+        )  # fmt: skip
+    return Check("scale", Status.OK, f"{url}: answering, {grams} g")
+
+
+def _version(_settings: Settings) -> Check:
+    from kiosk.version import version_line
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return Check("version", Status.OK, f"{version_line()}, Python {python}")
+
+
+def _wal(settings: Settings) -> Check:
+    """The SQLite journal's write-ahead log: large when checkpoints cannot run."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.journal_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return Check("wal", Status.OK, "not SQLite: no WAL file")
+    wal = Path(f"{url.database}-wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    detail = f"{size // 1024} KiB in {wal.name}"
+    if size > WAL_WARN_BYTES:
+        return Check(
+            "wal", Status.WARN, f"{detail}: checkpoints lag; restart the kiosk to fold it in"
+        )
+    return Check("wal", Status.OK, detail)
+
+
+def _hub(settings: Settings) -> Check:
+    """The enrolled hub answers a TCP connection (the sync line says what it last took)."""
+    from kiosk.sync.enrolment import EnrolmentError, load
+
+    if not settings.sync.enabled:
+        return Check("hub", Status.OK, "sync disabled")
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError:
+        return Check("hub", Status.OK, "not enrolled (see the sync line)")
+    port = 443 if enrolled.hub_url.startswith("https:") else 80
+    fix = "check the network and kiosk-hub; sales go on, the journal keeps the backlog"
+    return _reachable("hub", enrolled.hub_url, port, Status.WARN, fix)
+
+
+def _clock(settings: Settings) -> Check:
+    """This machine's clock against the enrolled hub's (its HTTP ``Date``, to the second):
+    the hub refuses requests further off than ``MAX_SKEW_S``, and receipts carry the time."""
+    import email.utils
+
+    import httpx
+
+    from kiosk.sync.enrolment import EnrolmentError, load
+    from kiosk.sync.protocol import MAX_SKEW_S
+
+    try:
+        enrolled, _key = load(settings)
+    except EnrolmentError:
+        return Check("clock", Status.WARN, "not checked: no hub enrolled to compare with")
+    try:
+        sent = time.time()
+        answer = httpx.get(enrolled.hub_url, timeout=3, verify=settings.sync.ca_bundle or True)
+        received = time.time()
+        offset = (
+            email.utils.parsedate_to_datetime(answer.headers["date"]).timestamp()
+            - (sent + received) / 2
+        )
+    except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+        return Check("clock", Status.WARN, f"not checked: the hub gave no time ({exc})")
+    detail = f"{offset:+.0f} s against the hub"
+    if abs(offset) > MAX_SKEW_S / 2:
+        status = Status.FAIL if abs(offset) > MAX_SKEW_S else Status.WARN
+        return Check("clock", status, f"{detail}: set the time (timedatectl set-ntp true)")
+    return Check("clock", Status.OK, detail)
+
+
 def _acquirer(settings: Settings) -> Check:
     """``payment.host`` = iso8583://: TMK file, TCP reachability, the last sign-on."""
     from kiosk.payment.host.health import link_health
@@ -190,7 +307,8 @@ def _acquirer(settings: Settings) -> Check:
     if health is None:
         return Check("acquirer", Status.OK, f"none (payment.host = {settings.payment.host!r})")
     if not health.reachable:
-        return Check("acquirer", Status.FAIL, health.describe())
+        fix = "check the network or payment.host; online payments fall back to offline"
+        return Check("acquirer", Status.FAIL, f"{health.describe()}: {fix}")
     return Check("acquirer", Status.OK if health.sign_on else Status.WARN, health.describe())
 
 
@@ -206,7 +324,12 @@ CHECKS: tuple[Callable[[Settings], Check], ...] = (
     _fonts,
     _language,
     _sync,
+    _scale,
+    _hub,
     _acquirer,
+    _clock,
+    _wal,
+    _version,
 )
 
 

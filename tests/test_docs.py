@@ -34,3 +34,15 @@ def test_no_comment_cites_a_design_file_the_repository_lacks() -> None:
         if re.search(r"\bDESIGN\b", p.read_text(encoding="utf-8"))
     ]
     assert stale == []
+
+
+def test_operations_explains_every_error_screen() -> None:
+    """docs/operations.md has a line for every code the sale's screens put into words
+    (kiosk/ui/texts.py's first table; the gate's verdicts are its own)."""
+    texts = (REPO / "kiosk" / "ui" / "texts.py").read_text(encoding="utf-8")
+    start = texts.index('"declined": (')
+    table = texts[start : texts.index("\n    }", start)]
+    codes = set(re.findall(r'^ {8}"([a-z_.]+)": \($', table, re.M))
+    assert {"payment.uncertain", "printer.paper_out"} <= codes
+    operations = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert sorted(c for c in codes if f"`{c}`" not in operations) == []

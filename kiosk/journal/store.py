@@ -103,14 +103,34 @@ def _file_dir(url: str) -> Path | None:
 _MIGRATE_LOCK = threading.Lock()
 
 
+class JournalTooNewError(JournalError):
+    """The journal was migrated by a newer kiosk (a downgrade): this version cannot read it."""
+
+    code = "journal.too_new"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (run at every start; cheap when current)."""
+    """Bring the schema to the newest Alembic revision (run at every start; cheap when current).
+
+    Raises :class:`JournalTooNewError` when the database is at a revision this version does not
+    know: a downgraded program must not write to a schema it has never seen.
+    """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    scripts = ScriptDirectory.from_config(cfg)
+    head = scripts.get_current_head()
     with _MIGRATE_LOCK, engine.begin() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
             return
+        if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+            from kiosk import __version__
+
+            raise JournalTooNewError(
+                f"the journal is at schema {current}, newer than this kiosk {__version__} knows "
+                f"(up to {head}): install the newer version again; the journal is left untouched",
+                revision=current,
+            )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

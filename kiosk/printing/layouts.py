@@ -35,6 +35,7 @@ from kiosk.printing.document import (
 )
 from kiosk.printing.errors import PrintDataError
 from kiosk.printing.records import CardPayment, PaymentPath, SaleMode, Total, check_masked_pan
+from kiosk.version import version_line
 
 
 class Lang(StrEnum):
@@ -325,7 +326,7 @@ def receipt(data: ReceiptData, width: PaperWidth, lang: Lang) -> Document:
     for key, fen in data.tenders:
         s.row(key, format_fen(fen), bold=key == "change")
     s.payment(data.payment)
-    s.add(Separator(), Text(s.t("thanks"), Align.CENTER))
+    s.add(Separator(), Text(s.t("thanks"), Align.CENTER), Text(version_line(), Align.CENTER))
     return s.document(width, "receipt")
 
 

@@ -22,6 +22,7 @@ from kiosk.sync.client import Credentials, HubClient
 from kiosk.sync.params import ParamsHolder, ParamsPoller, load_saved
 from kiosk.sync.state import SyncStateStore
 from kiosk.sync.uploader import Backoff, PushResult, SyncWorker, Uploader
+from kiosk.version import build
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class SyncService:
         answer = self.client.heartbeat(
             {
                 "version": __version__,
+                "build": build(),
                 "mode": self.settings.terminal.mode.value,
                 "acked_seq": status.acked_seq,
                 "backlog": status.backlog,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCursor, QGuiApplication, QInputDevice
 from PySide6.QtWidgets import QApplication
 
 from kiosk.checkout.terminal import KioskServices, build_services
@@ -38,6 +39,7 @@ def run_app(settings: Settings, *, chooser: bool, quit_after_ms: int | None = No
     window = create_window(app, settings, chooser=chooser)
     if settings.ui.fullscreen:
         window.showFullScreen()
+        hide_pointer_on_touch([d.type() for d in QInputDevice.devices()])
     else:
         window.show()
     notifier = Notifier()
@@ -47,6 +49,16 @@ def run_app(settings: Settings, *, chooser: bool, quit_after_ms: int | None = No
     status = app.exec()
     notifier.stopping()
     return status
+
+
+def hide_pointer_on_touch(devices: list[QInputDevice.DeviceType]) -> bool:
+    """Hide the mouse pointer for the whole application when a touch screen is attached:
+    on a full-screen kiosk an arrow left where the last finger touched only distracts.
+    Returns whether it was hidden."""
+    if QInputDevice.DeviceType.TouchScreen not in devices:
+        return False
+    QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+    return True
 
 
 def report_to_service_manager(app: QApplication, notifier: Notifier) -> QTimer | None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, update
 
+from kiosk import __version__
 from kiosk.journal.chain import GENESIS, entry_hash
 from kiosk.journal.models import Base, JournalEntry, Terminal
-from kiosk.journal.store import MIGRATIONS, JournalStore, create_journal_engine
+from kiosk.journal.store import (
+    MIGRATIONS,
+    JournalStore,
+    JournalTooNewError,
+    create_journal_engine,
+)
 from kiosk.journal.verify import verify_journal
 
 
@@ -79,3 +92,34 @@ def test_an_older_journal_is_upgraded_with_its_entries(journal_url: str) -> None
         assert session.get_one(Terminal, "TEST0001").keyed_from == 4
     assert verify_journal(reopened).ok
     reopened.dispose()
+
+
+def test_a_journal_from_a_newer_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A downgrade: the database is at a revision this version has never seen. Every command
+    stops with one line naming it, and nothing is written (the newer version still reads it)."""
+    db = tmp_path / "journal.db"
+    JournalStore(f"sqlite:///{db}", "TEST0001").dispose()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    before = _dump(db)
+    with pytest.raises(JournalTooNewError, match="0099_future") as refused:
+        JournalStore(f"sqlite:///{db}", "TEST0001")
+    assert refused.value.code == "journal.too_new"
+    env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("kiosk")), "journal", "verify"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    [line] = done.stderr.splitlines()
+    assert line.startswith(
+        f"kiosk: journal.too_new: the journal is at schema 0099_future, newer than this kiosk "
+        f"{__version__} knows"
+    ), line
+    assert line.endswith("install the newer version again; the journal is left untouched")
+    assert _dump(db) == before
+
+
+def _dump(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.iterdump())

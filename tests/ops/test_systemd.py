@@ -123,3 +123,21 @@ def test_a_blocked_event_loop_stops_the_pings(qtbot, notify_socket: NotifySocket
     during = [t for t in pings if blocked_at + 0.1 < t < blocked_at + 0.9]
     after = [t for t in pings if t > blocked_at + 1.1]
     assert len(before) >= 3 and during == [] and len(after) >= 3, (before, during, after)
+
+
+def test_the_pointer_is_hidden_only_with_a_touch_screen(qapp: object) -> None:
+    """A full-screen kiosk with a touch screen shows no mouse pointer; with a mouse it does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QInputDevice
+
+    from kiosk.ui.app import hide_pointer_on_touch
+
+    kinds = QInputDevice.DeviceType
+    assert not hide_pointer_on_touch([kinds.Mouse, kinds.Keyboard])
+    assert QGuiApplication.overrideCursor() is None
+    try:
+        assert hide_pointer_on_touch([kinds.Keyboard, kinds.TouchScreen])
+        cursor = QGuiApplication.overrideCursor()
+        assert cursor is not None and cursor.shape() == Qt.CursorShape.BlankCursor
+    finally:
+        QGuiApplication.restoreOverrideCursor()

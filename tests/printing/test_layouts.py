@@ -119,6 +119,15 @@ def test_english_receipt_has_english_labels():
     assert "TOTAL" in text and "¥40.00" in text and "Electronic cash" in text and "合计" not in text
 
 
+def test_the_receipt_footer_names_the_version_and_build():
+    """Support reads the program's version off a customer's receipt."""
+    from kiosk import __version__
+
+    for lang in Lang:
+        lines = receipt(RECEIPT, PaperWidth.MM58, lang).preview_text().splitlines()
+        assert any(line.strip() == f"kiosk {__version__} (source)" for line in lines), lang
+
+
 def test_reprint_is_marked():
     """A reprinted slip carries the reprint marker; the first print does not."""
     first = receipt(RECEIPT, PaperWidth.MM80, Lang.ZH).preview_text()

@@ -50,6 +50,7 @@ def test_heartbeat_reports_the_terminal_and_learns_the_clock_offset(tmp_path: Pa
         assert sync.heartbeat()["bundle_version"] == 0
         beat = seen[0]
         assert beat["version"] == __version__ and beat["mode"] == "ticket"
+        assert beat["build"] == "source"  # "bundle" from the PyInstaller program
         assert beat["backlog"] == services.store.entries()[-1].seq and beat["acked_seq"] == 0
         assert (beat["printer"], beat["reader"], beat["last_sale_at"]) == ("ok", "ok", None)
         assert beat["clock"].endswith("Z") and beat["params_version"] == 0
