@@ -54,6 +54,7 @@ __all__ = [
     "Tariff",
     "TariffError",
     "VehicleClass",
+    "duration_words",
     "exit_fee",
     "load_tariff",
     "parse_tariff",
@@ -204,13 +205,13 @@ def _window_lines(
     day = night = 0
     if day_s:
         day = p.day_first_fen + p.day_step_fen * _steps(day_s - t.day_first_s, t.day_step_s)
-        zh, en = _duration_zh_en(day_s)
+        zh, en = duration_words(day_s)
         lines.append(
             FeeLine("day", f"{zh_prefix}白天 {zh}", f"{en_prefix}{word('daytime')} {en}", day, n)
         )
     if night_s:
         night = p.night_step_fen * _steps(night_s, t.night_step_s)
-        zh, en = _duration_zh_en(night_s)
+        zh, en = duration_words(night_s)
         lines.append(
             FeeLine("night", f"{zh_prefix}夜间 {zh}", f"{en_prefix}{word('night')} {en}", night, n)
         )
@@ -279,7 +280,7 @@ def _epoch(moment: datetime, what: str) -> int:
     return (moment - _EPOCH) // _SECOND
 
 
-def _duration_zh_en(seconds: int) -> tuple[str, str]:
+def duration_words(seconds: int) -> tuple[str, str]:
     """``2小时10分`` / ``2 h 10 min``, minutes rounded up (as the charge rounds up)."""
     hours, minutes = divmod(-(-seconds // 60), 60)
     if not hours:
@@ -290,8 +291,8 @@ def _duration_zh_en(seconds: int) -> tuple[str, str]:
 
 
 def _minutes_zh_en(seconds: int) -> tuple[str, str]:
-    """``15分钟`` / ``15 min`` (longer spans as :func:`_duration_zh_en`)."""
-    zh, en = _duration_zh_en(seconds)
+    """``15分钟`` / ``15 min`` (longer spans as :func:`duration_words`)."""
+    zh, en = duration_words(seconds)
     return (zh + "钟" if zh.endswith("分") and "小时" not in zh else zh), en
 
 
