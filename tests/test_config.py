@@ -97,6 +97,14 @@ language = "en"
 fullscreen = true
 idle_timeout_s = 30
 operator_pin_hash = "pbkdf2$x"
+
+[parking]
+capacity = 40
+tariff = "/etc/kiosk/tariff.toml"
+monthly_passes = "京A12345, 粤BD12345"
+entry_lane = "A"
+exit_lane = "B"
+barrier = "cmd:true"
 """
     path = tmp_path / "k.toml"
     path.write_text(text, encoding="utf-8")
@@ -110,6 +118,7 @@ operator_pin_hash = "pbkdf2$x"
     assert s.printer.width_mm == 80 and s.printer.status_timeout_s == 1.5
     assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
+    assert s.parking.capacity == 40 and s.parking.exit_lane == "B"
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())
 
@@ -118,6 +127,7 @@ operator_pin_hash = "pbkdf2$x"
     ("text", "key", "code"),
     [
         ("[printer]\nwidth_mm = 70\n", "printer.width_mm", "config.value"),
+        ('[parking]\nmonthly_passes = "京A12345,X1"\n', "parking.monthly_passes", "config.value"),
         ('[printer]\nwidth_mm = "58"\n', "printer.width_mm", "config.type"),
         ("[printer]\nwidht_mm = 58\n", "printer.widht_mm", "config.unknown_key"),
         ('[printer]\nurl = "lpt1"\n', "printer.url", "config.value"),
