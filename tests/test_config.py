@@ -101,6 +101,14 @@ operator_pin_hash = "pbkdf2$x"
 [market]
 pole_display = "serial:///dev/ttyUSB1?baudrate=2400"
 pole_lamps = "binary"
+
+[parking]
+capacity = 40
+tariff = "/etc/kiosk/tariff.toml"
+monthly_passes = "京A12345, 粤BD12345"
+entry_lane = "A"
+exit_lane = "B"
+barrier = "cmd:true"
 """
     path = tmp_path / "k.toml"
     path.write_text(text, encoding="utf-8")
@@ -115,6 +123,7 @@ pole_lamps = "binary"
     assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
     assert s.market.pole_display.startswith("serial://") and s.market.pole_lamps == "binary"
+    assert s.parking.capacity == 40 and s.parking.exit_lane == "B"
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())
 
@@ -123,6 +132,7 @@ pole_lamps = "binary"
     ("text", "key", "code"),
     [
         ("[printer]\nwidth_mm = 70\n", "printer.width_mm", "config.value"),
+        ('[parking]\nmonthly_passes = "京A12345,X1"\n', "parking.monthly_passes", "config.value"),
         ('[printer]\nwidth_mm = "58"\n', "printer.width_mm", "config.type"),
         ("[printer]\nwidht_mm = 58\n", "printer.widht_mm", "config.unknown_key"),
         ('[printer]\nurl = "lpt1"\n', "printer.url", "config.value"),

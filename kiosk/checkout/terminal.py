@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -29,9 +30,10 @@ from kiosk.checkout.card_provider import (
     provider_from_settings,
     send_owed_reversals,
 )
-from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.documents import JournalPrinter, printer_from_settings, ticket_key
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.market import MarketDesk
+from kiosk.checkout.parking import ParkingDesk
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.checkout.shift import close_shift
@@ -52,6 +54,8 @@ from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
+from kiosk.sales.parking import load_tariff
+from kiosk.sales.plates import parse_plate
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.scale.scale import open_scale
 from kiosk.sync.link import SyncLink, SyncView, link_from_settings
@@ -101,6 +105,7 @@ class KioskServices:
     _taps: CardTaps | None = field(init=False, default=None)
     _params: Params | None = field(init=False, default=None)
     _market: MarketDesk | None = field(init=False, default=None)
+    _parking: ParkingDesk | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -210,6 +215,31 @@ class KioskServices:
         return PoleFeed(
             lambda: open_pole(market.pole_display), ascii_lamps=market.pole_lamps == "ascii"
         )
+
+    def parking_desk(self) -> ParkingDesk:
+        """The car park's use cases (:mod:`kiosk.checkout.parking`), built once from
+        ``[parking]``: the tariff file (the demo's when empty), capacity, passes, lanes."""
+        if self.provider is None:
+            raise PaymentUnavailableError("no card payment provider on this terminal")
+        if self._parking is None:
+            conf = self.settings.parking
+            self._parking = ParkingDesk(
+                self.store,
+                self.checkout,
+                load_tariff(Path(conf.tariff) if conf.tariff else None),
+                self.provider,
+                self.printer,
+                self.clock,
+                capacity=conf.capacity,
+                ticket_key=ticket_key(self.settings),
+                ticket_keys=self.ticket_keys,
+                passes=frozenset(
+                    parse_plate(p).text for p in conf.monthly_passes.split(",") if p.strip()
+                ),
+                entry_lane=conf.entry_lane,
+                exit_lane=conf.exit_lane,
+            )
+        return self._parking
 
     # -- operator ------------------------------------------------------------------------------
 

@@ -216,7 +216,7 @@ def build_report(
     if cash is not None:
         story += [
             Paragraph("现金 Cash in the drawer", heading),
-            _table(
+            table(
                 ["", "", "金额 Amount"],
                 [[_CASH[k], "", format_fen(v, grouping=True)] for k, v in cash.items()],
             ),
@@ -224,7 +224,7 @@ def build_report(
     if subsidies:
         story += [
             Paragraph("补贴 Subsidies granted", heading),
-            _table(
+            table(
                 ["促销 Promotion", "笔数 Count", "金额 Amount", "预算余额 Budget left"],
                 [_subsidy_row(rule) for rule in subsidies],
             ),
