@@ -15,7 +15,6 @@ gap while the window is idle. Goals: tap to receipt under 1 s, no stall over 50 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import statistics
 import sys
@@ -28,12 +27,13 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("KIOSK_CONFIG", None)
 
+from _terminal import attended_settings
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from kiosk.checkout.terminal import KioskServices, build_services
-from kiosk.config import Mode, load_settings
+from kiosk.config import Mode
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.sales.market import Basket
 from kiosk.ui.app import create_window
@@ -131,13 +131,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
-        base = load_settings(environ={})
-        settings = dataclasses.replace(
-            base,
-            data_dir=Path(tmp),
-            terminal=dataclasses.replace(base.terminal, mode=Mode.MARKET, unattended=False),
-            payment=dataclasses.replace(base.payment, reader="sim:debit-ec"),
-        )
+        settings = attended_settings(Path(tmp), Mode.MARKET)
         services = build_services(settings)
         window = create_window(app, settings, chooser=False, services=lambda _s: services)
         window.show()

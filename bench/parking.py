@@ -14,7 +14,6 @@ stops the clock when the receipt's ESC/POS bytes are in the printer, then lets i
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 import statistics
@@ -26,8 +25,10 @@ from pathlib import Path
 
 os.environ.pop("KIOSK_CONFIG", None)
 
+from _terminal import attended_settings
+
 from kiosk.checkout.terminal import KioskServices, build_services
-from kiosk.config import Mode, load_settings
+from kiosk.config import Mode
 from kiosk.payment.cardsim.profiles import load_card
 from kiosk.sales.parking import VehicleClass, exit_fee, load_tariff
 
@@ -94,13 +95,7 @@ def main() -> None:
         f"  baseline: datetime subtraction alone:  {baseline:7.2f} µs  ratio {fee / baseline:.0f}"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        base = load_settings(environ={})
-        settings = dataclasses.replace(
-            base,
-            data_dir=Path(tmp),
-            terminal=dataclasses.replace(base.terminal, mode=Mode.PARKING, unattended=False),
-            payment=dataclasses.replace(base.payment, reader="sim:debit-ec"),
-        )
+        settings = attended_settings(Path(tmp), Mode.PARKING)
         services = build_services(settings)
         try:
             exit_flow(services, 0)  # warm-up: fonts, compiled statements, code pages

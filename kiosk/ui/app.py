@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.checkout.terminal import KioskServices, build_services
 from kiosk.config import Settings
 from kiosk.ops.systemd import Notifier
+from kiosk.ui import gc_guard
 from kiosk.ui.i18n import Translations
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import STYLESHEET
@@ -25,6 +26,7 @@ def create_window(
     services: Callable[[Settings], KioskServices] = build_services,
 ) -> MainWindow:
     """Build the main window for ``settings`` on an existing QApplication (tests use this)."""
+    gc_guard.install(app)
     translations = Translations.of(app)
     translations.use(settings.ui.language)
     app.setStyleSheet(STYLESHEET)

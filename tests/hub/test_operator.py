@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import UTC, datetime
 
 import httpx
 
 from kiosk.hub.models import Bundle, Operator
 from kiosk.sync.protocol import open_bundle
 from tests.hub.conftest import LiveHub
-from tests.support.hub import KIOSK, Terminal, chain, hub_env
+from tests.support.hub import KIOSK, Terminal, hub_env, upload_card_sale
 
 PASSWORD = "correct horse battery"
 
@@ -77,19 +76,8 @@ def test_the_page_needs_a_password_a_session_and_the_csrf_token(live_hub: LiveHu
 
 def test_the_fleet_and_todays_takings_are_shown(live_hub: LiveHub, terminal: Terminal):
     _add_operator(live_hub, "bob")
-    today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-    entries = chain(terminal.id, 2)
-    entries[0].update(
-        event="payment.pending", ts=today, payload={"payment": 1, "order": 1, "amount_fen": 3050}
-    )
-    entries[1].update(
-        event="payment.approved",
-        ts=today,
-        payload={"payment": 1, "path": "qpboc", "amount_fen": 3050},
-    )
-    assert terminal.post_entries(entries).json()["acked_seq"] == 2
     heartbeat = b'{"version": "0.4.0", "backlog": 7, "printer": "paper_low"}'
-    terminal.request("POST", f"/api/v1/terminals/{terminal.id}/heartbeat", heartbeat)
+    upload_card_sale(terminal, "qpboc", heartbeat)
     client, _token = _signed_in(live_hub, "bob")
     page = client.get("/operator").text
     row = re.search(rf"<tr>\s*<td>{terminal.id}</td>(.*?)</tr>", page, re.S)

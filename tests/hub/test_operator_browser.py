@@ -10,13 +10,20 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from kiosk.sync.protocol import open_bundle
-from tests.support.hub import KIOSK, HubProcess, Terminal, chain, enrol, hub_env, running_hub
+from tests.support.hub import (
+    KIOSK,
+    HubProcess,
+    Terminal,
+    enrol,
+    hub_env,
+    running_hub,
+    upload_card_sale,
+)
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -62,20 +69,8 @@ def _sending_terminal(hub: tuple[HubProcess, Path, str]) -> Terminal:
     """An enrolled terminal that has uploaded an approved ¥30.50 qPBOC sale and a heartbeat."""
     process, data_dir, db = hub
     terminal = enrol(data_dir, db, process.url, "GATE-EAST")
-    today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-    entries = chain(terminal.id, 2)
-    entries[0].update(
-        event="payment.pending", ts=today, payload={"payment": 1, "order": 1, "amount_fen": 3050}
-    )
-    entries[1].update(
-        event="payment.approved",
-        ts=today,
-        payload={"payment": 1, "path": "qpboc_offline", "amount_fen": 3050},
-    )
-    assert terminal.post_entries(entries).json()["acked_seq"] == 2
     beat = b'{"version": "0.4.0", "backlog": 0, "printer": "ok", "mode": "ticket"}'
-    answer = terminal.request("POST", f"/api/v1/terminals/{terminal.id}/heartbeat", beat)
-    assert answer.status_code < 300, answer.text
+    upload_card_sale(terminal, "qpboc_offline", beat)
     return terminal
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,19 @@ def chain(terminal: str, count: int, *, start: int = 1, prev: str = "") -> list[
         prev = hashlib.sha256(f"{terminal}|{seq}|{prev}".encode()).hexdigest()
         entries.append({**entry, "hash": prev})
     return entries
+
+
+def upload_card_sale(terminal: Terminal, path: str, heartbeat: bytes) -> None:
+    """Upload an approved ¥30.50 sale on ``path`` dated now, then ``heartbeat``: the
+    operator page's row for ``terminal`` shows both."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    entries = chain(terminal.id, 2)
+    entries[0].update(
+        event="payment.pending", ts=now, payload={"payment": 1, "order": 1, "amount_fen": 3050}
+    )
+    entries[1].update(
+        event="payment.approved", ts=now, payload={"payment": 1, "path": path, "amount_fen": 3050}
+    )
+    assert terminal.post_entries(entries).json()["acked_seq"] == 2
+    answer = terminal.request("POST", f"/api/v1/terminals/{terminal.id}/heartbeat", heartbeat)
+    assert answer.status_code < 300, answer.text
