@@ -77,7 +77,7 @@ class MarketDesk:
     card: PaymentProvider
     printer: JournalPrinter | None
     clock: Callable[[], datetime]
-    #: The counter's scale (``KIOSK_SCALE``; the demo's simulated one), None without one.
+    #: The counter's scale (``scale``; the demo's simulated one), None without one.
     scale: Scale | SimScale | None = None
 
     def read_weight(self) -> int:
