@@ -112,6 +112,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "mode.ticket": ("门票", "Tickets"),
     "mode.market": ("市场", "Market"),
     "mode.parking": ("停车", "Parking"),
+    "setup": ("安装测试", "SET-UP TEST"),
+    "printer": ("打印机", "Printer"),
+    "setup_ok": ("打印机已连通, 可以打印中文", "The printer is connected and prints"),
 }
 
 
@@ -351,6 +354,15 @@ def parking_entry(data: ParkingEntryData, width: PaperWidth, lang: Lang) -> Docu
         s.add(Feed(), QrCode(data.token))
     s.add(Text(s.t("keep_ticket"), Align.CENTER))
     return s.document(width, "parking_entry")
+
+
+def setup_slip(header: SlipHeader, printer_url: str, width: PaperWidth, lang: Lang) -> Document:
+    """The short slip set-up prints to show the chosen printer works (marked TEST)."""
+    s = _Slip(lang)
+    s.header(header, "setup")
+    s.row("printer", printer_url)
+    s.add(Feed(), Text(s.t("setup_ok"), Align.CENTER, bold=True))
+    return s.document(width, "setup")
 
 
 def _duration(start: datetime, end: datetime, lang: Lang) -> str:
