@@ -600,6 +600,7 @@
 <context>
     <name>Page</name>
     <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="431"/>
         <location filename="../../kiosk/ui/widgets.py" line="71"/>
         <source>中文</source>
         <translation>English</translation>
@@ -975,6 +976,216 @@
         <location filename="../../kiosk/ui/result_words.py" line="62"/>
         <source>E-cash left on your card: %1</source>
         <translation>卡内电子现金余额：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="147"/>
+        <source>This terminal</source>
+        <translation>本终端</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="149"/>
+        <source>Set up once: each step can be tested before it is kept.</source>
+        <translation>一次设置：每一步都可先测试再保存。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="151"/>
+        <source>Terminal id (8 letters or digits)</source>
+        <translation>终端号（8位字母或数字）</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="153"/>
+        <source>Ticket kiosk</source>
+        <translation>自助售票机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="154"/>
+        <source>Market counter</source>
+        <translation>市场收银台</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="155"/>
+        <source>Car park</source>
+        <translation>停车场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="156"/>
+        <source>Ticket gate</source>
+        <translation>检票闸机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="213"/>
+        <source>Looking for printers…</source>
+        <translation>正在查找打印机…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="220"/>
+        <source>No printer found: type a network printer&apos;s address.</source>
+        <translation>未找到打印机：请输入网络打印机地址。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="229"/>
+        <source>Test slip: %1</source>
+        <translation>测试单: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="230"/>
+        <source>Printing a test slip…</source>
+        <translation>正在打印测试单…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="234"/>
+        <source>Receipt printer</source>
+        <translation>小票打印机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="236"/>
+        <source>Choose the printer, or type tcp://address:9100.</source>
+        <translation>选择打印机，或输入 tcp://地址:9100。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="238"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="275"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="312"/>
+        <source>Search again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="239"/>
+        <source>Print a test slip</source>
+        <translation>打印测试单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="250"/>
+        <source>Looking for card readers…</source>
+        <translation>正在查找读卡器…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="257"/>
+        <source>No card reader found: plug one in and search again.</source>
+        <translation>未找到读卡器：请插入后重新查找。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="267"/>
+        <source>Insert or tap a card now…</source>
+        <translation>请现在插卡或挥卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="271"/>
+        <source>Card reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="273"/>
+        <source>Choose the reader; a test read shows the card&apos;s apps.</source>
+        <translation>选择读卡器；测试读卡会显示卡片应用。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="276"/>
+        <source>Read a card</source>
+        <translation>测试读卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="288"/>
+        <source>Looking for serial ports…</source>
+        <translation>正在查找串口…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="219"/>
+        <source>Printers found: %1</source>
+        <translation>找到打印机: %1 台</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="256"/>
+        <source>Readers found: %1</source>
+        <translation>找到读卡器: %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="297"/>
+        <source>Serial ports: %1</source>
+        <translation>串口: %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="303"/>
+        <source>The scale answers: %1 g</source>
+        <translation>电子秤应答: %1 g</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="306"/>
+        <source>Reading the scale…</source>
+        <translation>正在读取电子秤…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="310"/>
+        <source>Scale</source>
+        <translation>电子秤</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="311"/>
+        <source>A market scale; leave empty if none.</source>
+        <translation>市场用电子秤；没有则留空。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="313"/>
+        <source>Read the weight</source>
+        <translation>读取重量</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="334"/>
+        <source>Enrolling with the hub…</source>
+        <translation>正在向后台注册…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="338"/>
+        <source>Back-office hub</source>
+        <translation>后台服务器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="340"/>
+        <source>The hub&apos;s address and the code from kiosk hub enroll; may be left.</source>
+        <translation>后台地址和 kiosk hub enroll 给出的注册码；可以跳过。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="344"/>
+        <source>Enrol</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="378"/>
+        <source>Ready</source>
+        <translation>完成设置</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="380"/>
+        <source>Finish writes the settings and starts the terminal.</source>
+        <translation>点击完成将保存设置并启动终端。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="425"/>
+        <source>Set-up</source>
+        <translation>设置向导</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="427"/>
+        <source>Back</source>
+        <translation>上一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="428"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="429"/>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="430"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
