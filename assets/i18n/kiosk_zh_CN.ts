@@ -600,7 +600,7 @@
 <context>
     <name>Page</name>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="431"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="442"/>
         <location filename="../../kiosk/ui/widgets.py" line="71"/>
         <source>中文</source>
         <translation>English</translation>
@@ -1026,69 +1026,64 @@
         <translation>未找到打印机：请输入网络打印机地址。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="229"/>
-        <source>Test slip: %1</source>
-        <translation>测试单: %1</translation>
-    </message>
-    <message>
         <location filename="../../kiosk/ui/setup_wizard.py" line="230"/>
         <source>Printing a test slip…</source>
         <translation>正在打印测试单…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="234"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="245"/>
         <source>Receipt printer</source>
         <translation>小票打印机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="236"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="247"/>
         <source>Choose the printer, or type tcp://address:9100.</source>
         <translation>选择打印机，或输入 tcp://地址:9100。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="238"/>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="275"/>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="312"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="249"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="286"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="323"/>
         <source>Search again</source>
         <translation>重新查找</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="239"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="250"/>
         <source>Print a test slip</source>
         <translation>打印测试单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="250"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="261"/>
         <source>Looking for card readers…</source>
         <translation>正在查找读卡器…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="257"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="268"/>
         <source>No card reader found: plug one in and search again.</source>
         <translation>未找到读卡器：请插入后重新查找。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="267"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="278"/>
         <source>Insert or tap a card now…</source>
         <translation>请现在插卡或挥卡…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="271"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="282"/>
         <source>Card reader</source>
         <translation>读卡器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="273"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="284"/>
         <source>Choose the reader; a test read shows the card&apos;s apps.</source>
         <translation>选择读卡器；测试读卡会显示卡片应用。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="276"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="287"/>
         <source>Read a card</source>
         <translation>测试读卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="288"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="299"/>
         <source>Looking for serial ports…</source>
         <translation>正在查找串口…</translation>
     </message>
@@ -1098,92 +1093,117 @@
         <translation>找到打印机: %1 台</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="256"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="235"/>
+        <source>Test slip printed.</source>
+        <translation>测试单已打印。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="236"/>
+        <source>Test slip sent; this connection cannot confirm it: check the paper.</source>
+        <translation>测试单已发送；此连接无法确认，请查看纸张。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="239"/>
+        <source>No printer: the slip went to the preview.</source>
+        <translation>无打印机：测试单进入预览。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="267"/>
         <source>Readers found: %1</source>
         <translation>找到读卡器: %1 个</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="297"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="277"/>
+        <source>Card read: %1</source>
+        <translation>读卡成功: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="308"/>
         <source>Serial ports: %1</source>
         <translation>串口: %1 个</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="303"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="314"/>
         <source>The scale answers: %1 g</source>
         <translation>电子秤应答: %1 g</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="306"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="317"/>
         <source>Reading the scale…</source>
         <translation>正在读取电子秤…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="310"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="321"/>
         <source>Scale</source>
         <translation>电子秤</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="311"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="322"/>
         <source>A market scale; leave empty if none.</source>
         <translation>市场用电子秤；没有则留空。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="313"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="324"/>
         <source>Read the weight</source>
         <translation>读取重量</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="334"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="344"/>
+        <source>Enrolled: %1</source>
+        <translation>注册成功: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="345"/>
         <source>Enrolling with the hub…</source>
         <translation>正在向后台注册…</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="338"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="349"/>
         <source>Back-office hub</source>
         <translation>后台服务器</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="340"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="351"/>
         <source>The hub&apos;s address and the code from kiosk hub enroll; may be left.</source>
         <translation>后台地址和 kiosk hub enroll 给出的注册码；可以跳过。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="344"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="355"/>
         <source>Enrol</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="378"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="389"/>
         <source>Ready</source>
         <translation>完成设置</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="380"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="391"/>
         <source>Finish writes the settings and starts the terminal.</source>
         <translation>点击完成将保存设置并启动终端。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="425"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="436"/>
         <source>Set-up</source>
         <translation>设置向导</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="427"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="438"/>
         <source>Back</source>
         <translation>上一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="428"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="439"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="429"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="440"/>
         <source>Finish</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/setup_wizard.py" line="430"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="441"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>

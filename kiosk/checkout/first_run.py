@@ -10,6 +10,7 @@ what passes here works when selling. The screens and the command line are thin o
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from kiosk.scale.scale import read_weight
 
 __all__ = [
     "FoundPrinter",
+    "PrintOutcome",
     "SetupChoices",
     "config_to_write",
     "default_data_dir",
@@ -108,7 +110,10 @@ def serial_ports() -> list[FoundPrinter]:
     from serial.tools.list_ports import comports
 
     return [
-        FoundPrinter(f"serial://{port.device}?baudrate=9600", f"{port.device} ({port.description})")
+        FoundPrinter(
+            f"serial://{port.device}?baudrate=9600",
+            f"{port.device} ({port.description if port.description != 'n/a' else 'serial port'})",
+        )
         for port in sorted(comports(), key=lambda p: p.device)
     ]
 
@@ -118,7 +123,15 @@ def printer_choices() -> list[FoundPrinter]:
     return find_printers() + serial_ports()
 
 
-def print_test_slip(choices: SetupChoices) -> str:
+class PrintOutcome(enum.StrEnum):
+    """How far the test slip is known to have come (the screens put it in their words)."""
+
+    CONFIRMED = "printed, confirmed by the printer"
+    SENT = "sent, not confirmed (the printer cannot say)"
+    PREVIEW = "printed to the preview (no printer)"
+
+
+def print_test_slip(choices: SetupChoices) -> PrintOutcome:
     """Print the short set-up slip on the chosen printer through the printing path sales use;
     its outcome in words. Raises the printer's error (PrinterError, ConfigError)."""
     settings = choices.settings()
@@ -136,8 +149,8 @@ def print_test_slip(choices: SetupChoices) -> str:
     )
     result = service.print_document(slip)
     if isinstance(service, PreviewPrinter):
-        return "printed to the preview (no printer)"
-    return "printed, confirmed by the printer" if result.confirmed else "sent, not confirmed"
+        return PrintOutcome.PREVIEW
+    return PrintOutcome.CONFIRMED if result.confirmed else PrintOutcome.SENT
 
 
 def list_readers() -> list[str]:

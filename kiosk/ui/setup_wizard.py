@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.checkout import first_run
-from kiosk.checkout.first_run import SetupChoices
+from kiosk.checkout.first_run import PrintOutcome, SetupChoices
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
 from kiosk.ui.i18n import Translations
@@ -226,9 +226,20 @@ class PrinterPage(_DevicePage):
         choices = self.owner.choices(printer=self.url.text().strip())
         self.run(
             lambda: first_run.print_test_slip(choices),
-            lambda outcome: translate("SetupWizard", "Test slip: %1").replace("%1", outcome),
+            self._printed,
             translate("SetupWizard", "Printing a test slip…"),
         )
+
+    def _printed(self, outcome: PrintOutcome) -> str:
+        return {
+            PrintOutcome.CONFIRMED: translate("SetupWizard", "Test slip printed."),
+            PrintOutcome.SENT: translate(
+                "SetupWizard", "Test slip sent; this connection cannot confirm it: check the paper."
+            ),
+            PrintOutcome.PREVIEW: translate(
+                "SetupWizard", "No printer: the slip went to the preview."
+            ),
+        }[outcome]
 
     def retranslate(self) -> None:
         self.setTitle(translate("SetupWizard", "Receipt printer"))
@@ -263,7 +274,7 @@ class ReaderPage(_DevicePage):
         spec = self.url.text().strip()
         self.run(
             lambda: first_run.read_test_card(spec, timeout=CARD_WAIT_S),
-            lambda probe: probe.describe(),
+            lambda probe: translate("SetupWizard", "Card read: %1").replace("%1", probe.describe()),
             translate("SetupWizard", "Insert or tap a card now…"),
         )
 
@@ -330,7 +341,7 @@ class HubPage(_Page):
         hub, code = self.hub.text().strip(), self.code.text()
         self.run(
             lambda: first_run.enrol(choices, hub, code),
-            lambda words: words,
+            lambda words: translate("SetupWizard", "Enrolled: %1").replace("%1", words),
             translate("SetupWizard", "Enrolling with the hub…"),
         )
 

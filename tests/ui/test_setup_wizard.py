@@ -6,6 +6,7 @@ and ``kiosk doctor`` accepts it. Each page passes the screen checks."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,7 @@ def test_the_wizard_walked_on_real_devices(
     before = len(emulator.receipt_ids("p80"))
     _click(qtbot, printer.test)
     _idle(qtbot, wizard)
-    assert printer.result.text() == "测试单: printed, confirmed by the printer"
+    assert printer.result.text() == "测试单已打印。"
     [newest, *_] = emulator.wait_for_receipts("p80", before + 1)
     assert "TERM0042" in emulator.receipt("p80", newest).text
     _checked(wizard, problems)
@@ -99,6 +100,7 @@ def test_the_wizard_walked_on_real_devices(
     card_sim("--profile", "qpboc-debit-ec")
     _click(qtbot, reader.test)
     _idle(qtbot, wizard, 20_000)
+    assert reader.result.text().startswith("读卡成功: ")
     assert "contactless card" in reader.result.text()
     assert "A000000333010101" in reader.result.text(), reader.result.text()
     _checked(wizard, problems)
@@ -123,7 +125,7 @@ def test_the_wizard_walked_on_real_devices(
         qtbot.keyClicks(wizard.hub.code, code)
         _click(qtbot, wizard.hub.enrol)
         _idle(qtbot, wizard)
-        assert wizard.hub.result.text() == f"terminal TERM0042 enrolled with {hub.url}"
+        assert wizard.hub.result.text() == f"注册成功: terminal TERM0042 enrolled with {hub.url}"
     _checked(wizard, problems)
     _next(qtbot, wizard)
 
@@ -172,3 +174,24 @@ def test_a_failed_step_is_shown_in_words_and_the_file_not_overwritten(
     assert wizard.currentPage() is wizard.finish and wizard.settings is None
     assert wizard.finish.result.text().startswith("config.exists: ")
     assert path.read_text() == "# kept\n"
+
+
+SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "22-setup-printer.png"
+
+
+def test_the_printer_page_as_the_docs_show_it(wizard: SetupWizard, qtbot, tmp_path: Path) -> None:
+    """The printer page after a test slip, rendered at the kiosk's 1024x768 and not blank
+    (``KIOSK_UPDATE_SCREENSHOTS=1`` writes it to docs/screenshots/ for docs/install.md)."""
+    qtbot.keyClicks(wizard.terminal.terminal_id, "T0000001")
+    _click(qtbot, wizard.terminal.mode_buttons[Mode.TICKET])
+    _next(qtbot, wizard)
+    _idle(qtbot, wizard)
+    wizard.printer.url.setText("preview")
+    _click(qtbot, wizard.printer.test)
+    _idle(qtbot, wizard)
+    assert wizard.printer.result.text() == "无打印机：测试单进入预览。"
+    image = wizard.grab().toImage()
+    assert (image.width(), image.height()) == (1024, 768)
+    assert len({image.pixel(x, y) for x in range(0, 1024, 16) for y in range(0, 768, 16)}) > 3
+    out = SHOT if os.environ.get("KIOSK_UPDATE_SCREENSHOTS") == "1" else tmp_path / SHOT.name
+    assert image.save(str(out))
