@@ -36,6 +36,8 @@ from kiosk.checkout import first_run
 from kiosk.checkout.first_run import PrintOutcome, SetupChoices
 from kiosk.config import Mode, Settings
 from kiosk.errors import KioskError
+from kiosk.ops.systemd import Notifier
+from kiosk.ui.app import report_to_service_manager
 from kiosk.ui.i18n import Translations
 from kiosk.ui.theme import STYLESHEET
 from kiosk.ui.widgets import button, label
@@ -478,9 +480,16 @@ def run_setup_wizard(
         wizard.showFullScreen()
     else:
         wizard.show()
+    # Under systemd (Type=notify, WatchdogSec) the wizard is the first screen: READY and
+    # the watchdog's pings come from its event loop as they do from the kiosk's.
+    notifier = Notifier()  # kept alive here: the timer's connection does not hold it
+    watchdog = report_to_service_manager(app, notifier)
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, wizard.reject)
     wizard.exec()
+    if watchdog is not None:
+        watchdog.stop()  # the kiosk's window starts its own
+        watchdog.deleteLater()
     return wizard.settings
 
 

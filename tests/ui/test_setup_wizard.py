@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from kiosk.sync.enrolment import load
 from kiosk.ui.i18n import Translations
 from kiosk.ui.setup_wizard import SetupWizard
 from kiosk.ui.theme import STYLESHEET
+from tests.ops.test_systemd import NotifySocket, notify_socket  # noqa: F401 - fixture
 from tests.payment.conftest import SLOT, card_sim, pcscd  # noqa: F401 - fixtures
 from tests.printing.conftest import emulator, emulator_session  # noqa: F401 - fixtures
 from tests.support.hub import kiosk_hub, running_hub
@@ -70,7 +74,8 @@ def test_the_wizard_walked_on_real_devices(
     terminal = wizard.terminal
     assert terminal.title() == "本终端"
     qtbot.keyClicks(terminal.terminal_id, "term0042")  # the validator takes upper case only
-    assert terminal.terminal_id.text() == "" and not terminal.isComplete()
+    assert terminal.terminal_id.text() == "0042" and not terminal.isComplete()
+    terminal.terminal_id.clear()
     qtbot.keyClicks(terminal.terminal_id, "TERM0042")
     assert not terminal.isComplete()
     _click(qtbot, terminal.mode_buttons[Mode.MARKET])
@@ -195,3 +200,34 @@ def test_the_printer_page_as_the_docs_show_it(wizard: SetupWizard, qtbot, tmp_pa
     assert len({image.pixel(x, y) for x in range(0, 1024, 16) for y in range(0, 768, 16)}) > 3
     out = SHOT if os.environ.get("KIOSK_UPDATE_SCREENSHOTS") == "1" else tmp_path / SHOT.name
     assert image.save(str(out))
+
+
+def test_kiosk_run_without_a_file_opens_the_wizard_under_systemd(
+    notify_socket: NotifySocket,  # noqa: F811 - fixture
+    tmp_path: Path,
+) -> None:
+    """``kiosk run`` as the kiosk session starts it, the named file missing: the wizard is
+    the first screen, so it says READY and pings the watchdog; closed unfinished, nothing is
+    written and the exit status says so."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "NOTIFY_SOCKET": str(notify_socket.path),
+        "WATCHDOG_USEC": "200000",
+        "KIOSK_CONFIG": str(tmp_path / "kiosk.toml"),
+        "KIOSK_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "run", "--quit-after", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"set-up cancelled: {tmp_path / 'kiosk.toml'} not written" in done.stderr
+    assert not (tmp_path / "kiosk.toml").exists()
+    time.sleep(0.3)
+    assert len(notify_socket.messages("READY")) == 1
+    assert len(notify_socket.messages("WATCHDOG")) >= 5
