@@ -22,7 +22,7 @@ from kiosk.ui.i18n import Translations
 from kiosk.ui.setup_wizard import SetupWizard
 from kiosk.ui.theme import STYLESHEET
 from tests.ops.test_systemd import NotifySocket, notify_socket  # noqa: F401 - fixture
-from tests.payment.conftest import SLOT, card_sim, pcscd  # noqa: F401 - fixtures
+from tests.payment.conftest import SLOT, VPCD_SETTLE_S, card_sim, pcscd  # noqa: F401 - fixtures
 from tests.printing.conftest import emulator, emulator_session  # noqa: F401 - fixtures
 from tests.support.hub import kiosk_hub, running_hub
 from tests.test_cli import kiosk
@@ -102,6 +102,7 @@ def test_the_wizard_walked_on_real_devices(
     assert SLOT in names
     reader.found.setCurrentRow(names.index(SLOT))
     assert reader.url.text() == f"pcsc:{SLOT}"
+    time.sleep(VPCD_SETTLE_S)  # a card another session served may have just left vpcd
     card_sim("--profile", "qpboc-debit-ec")
     _click(qtbot, reader.test)
     _idle(qtbot, wizard, 20_000)
