@@ -52,6 +52,10 @@ COMMANDS: dict[str, Command] = {
     "demo": Command("run the kiosk in demo mode (card simulator, preview)", "kiosk.commands"),
     "run": Command("run the kiosk as configured", "kiosk.commands"),
     "doctor": Command("check configuration, journal, reader and printer", "kiosk.commands"),
+    "setup": Command(
+        "first-run set-up: devices tested, hub enrolment, settings file written",
+        "kiosk.checkout.setup_command",
+    ),
     "gate": Command("ticket gate tools", "kiosk.commands"),
     "admin": Command("operator settings kept in data_dir", "kiosk.commands"),
     "journal": Command("export or verify the journal", "kiosk.journal.commands"),

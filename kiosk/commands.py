@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -75,10 +76,21 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from kiosk.checkout.first_run import config_to_write
     from kiosk.ops.logs import log_to_files
     from kiosk.ui.app import run_app
 
-    settings = load_from_args(args)
+    target = config_to_write(args.config, os.environ)
+    if target is None:
+        settings = load_from_args(args)
+    else:  # first run: the wizard writes the file, then the terminal starts on it
+        from kiosk.ui.setup_wizard import run_setup_wizard
+
+        written = run_setup_wizard(target, quit_after_ms=_quit_ms(args))
+        if written is None:
+            print(f"set-up cancelled: {target} not written", file=sys.stderr)
+            return 1
+        settings = written
     if args.mode:
         terminal = dataclasses.replace(settings.terminal, mode=Mode(args.mode))
         settings = dataclasses.replace(settings, terminal=terminal)

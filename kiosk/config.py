@@ -65,6 +65,7 @@ def _fen(default: int) -> Any:
 
 
 _PRINTER_SCHEMES = frozenset({"tcp", "usb", "serial", "file", "cups"})
+_SCALE_SCHEMES = frozenset({"serial", "tcp", "sim"})
 
 
 def _splits(url: str) -> bool:
@@ -294,6 +295,16 @@ class Settings:
     )
     #: Demo mode: card simulator panel and printer preview are shown.
     demo: bool = True
+    #: The market counter's scale (``kiosk scale-test``): ``serial:///dev/ttyUSB0?baudrate=9600``
+    #: (MT-SICS; ``&protocol=xk3190``), ``tcp://host:port``, ``sim://`` (simulated); empty: none
+    #: (the demo's simulated one in demo mode). ``$KIOSK_SCALE`` overrides it.
+    scale: str = field(
+        default="",
+        metadata=_check(
+            lambda v: not v or (_splits(v) and v.split("://", 1)[0] in _SCALE_SCHEMES),
+            "serial://, tcp:// or sim://",
+        ),
+    )
     terminal: TerminalSettings = field(default_factory=TerminalSettings)
     journal: JournalSettings = field(default_factory=JournalSettings)
     payment: PaymentSettings = field(default_factory=PaymentSettings)
@@ -308,6 +319,12 @@ class Settings:
     def journal_url(self) -> str:
         """The journal's SQLAlchemy URL (SQLite in ``data_dir`` unless configured)."""
         return self.journal.url or f"sqlite:///{self.data_dir / 'journal.db'}"
+
+    @property
+    def scale_url(self) -> str:
+        """The scale to weigh with: the configured one, the simulated one in demo mode, or
+        "" for none."""
+        return self.scale or ("sim://" if self.demo else "")
 
 
 def load_settings(
@@ -330,6 +347,12 @@ def load_settings(
         data = _read_toml(chosen)
         source = str(chosen)
     _apply_env(data, environ)
+    return parse_settings(data, source=source)
+
+
+def parse_settings(data: Mapping[str, Any], *, source: str = "defaults") -> Settings:
+    """Settings from the tables a TOML file holds, checked as :func:`load_settings` checks a
+    file (a writer validates with it before it writes). Raises ConfigError naming the key."""
     settings = _build(Settings, data, prefix="")
     _check_test_keys(data, settings)
     return dataclasses.replace(settings, source=source)

@@ -202,23 +202,17 @@ def _reachable(name: str, url: str, default_port: int, down: Status, fix: str) -
 
 
 def _scale(settings: Settings) -> Check:
-    """The market counter's scale (``KIOSK_SCALE``) gives a weight within 2 s."""
-    import os
-
+    """The market counter's scale (``scale``, ``$KIOSK_SCALE``) gives a weight within 2 s."""
     from kiosk.config import Mode
     from kiosk.scale.frames import ScaleError
-    from kiosk.scale.scale import open_scale
+    from kiosk.scale.scale import read_weight
 
-    url = os.environ.get("KIOSK_SCALE") or ("sim://" if settings.demo else "")
+    url = settings.scale_url
     if not url:
         needed = settings.terminal.mode is Mode.MARKET
-        return Check("scale", Status.WARN if needed else Status.OK, "none (KIOSK_SCALE unset)")
+        return Check("scale", Status.WARN if needed else Status.OK, "none (scale unset)")
     try:
-        scale = open_scale(url, timeout_s=2.0)
-        try:
-            grams = scale.read()
-        finally:
-            scale.close()
+        grams = read_weight(url, timeout_s=2.0)
     except ScaleError as exc:
         if exc.code in ("scale.empty", "scale.dynamic", "scale.busy", "scale.negative"):
             return Check("scale", Status.OK, f"{url}: answering ({exc.code})")

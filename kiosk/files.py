@@ -74,13 +74,17 @@ def private_file(path: Path, *, mode: int = 0o600) -> None:
         os.close(fd)
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` (mode 0600) with ``data`` so that a crash leaves the old file or the
-    new one, never half: a temporary file, fsync, rename, fsync of the directory."""
+def replace_file(path: Path, data: bytes, *, mode: int = 0o600, group: int | None = None) -> None:
+    """Replace ``path`` (``mode``, 0600 unless said; owned by ``group`` when given) with
+    ``data`` so that a crash leaves the old file or the new one, never half: a temporary
+    file, fsync, rename, fsync of the directory."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
+            if group is not None:
+                os.fchown(fd, -1, group)
+            os.fchmod(fd, mode)
             os.write(fd, data)
             os.fsync(fd)
         finally:

@@ -50,6 +50,7 @@ def test_every_key_can_be_changed(tmp_path: Path) -> None:
     text = """
 data_dir = "/srv/kiosk"
 demo = false
+scale = "tcp://127.0.0.1:4001?protocol=xk3190"
 [terminal]
 id = "T0000042"
 merchant_id = "123456789012345"
@@ -115,6 +116,7 @@ barrier = "cmd:true"
     s = load_settings(path, environ={})
     assert s.data_dir == Path("/srv/kiosk") and not s.demo
     assert s.terminal.mode is Mode.MARKET and s.terminal.merchant_name == "菜市场"
+    assert s.scale_url == "tcp://127.0.0.1:4001?protocol=xk3190"
     assert s.journal_url.startswith("postgresql")
     assert s.journal.min_free_mb == 8.0 and s.journal.reserve_kb == 256
     assert s.payment.online is OnlinePolicy.NEVER and s.payment.host_timeout_s == 5.0

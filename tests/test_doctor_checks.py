@@ -117,17 +117,16 @@ def pty_scale() -> Iterator[Callable[..., Emulator]]:
         emulator.close()
 
 
-def test_the_scale_silent_and_answering(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pty_scale: Callable[..., Emulator]
-) -> None:
+def test_the_scale_silent_and_answering(tmp_path: Path, pty_scale: Callable[..., Emulator]) -> None:
     """A scale on a pty: one that never answers is a FAIL naming scale.silent, one that
     answers MT-SICS is OK with its weight."""
-    settings = load_settings(environ={"KIOSK_DATA_DIR": str(tmp_path)})
+    env = {"KIOSK_DATA_DIR": str(tmp_path)}
+    settings = load_settings(environ=env)
     assert line(settings, "scale").detail == "sim://: answering (scale.empty)"  # the demo's
     silent = pty_scale()
-    monkeypatch.setenv("KIOSK_SCALE", f"serial://{silent.path}?baudrate=9600")
+    settings = load_settings(environ={**env, "KIOSK_SCALE": f"serial://{silent.path}"})
     check = line(settings, "scale")
     assert check.status is Status.FAIL and "scale.silent: check its cable" in check.detail
     answering = pty_scale(lambda _command: b"S S      1250 g\r\n")
-    monkeypatch.setenv("KIOSK_SCALE", f"serial://{answering.path}?baudrate=9600")
+    settings = load_settings(environ={**env, "KIOSK_SCALE": f"serial://{answering.path}"})
     assert line(settings, "scale").detail.endswith(": answering, 1250 g")

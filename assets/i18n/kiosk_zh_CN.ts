@@ -204,13 +204,13 @@
 <context>
     <name>Idle</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="323"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="327"/>
         <source>Are you still there?</source>
         <extracomment>How long a result stays up before the machine is ready for the next visitor. Readiness check period while nobody is buying. Codes that stop sales: the screen goes out of service instead of asking for a card.</extracomment>
         <translation>您还在吗？</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_flow.py" line="324"/>
+        <location filename="../../kiosk/ui/ticket_flow.py" line="328"/>
         <source>Yes, I need more time</source>
         <translation>在，我需要更多时间</translation>
     </message>
@@ -665,6 +665,7 @@
 <context>
     <name>Page</name>
     <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="444"/>
         <location filename="../../kiosk/ui/widgets.py" line="71"/>
         <source>中文</source>
         <translation>English</translation>
@@ -714,27 +715,27 @@
 <context>
     <name>Products</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="136"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="137"/>
         <source>Sold out today</source>
         <translation>今日已售罄</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="188"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="196"/>
         <source>Choose your tickets</source>
         <translation>请选择门票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="189"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="197"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="190"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="198"/>
         <source>Next</source>
         <translation>下一步</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="197"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="205"/>
         <source>Total %1</source>
         <translation>合计 %1</translation>
     </message>
@@ -1043,29 +1044,259 @@
     </message>
 </context>
 <context>
+    <name>SetupWizard</name>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="149"/>
+        <source>This terminal</source>
+        <translation>本终端</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="151"/>
+        <source>Set up once: each step can be tested before it is kept.</source>
+        <translation>一次设置：每一步都可先测试再保存。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="153"/>
+        <source>Terminal id (8 letters or digits)</source>
+        <translation>终端号（8位字母或数字）</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="155"/>
+        <source>Ticket kiosk</source>
+        <translation>自助售票机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="156"/>
+        <source>Market counter</source>
+        <translation>市场收银台</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="157"/>
+        <source>Car park</source>
+        <translation>停车场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="158"/>
+        <source>Ticket gate</source>
+        <translation>检票闸机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="215"/>
+        <source>Looking for printers…</source>
+        <translation>正在查找打印机…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="222"/>
+        <source>No printer found: type a network printer&apos;s address.</source>
+        <translation>未找到打印机：请输入网络打印机地址。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="232"/>
+        <source>Printing a test slip…</source>
+        <translation>正在打印测试单…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="247"/>
+        <source>Receipt printer</source>
+        <translation>小票打印机</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="249"/>
+        <source>Choose the printer, or type tcp://address:9100.</source>
+        <translation>选择打印机，或输入 tcp://地址:9100。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="251"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="288"/>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="325"/>
+        <source>Search again</source>
+        <translation>重新查找</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="252"/>
+        <source>Print a test slip</source>
+        <translation>打印测试单</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="263"/>
+        <source>Looking for card readers…</source>
+        <translation>正在查找读卡器…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="270"/>
+        <source>No card reader found: plug one in and search again.</source>
+        <translation>未找到读卡器：请插入后重新查找。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="280"/>
+        <source>Insert or tap a card now…</source>
+        <translation>请现在插卡或挥卡…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="284"/>
+        <source>Card reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="286"/>
+        <source>Choose the reader; a test read shows the card&apos;s apps.</source>
+        <translation>选择读卡器；测试读卡会显示卡片应用。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="289"/>
+        <source>Read a card</source>
+        <translation>测试读卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="301"/>
+        <source>Looking for serial ports…</source>
+        <translation>正在查找串口…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="221"/>
+        <source>Printers found: %1</source>
+        <translation>找到打印机: %1 台</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="237"/>
+        <source>Test slip printed.</source>
+        <translation>测试单已打印。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="238"/>
+        <source>Test slip sent; this connection cannot confirm it: check the paper.</source>
+        <translation>测试单已发送；此连接无法确认，请查看纸张。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="241"/>
+        <source>No printer: the slip went to the preview.</source>
+        <translation>无打印机：测试单进入预览。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="269"/>
+        <source>Readers found: %1</source>
+        <translation>找到读卡器: %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="279"/>
+        <source>Card read: %1</source>
+        <translation>读卡成功: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="310"/>
+        <source>Serial ports: %1</source>
+        <translation>串口: %1 个</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="316"/>
+        <source>The scale answers: %1 g</source>
+        <translation>电子秤应答: %1 g</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="319"/>
+        <source>Reading the scale…</source>
+        <translation>正在读取电子秤…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="323"/>
+        <source>Scale</source>
+        <translation>电子秤</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="324"/>
+        <source>A market scale; leave empty if none.</source>
+        <translation>市场用电子秤；没有则留空。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="326"/>
+        <source>Read the weight</source>
+        <translation>读取重量</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="346"/>
+        <source>Enrolled: %1</source>
+        <translation>注册成功: %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="347"/>
+        <source>Enrolling with the hub…</source>
+        <translation>正在向后台注册…</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="351"/>
+        <source>Back-office hub</source>
+        <translation>后台服务器</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="353"/>
+        <source>The hub&apos;s address and the code from kiosk hub enroll; may be left.</source>
+        <translation>后台地址和 kiosk hub enroll 给出的注册码；可以跳过。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="357"/>
+        <source>Enrol</source>
+        <translation>注册</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="391"/>
+        <source>Ready</source>
+        <translation>完成设置</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="393"/>
+        <source>Finish writes the settings and starts the terminal.</source>
+        <translation>点击完成将保存设置并启动终端。</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="438"/>
+        <source>Set-up</source>
+        <translation>设置向导</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="440"/>
+        <source>Back</source>
+        <translation>上一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="441"/>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="442"/>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/setup_wizard.py" line="443"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>Summary</name>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="260"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="288"/>
         <source>Your order</source>
         <translation>您的订单</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="261"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="289"/>
         <source>Change</source>
         <translation>修改</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="262"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="290"/>
         <source>Pay by card</source>
         <translation>刷卡付款</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="266"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="294"/>
         <source>Card discounts: %1. The discount is worked out when your card is read and printed on your receipt. Co-branded card and e-cash discounts need the card inserted, not tapped.</source>
         <translation>银行卡优惠：%1。优惠在读卡时计算，并打印在小票上。联名卡优惠和电子现金优惠须插卡使用，挥卡不享受。</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/ticket_screens.py" line="291"/>
+        <location filename="../../kiosk/ui/ticket_screens.py" line="319"/>
         <source>To pay %1</source>
         <translation>应付 %1</translation>
     </message>

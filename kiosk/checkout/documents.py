@@ -237,18 +237,23 @@ def ticket_key(settings: Settings) -> TicketKey:
     )
 
 
-def printer_from_settings(settings: Settings) -> JournalPrinter:
-    """The configured printer, ready for checkout."""
+def printer_service(settings: Settings) -> Printer | PreviewPrinter:
+    """The configured printer's service: its connection, paper width and font."""
     width = PaperWidth.MM58 if settings.printer.width_mm == 58 else PaperWidth.MM80
     profile = PrinterProfile(width=width, chinese_font=settings.printer.chinese_font)
-    service: Printer | PreviewPrinter = open_printer(
+    return open_printer(
         settings.printer.url, profile, status_timeout=settings.printer.status_timeout_s
     )
+
+
+def printer_from_settings(settings: Settings) -> JournalPrinter:
+    """The configured printer, ready for checkout."""
+    service = printer_service(settings)
     slip = SlipSettings(
         settings.terminal.merchant_name,
         settings.terminal.id,
         Lang.of(settings.ui.language),
-        width,
+        service.profile.width,
         ticket_key(settings),
         demo=settings.demo,
     )

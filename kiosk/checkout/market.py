@@ -82,7 +82,7 @@ class MarketDesk:
     card: PaymentProvider
     printer: JournalPrinter | None
     clock: Callable[[], datetime]
-    #: The counter's scale (``KIOSK_SCALE``; the demo's simulated one), None without one.
+    #: The counter's scale (``scale``; the demo's simulated one), None without one.
     scale: Scale | SimScale | None = None
     #: Where the X and Z reports are written as PDF; None: no PDF (slips and journal only).
     reports_dir: Path | None = None

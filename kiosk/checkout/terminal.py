@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -188,12 +187,12 @@ class KioskServices:
 
     def market_desk(self) -> MarketDesk:
         """The market counter's use cases (:mod:`kiosk.checkout.market`), built once, on the
-        demo's market catalog until parameter bundles carry one; the scale at ``KIOSK_SCALE``
+        demo's market catalog until parameter bundles carry one; the scale at ``scale``
         (see ``kiosk scale-test``), the simulated one in the demo."""
         if self.provider is None:
             raise PaymentUnavailableError("no card payment provider on this terminal")
         if self._market is None:
-            url = os.environ.get("KIOSK_SCALE") or ("sim://" if self.settings.demo else "")
+            url = self.settings.scale_url
             self._market = MarketDesk(
                 self.store,
                 self.checkout,

@@ -116,6 +116,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ec_load": ("电子现金圈存", "E-cash load"),
     "balance_before": ("圈存前余额", "Balance before"),
     "paid_cash": ("现金已收", "Paid in cash"),
+    "setup": ("安装测试", "SET-UP TEST"),
+    "printer": ("打印机", "Printer"),
+    "setup_ok": ("打印机已连通, 可以打印中文", "The printer is connected and prints"),
 }
 
 
@@ -364,6 +367,15 @@ def parking_entry(data: ParkingEntryData, width: PaperWidth, lang: Lang) -> Docu
         s.add(Feed(), QrCode(data.token))
     s.add(Text(s.t("keep_ticket"), Align.CENTER))
     return s.document(width, "parking_entry")
+
+
+def setup_slip(header: SlipHeader, printer_url: str, width: PaperWidth, lang: Lang) -> Document:
+    """The short slip set-up prints to show the chosen printer works (marked TEST)."""
+    s = _Slip(lang)
+    s.header(header, "setup")
+    s.row("printer", printer_url)
+    s.add(Feed(), Text(s.t("setup_ok"), Align.CENTER, bold=True))
+    return s.document(width, "setup")
 
 
 def _duration(start: datetime, end: datetime, lang: Lang) -> str:

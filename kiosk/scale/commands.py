@@ -12,7 +12,7 @@ import json
 import os
 
 from kiosk.scale.frames import ScaleError
-from kiosk.scale.scale import open_scale
+from kiosk.scale.scale import read_weight
 
 __all__ = ["register", "run_scale_test"]
 
@@ -37,11 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_scale_test(args: argparse.Namespace) -> int:
     try:
-        scale = open_scale(args.scale, timeout_s=args.timeout)
-        try:
-            grams = scale.read()
-        finally:
-            scale.close()
+        grams = read_weight(args.scale, timeout_s=args.timeout)
     except ScaleError as exc:
         if args.json:
             print(json.dumps({"ok": False, "code": exc.code, "message": str(exc)}))

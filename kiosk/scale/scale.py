@@ -28,7 +28,15 @@ from kiosk.scale.frames import (
     parse_yaohua,
 )
 
-__all__ = ["FRAMES_STEADY", "Link", "Scale", "ScaleProtocol", "SimScale", "open_scale"]
+__all__ = [
+    "FRAMES_STEADY",
+    "Link",
+    "Scale",
+    "ScaleProtocol",
+    "SimScale",
+    "open_scale",
+    "read_weight",
+]
 
 FRAMES_STEADY = 3
 
@@ -189,3 +197,13 @@ def open_scale(url: str, *, timeout_s: float = 1.0) -> Scale | SimScale:
     except (OSError, serial.SerialException) as exc:
         raise ScaleError(f"cannot open the scale {url!r}: {exc}", code="scale.unavailable") from exc
     return Scale(link, protocol, timeout_s, command)
+
+
+def read_weight(url: str, *, timeout_s: float = 2.0) -> int:
+    """One steady weight in grams from the scale at ``url``, the port closed again: what an
+    installer's test does. Raises ScaleError with the reason."""
+    scale = open_scale(url, timeout_s=timeout_s)
+    try:
+        return scale.read()
+    finally:
+        scale.close()
