@@ -91,6 +91,7 @@ COMMANDS: dict[str, Command] = {
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),
+    "parking": Command("parking tools: the fee of a stay", "kiosk.checkout.parking_commands"),
     "sync": Command("upload the journal to the hub, enrol, show sync state", "kiosk.sync.commands"),
     "params": Command("the parameter bundle from the hub in effect", "kiosk.sync.commands"),
     "hub": Command(
