@@ -48,10 +48,11 @@ class SupervisorRequiredError(KioskError):
 
 @dataclass
 class ParkingLane:
-    """The lane's barrier on one terminal's journal."""
+    """The lane's barrier on one terminal's journal; without a barrier output (None) the
+    attendant lifts it, and the opening is journaled all the same."""
 
     store: JournalStore
-    barrier: Barrier
+    barrier: Barrier | None
 
     def open(
         self,
@@ -72,7 +73,8 @@ class ParkingLane:
         if supervisor:
             payload |= {"supervisor": supervisor, "note": note.strip()}
         try:
-            self.barrier.open()
+            if self.barrier is not None:
+                self.barrier.open()
         except BarrierError as exc:
             log.error("barrier of lane %s did not open (%s): %s", lane, exc.code, exc)
             self.store.record("parking.barrier_failed", payload | {"code": exc.code}, actor=actor)
@@ -81,7 +83,8 @@ class ParkingLane:
         self.store.record("parking.barrier_opened", payload, actor=actor)
 
     def close(self) -> None:
-        self.barrier.close()
+        if self.barrier is not None:
+            self.barrier.close()
 
 
 def normal_plate(text: str) -> str:

@@ -122,3 +122,11 @@ def test_a_bad_listen_address_is_refused() -> None:
     with pytest.raises(KioskError) as caught:
         camera_endpoint("8088", SECRET, print, min_confidence=50)
     assert caught.value.code == "camera.listen"
+
+
+def test_without_a_barrier_output_the_opening_is_journaled(store) -> None:
+    """A lane whose attendant lifts the barrier by hand still journals each opening."""
+    lane = ParkingLane(store, None)
+    lane.open(lane="exit-1", reason=OpenReason.FREE, actor="attendant", plate="京A12345")
+    lane.close()
+    assert [e for e, _a, _p in _events(store)] == ["parking.barrier_opened"]
