@@ -229,6 +229,38 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class ParkingSettings:
+    """The parking lane (``terminal.mode = parking``): barrier output and camera endpoint."""
+
+    #: How the barrier is opened (docs/parking.md): ``serial:///dev/ttyUSB0?baudrate=9600``
+    #: (LCUS-1 relay frames unless ``open=``/``close=`` give others), ``tcp://host:port?…``,
+    #: ``cmd:PROGRAM ARGS`` or ``sim://``; empty: no barrier output (the attendant lifts it;
+    #: the demo's is simulated).
+    barrier: str = field(
+        default="",
+        metadata=_check(
+            lambda v: not v or _matches(r"(serial|tcp|sim)://\S*|cmd:.+")(v),
+            "serial://…, tcp://…, cmd:PROGRAM or sim://",
+        ),
+    )
+    #: Seconds a ``cmd:`` barrier program may run, or a relay's port may take to open.
+    barrier_timeout_s: float = field(default=5.0, metadata=_check(lambda v: 0 < v <= 60, "0–60 s"))
+    #: ``host:port`` the plate cameras post to (docs/parking.md); empty: no camera endpoint.
+    camera_listen: str = field(
+        default="",
+        metadata=_check(lambda v: not v or _matches(r"\S+:\d{1,5}")(v), "host:port"),
+    )
+    #: The secret cameras send in ``X-Kiosk-Camera-Secret``: 16 characters or more.
+    camera_secret: str = field(
+        default="", metadata=_check(lambda v: not v or len(v) >= 16, "16 characters or more")
+    )
+    #: Camera reads below this confidence (0–100) are left to the attendant.
+    camera_min_confidence: int = field(
+        default=80, metadata=_check(lambda v: 0 <= v <= 100, "0–100")
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. ``data_dir`` holds the SQLite journal, keys and card-simulator state."""
 
@@ -244,6 +276,7 @@ class Settings:
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    parking: ParkingSettings = field(default_factory=ParkingSettings)
     source: str = field(default="defaults", compare=False)
 
     @property

@@ -97,6 +97,12 @@ language = "en"
 fullscreen = true
 idle_timeout_s = 30
 operator_pin_hash = "pbkdf2$x"
+[parking]
+barrier = "cmd:/usr/local/bin/gate open"
+barrier_timeout_s = 2.5
+camera_listen = "0.0.0.0:8088"
+camera_secret = "0123456789abcdef"
+camera_min_confidence = 70
 """
     path = tmp_path / "k.toml"
     path.write_text(text, encoding="utf-8")
@@ -110,6 +116,7 @@ operator_pin_hash = "pbkdf2$x"
     assert s.printer.width_mm == 80 and s.printer.status_timeout_s == 1.5
     assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
+    assert s.parking.barrier_timeout_s == 2.5 and s.parking.camera_min_confidence == 70
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())
 
@@ -118,6 +125,8 @@ operator_pin_hash = "pbkdf2$x"
     ("text", "key", "code"),
     [
         ("[printer]\nwidth_mm = 70\n", "printer.width_mm", "config.value"),
+        ('[parking]\nbarrier = "/dev/ttyUSB0"\n', "parking.barrier", "config.value"),
+        ('[parking]\ncamera_secret = "short"\n', "parking.camera_secret", "config.value"),
         ('[printer]\nwidth_mm = "58"\n', "printer.width_mm", "config.type"),
         ("[printer]\nwidht_mm = 58\n", "printer.widht_mm", "config.unknown_key"),
         ('[printer]\nurl = "lpt1"\n', "printer.url", "config.value"),

@@ -4,6 +4,7 @@ and raised; the camera endpoint checks plates as the keyboard does."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -130,3 +131,49 @@ def test_without_a_barrier_output_the_opening_is_journaled(store) -> None:
     lane.open(lane="exit-1", reason=OpenReason.FREE, actor="attendant", plate="京A12345")
     lane.close()
     assert [e for e, _a, _p in _events(store)] == ["parking.barrier_opened"]
+
+
+def _services(tmp_path: Path, *, demo: bool = True, **parking):
+    from kiosk.checkout.terminal import KioskServices
+    from kiosk.sales.tickets import load_catalog
+    from tests.checkout.conftest import kiosk_settings
+
+    base = kiosk_settings(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    keys = tmp_path / "ticket.keys"
+    keys.write_text("1 " + "ab" * 32 + "\n", encoding="utf-8")
+    settings = dataclasses.replace(
+        base,
+        demo=demo,
+        terminal=dataclasses.replace(base.terminal, ticket_key_file=str(keys)),
+        parking=dataclasses.replace(base.parking, **parking),
+    )
+    store = JournalStore(settings.journal_url, settings.terminal.id)
+    return KioskServices(settings, store, load_catalog(), printer=None, provider=None)
+
+
+def test_the_terminal_wires_the_configured_barrier_and_cameras(tmp_path: Path) -> None:
+    """The demo's barrier is simulated, production without one has none, a cmd: runs that
+    program; the camera endpoint exists only when an address is configured."""
+    services = _services(tmp_path / "demo")
+    assert isinstance(services.parking_lane().barrier, SimBarrier)
+    assert services.parking_camera(print) is None
+    services.store.dispose()
+    services = _services(tmp_path / "prod", demo=False)
+    assert services.parking_lane().barrier is None
+    services.store.dispose()
+    services = _services(
+        tmp_path / "cmd",
+        barrier="cmd:/bin/true --lane 1",
+        barrier_timeout_s=2.0,
+        camera_listen="127.0.0.1:0",
+        camera_secret=SECRET,
+    )
+    barrier = services.parking_lane().barrier
+    assert isinstance(barrier, CommandBarrier)
+    assert barrier.argv == ("/bin/true", "--lane", "1") and barrier.timeout_s == 2.0
+    endpoint = services.parking_camera(print)
+    assert endpoint is not None
+    endpoint.start()
+    endpoint.stop()
+    services.store.dispose()
