@@ -606,6 +606,130 @@
     </message>
 </context>
 <context>
+    <name>Parking</name>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="61"/>
+        <source>%1 · inside %2/%3</source>
+        <translation>%1 · 在场 %2/%3</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="132"/>
+        <source>Exit</source>
+        <translation>出口收费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="133"/>
+        <source>Cash given (F6)</source>
+        <translation>实收现金 (F6)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="134"/>
+        <source>Card F5</source>
+        <translation>刷卡 F5</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="135"/>
+        <source>Cash F6</source>
+        <translation>现金 F6</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="136"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="248"/>
+        <source>Open barrier</source>
+        <translation>抬杆放行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="137"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="187"/>
+        <source>Entry</source>
+        <translation>入口登记</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="138"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="213"/>
+        <source>Cars inside</source>
+        <translation>场内车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="139"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="244"/>
+        <source>Supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="140"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="188"/>
+        <source>Small vehicle</source>
+        <translation>小型车</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="189"/>
+        <source>Large vehicle</source>
+        <translation>大型车</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="190"/>
+        <source>Record entry</source>
+        <translation>登记入场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="191"/>
+        <source>No plate: ticket</source>
+        <translation>无牌车：出票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="192"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="215"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="250"/>
+        <source>Back to exit</source>
+        <translation>返回出口</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="214"/>
+        <source>Search plate or ticket</source>
+        <translation>搜索车牌或票号</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="245"/>
+        <source>Supervisor PIN</source>
+        <translation>主管密码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="246"/>
+        <source>Why open without payment</source>
+        <translation>免费放行原因</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="247"/>
+        <source>Lost ticket fee</source>
+        <translation>遗失票收费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="249"/>
+        <source>Monthly passes</source>
+        <translation>月卡车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="106"/>
+        <source>Plate, e.g. 粤B12345</source>
+        <translation>车牌，如 粤B12345</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="108"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="109"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
     <name>Payment</name>
     <message>
         <location filename="../../kiosk/ui/payment_screens.py" line="148"/>
