@@ -24,6 +24,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from kiosk.errors import KioskError
+from kiosk.serial_ports import open_port
 
 __all__ = [
     "LCUS_CLOSE",
@@ -156,27 +157,18 @@ def open_barrier(spec: str, *, timeout_s: float = 5.0) -> Barrier:
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     if parts.scheme == "sim":
         return SimBarrier()
-    import serial  # pyserial: only a lane with a relay loads it
-
     try:
         open_frame = _frame(query, "open", LCUS_OPEN)
         close_frame = _frame(query, "close", LCUS_CLOSE)
         pulse_s = int(query.get("pulse_ms", "500")) / 1000
         if not open_frame or not 0 <= pulse_s <= 10:
             raise ValueError("open must not be empty and pulse_ms must be 0–10000")
-        if parts.scheme == "serial" and parts.path:
-            port = serial.Serial(
-                parts.path, baudrate=int(query.get("baudrate", "9600")), timeout=timeout_s
-            )
-        elif parts.scheme == "tcp" and parts.hostname and parts.port:
-            port = serial.serial_for_url(
-                f"socket://{parts.hostname}:{parts.port}", timeout=timeout_s
-            )
-        else:
+        if parts.scheme not in ("serial", "tcp"):
             raise ValueError("expected serial:///dev/…, tcp://host:port, cmd:ARGV or sim://")
+        port = open_port(parts, query, timeout_s=timeout_s)
     except ValueError as exc:
         raise BarrierError(f"bad barrier spec {spec!r}: {exc}", code="barrier.url") from exc
-    except (OSError, serial.SerialException) as exc:
+    except OSError as exc:  # pyserial's SerialException is an OSError
         raise BarrierError(
             f"cannot open the barrier relay {spec!r}: {exc}", code="barrier.unavailable"
         ) from exc
