@@ -91,7 +91,10 @@ COMMANDS: dict[str, Command] = {
     "sell": Command(
         "sell tickets headless: order, card, tickets and receipt, journal", "kiosk.checkout.sell"
     ),
-    "parking": Command("parking tools: the fee of a stay", "kiosk.checkout.parking_commands"),
+    "parking": Command(
+        "parking headless: a stay's fee, a car in, a car paying and out",
+        "kiosk.checkout.parking_commands",
+    ),
     "sync": Command("upload the journal to the hub, enrol, show sync state", "kiosk.sync.commands"),
     "params": Command("the parameter bundle from the hub in effect", "kiosk.sync.commands"),
     "hub": Command(

@@ -228,10 +228,34 @@ class UiSettings:
     operator_pin_hash: str = ""
 
 
+def _plates(text: str) -> bool:
+    """Whether ``text`` is empty or plates separated by commas (monthly passes)."""
+    from kiosk.sales.plates import ParkingError, parse_plate  # plain rules: no cycle, no I/O
+
+    try:
+        [parse_plate(p) for p in text.split(",") if p.strip()]
+    except ParkingError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ParkingSettings:
-    """The parking lane (``terminal.mode = parking``): barrier output and camera endpoint."""
+    """The car park (``terminal.mode = parking``): places, tariff, lanes, barrier, camera."""
 
+    #: Places in the car park; entries are refused when this many cars are inside.
+    capacity: int = field(default=200, metadata=_check(lambda v: 1 <= v <= 100_000, "1–100000"))
+    #: The tariff TOML file; empty: the demo tariff (assets/parking/demo-tariff.toml).
+    tariff: str = ""
+    #: Plates with a monthly pass (they pay nothing), separated by commas.
+    monthly_passes: str = field(default="", metadata=_check(_plates, "plates, comma-separated"))
+    #: The lane names this terminal's entries and exits are recorded under.
+    entry_lane: str = field(
+        default="IN1", metadata=_check(_matches(r"[A-Za-z0-9_-]{1,16}"), "1-16 of A-Z a-z 0-9 _ -")
+    )
+    exit_lane: str = field(
+        default="OUT1", metadata=_check(_matches(r"[A-Za-z0-9_-]{1,16}"), "1-16 of A-Z a-z 0-9 _ -")
+    )
     #: How the barrier is opened (docs/parking.md): ``serial:///dev/ttyUSB0?baudrate=9600``
     #: (LCUS-1 relay frames unless ``open=``/``close=`` give others), ``tcp://host:port?…``,
     #: ``cmd:PROGRAM ARGS`` or ``sim://``; empty: no barrier output (the attendant lifts it;

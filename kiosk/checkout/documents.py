@@ -27,9 +27,12 @@ from kiosk.printing.escpos import PrinterProfile
 from kiosk.printing.layouts import (
     Lang,
     LineItem,
+    ParkingExitData,
     ReceiptData,
     SlipHeader,
     TicketData,
+    label,
+    parking_exit,
     receipt,
     ticket,
 )
@@ -115,6 +118,10 @@ def render_job(job: PrintJobView, slip: SlipSettings, *, now: datetime) -> Docum
     kind, _, rest = job.kind.partition(":")
     reprint = job.attempt > 1 or rest == "reprint"
     header = SlipHeader(slip.merchant_name, slip.terminal_id, now, reprint=reprint, demo=slip.demo)
+    if kind == "receipt" and order.mode == "parking":
+        return parking_exit(
+            _parking_data(order, job.payment, header, slip.lang), slip.width, slip.lang
+        )
     if kind == "receipt":
         return receipt(_receipt_data(order, job.payment, header), slip.width, slip.lang)
     if kind == "ticket":
@@ -172,6 +179,29 @@ def _receipt_data(order: Order, payment: Payment | None, header: SlipHeader) -> 
         discount_fen=order.discount_fen,
         payment=card_payment(payment, order.reference),
         tenders=tender_rows(payment),
+    )
+
+
+def _parking_data(
+    order: Order, payment: Payment | None, header: SlipHeader, lang: Lang
+) -> ParkingExitData:
+    """The exit receipt from the order's one line, whose ``meta["parking"]`` the parking desk
+    wrote (:func:`kiosk.checkout.parking.fee_meta`): stay, tariff and the fee's breakdown."""
+    stay = order.lines[0].meta["parking"]
+    return ParkingExitData(
+        header,
+        stay["plate"] or label("no_plate", lang),
+        datetime.fromisoformat(stay["entered_at"]).astimezone(CHINA),
+        datetime.fromisoformat(stay["exit_at"]).astimezone(CHINA),
+        stay["tariff_zh"] if lang is Lang.ZH else stay["tariff_en"],
+        order.total_fen,
+        card_payment(payment, order.reference),
+        tuple(
+            (line["label_zh"] if lang is Lang.ZH else line["label_en"], line["amount_fen"])
+            for line in stay["lines"]
+        ),
+        order.reference,
+        tender_rows(payment),
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -25,9 +26,10 @@ from sqlalchemy import select
 from kiosk.checkout import Checkout, CheckoutResult, PaymentProvider
 from kiosk.checkout.acquirer_settlement import settle_with_acquirer
 from kiosk.checkout.card_provider import CardPaymentProvider, provider_from_settings
-from kiosk.checkout.documents import JournalPrinter, printer_from_settings
+from kiosk.checkout.documents import JournalPrinter, printer_from_settings, ticket_key
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.market import MarketDesk
+from kiosk.checkout.parking import ParkingDesk
 from kiosk.checkout.parking_lane import CameraEvent, ParkingLane, camera_endpoint
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
@@ -50,6 +52,8 @@ from kiosk.printing.records import Summary
 from kiosk.sales.gate import GateDecision, GateVerdict, check_ticket, gate_keys
 from kiosk.sales.market import load_market
 from kiosk.sales.order import OrderDraft
+from kiosk.sales.parking import load_tariff
+from kiosk.sales.plates import parse_plate
 from kiosk.sales.tickets import Catalog, load_catalog
 from kiosk.scale.scale import open_scale
 from kiosk.sync.link import SyncLink, SyncView, link_from_settings
@@ -94,6 +98,7 @@ class KioskServices:
     _taps: CardTaps | None = field(init=False, default=None)
     _params: Params | None = field(init=False, default=None)
     _market: MarketDesk | None = field(init=False, default=None)
+    _parking: ParkingDesk | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.ticket_keys = gate_keys(self.settings)
@@ -192,6 +197,31 @@ class KioskServices:
                 scale=open_scale(url) if url else None,
             )
         return self._market
+
+    def parking_desk(self) -> ParkingDesk:
+        """The car park's use cases (:mod:`kiosk.checkout.parking`), built once from
+        ``[parking]``: the tariff file (the demo's when empty), capacity, passes, lanes."""
+        if self.provider is None:
+            raise PaymentUnavailableError("no card payment provider on this terminal")
+        if self._parking is None:
+            conf = self.settings.parking
+            self._parking = ParkingDesk(
+                self.store,
+                self.checkout,
+                load_tariff(Path(conf.tariff) if conf.tariff else None),
+                self.provider,
+                self.printer,
+                self.clock,
+                capacity=conf.capacity,
+                ticket_key=ticket_key(self.settings),
+                ticket_keys=self.ticket_keys,
+                passes=frozenset(
+                    parse_plate(p).text for p in conf.monthly_passes.split(",") if p.strip()
+                ),
+                entry_lane=conf.entry_lane,
+                exit_lane=conf.exit_lane,
+            )
+        return self._parking
 
     def parking_lane(self) -> ParkingLane:
         """The lane's barrier (``parking.barrier``; the demo's counts openings; none: the

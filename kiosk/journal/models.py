@@ -306,3 +306,44 @@ class SyncState(Base):
     last_error_at: Mapped[datetime | None]
     hub_url: Mapped[str] = mapped_column(String(256), default="")
     params_version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StayState(enum.StrEnum):
+    """Where a car in the car park stands: inside, paid (and not yet gone), or left."""
+
+    INSIDE = "inside"
+    PAID = "paid"
+    LEFT = "left"
+
+
+class ParkingStay(Base):
+    """A car's stay in the car park, from entry to exit (``kiosk.checkout.parking``).
+
+    Every change is made with its ``parking.*`` journal entry in one transaction. ``plate`` is
+    empty for a car that entered without a recognised plate: its printed entry ticket (a
+    signed token of ``ticket_id``) finds it at the exit.
+    """
+
+    __tablename__ = "parking_stay"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_parking_stay_ticket"),
+        Index("ix_parking_stay_state_plate", "state", "plate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(16), ForeignKey("terminal.id"))
+    plate: Mapped[str] = mapped_column(String(16), default="")
+    #: The id signed into the entry ticket's token (unique across the site's terminals).
+    ticket_id: Mapped[int] = mapped_column(BigInteger)
+    vehicle_class: Mapped[str] = mapped_column(String(8))
+    lane_in: Mapped[str] = mapped_column(String(16), default="")
+    lane_out: Mapped[str] = mapped_column(String(16), default="")
+    entered_at: Mapped[datetime]
+    #: The end of the time the last payment covered (the quote's time); None: not paid.
+    paid_at: Mapped[datetime | None]
+    #: All payments of the stay together (an overstay after the grace pays again).
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    exited_at: Mapped[datetime | None]
+    state: Mapped[StayState] = mapped_column(_enum(StayState))
+    #: The order of the last payment.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sale_order.id"))

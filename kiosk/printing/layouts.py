@@ -52,6 +52,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ticket": ("门票", "TICKET"),
     "parking_entry": ("停车入场凭证", "PARKING ENTRY"),
     "parking_exit": ("停车收费凭证", "PARKING RECEIPT"),
+    "no_plate": ("无牌车", "No plate"),
     "refund": ("退款凭单", "REFUND SLIP"),
     "void": ("撤销凭单", "VOID SLIP"),
     "shift": ("交班结算单", "SHIFT CLOSE"),
@@ -207,6 +208,11 @@ class ParkingExitData:
     tariff_name: str
     fee_fen: int
     payment: CardPayment | None = None
+    #: The fee's breakdown in the slip's language: (label, signed fen), caps negative.
+    lines: tuple[tuple[str, int], ...] = ()
+    order_no: str = ""
+    #: Cash rows (translation key, fen): cash paid, tendered, change.
+    tenders: tuple[tuple[str, int], ...] = ()
 
 
 class SlipKind(StrEnum):
@@ -272,6 +278,11 @@ class _Slip:
         self.row("terminal", header.terminal_id)
         self.row("time", _when(header.time))
 
+    def tenders(self, rows: tuple[tuple[str, int], ...]) -> None:
+        """Cash paid, tendered and the change (bold)."""
+        for key, fen in rows:
+            self.row(key, format_fen(fen), bold=key == "change")
+
     def payment(self, payment: CardPayment | None) -> None:
         if payment is None:
             return
@@ -319,8 +330,7 @@ def receipt(data: ReceiptData, width: PaperWidth, lang: Lang) -> Document:
         s.row("subtotal", format_fen(data.total_fen + data.discount_fen))
         s.row("discount", format_fen(-data.discount_fen))
     s.row("total", format_fen(data.total_fen), bold=True)
-    for key, fen in data.tenders:
-        s.row(key, format_fen(fen), bold=key == "change")
+    s.tenders(data.tenders)
     s.payment(data.payment)
     s.add(Separator(), Text(s.t("thanks"), Align.CENTER))
     return s.document(width, "receipt")
@@ -367,7 +377,15 @@ def parking_exit(data: ParkingExitData, width: PaperWidth, lang: Lang) -> Docume
     s.row("exit", _when(data.exit_time))
     s.row("duration", _duration(data.entry_time, data.exit_time, lang))
     s.row("tariff", data.tariff_name)
+    if data.order_no:
+        s.row("order", data.order_no)
+    if data.lines:
+        s.add(Separator())
+        for text, fen in data.lines:
+            s.add(Columns(text, format_fen(fen)))
+        s.add(Separator())
     s.row("fee", format_fen(data.fee_fen), bold=True)
+    s.tenders(data.tenders)
     s.payment(data.payment)
     s.add(Separator(), Text(s.t("thanks"), Align.CENTER))
     return s.document(width, "parking_exit")

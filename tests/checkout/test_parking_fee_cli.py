@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +94,29 @@ def test_bad_input_is_one_line_exit_2(
     assert status == 2
     assert out == ""
     assert needle in err and len(err.strip().splitlines()) == 1
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    status = main(["parking", *args, "--json"])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_headless_entry_and_exit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kiosk parking enter` then `exit` 2 h 10 min later: ¥11.00 on the simulated card, the
+    receipt printed, the car out; a ticket-only car pays cash by its ticket's token."""
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    status, entered = _run(capsys, "enter", "--plate", "京A12345", "--at", "2026-03-02T09:00")
+    assert status == 0 and entered["inside"] == 1 and entered["token"] == ""
+    status, out = _run(capsys, "exit", "--plate", "京A12345", "--at", "2026-03-02T11:10")
+    assert status == 0 and out["status"] == "left"
+    assert out["fee"]["fee_fen"] == 1100 and out["sale"]["state"] == "approved"
+    assert out["sale"]["documents"][0]["status"] == "printed"
+    assert out["stay"]["state"] == "left" and out["stay"]["paid_fen"] == 1100
+    _, ticket = _run(capsys, "enter", "--at", "2026-03-02T09:00", "--class", "large")
+    status, out = _run(
+        capsys, "exit", "--ticket", ticket["token"], "--cash", "50", "--at", "2026-03-02T11:10"
+    )
+    assert status == 0 and out["fee"]["fee_fen"] == 2200 and out["stay"]["state"] == "left"
