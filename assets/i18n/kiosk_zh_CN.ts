@@ -54,7 +54,7 @@
         <translation>打印机（预览）</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="245"/>
+        <location filename="../../kiosk/ui/main_window.py" line="251"/>
         <source>Demo mode: simulated cards, no real payments, tickets not valid</source>
         <translation>演示模式：模拟银行卡，不收真实款项，门票无效</translation>
     </message>
@@ -424,12 +424,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="81"/>
+        <location filename="../../kiosk/ui/main_window.py" line="82"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="85"/>
+        <location filename="../../kiosk/ui/main_window.py" line="86"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -437,7 +437,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="114"/>
+        <location filename="../../kiosk/ui/main_window.py" line="115"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -445,28 +445,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="36"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="37"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="38"/>
+        <location filename="../../kiosk/ui/main_window.py" line="39"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="39"/>
+        <location filename="../../kiosk/ui/main_window.py" line="40"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="40"/>
+        <location filename="../../kiosk/ui/main_window.py" line="41"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>
@@ -727,6 +727,116 @@
         <location filename="../../kiosk/ui/plate_pad.py" line="109"/>
         <source>Delete</source>
         <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="50"/>
+        <source>Wrong PIN</source>
+        <translation>密码错误</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="51"/>
+        <source>Look up the car first</source>
+        <translation>请先查找车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="52"/>
+        <source>No car inside with this plate or ticket</source>
+        <translation>场内没有此车牌或入场券的车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="53"/>
+        <source>This car is already inside</source>
+        <translation>此车已在场内</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="54"/>
+        <source>The car park is full</source>
+        <translation>车位已满</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="55"/>
+        <source>This car has already left</source>
+        <translation>此车已出场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="56"/>
+        <source>The fee is not paid yet</source>
+        <translation>停车费尚未支付</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="57"/>
+        <source>Nothing to pay</source>
+        <translation>无需缴费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="58"/>
+        <source>Say why the barrier opens</source>
+        <translation>请填写抬杆原因</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="59"/>
+        <source>Not enough cash for the fee</source>
+        <translation>现金不足以支付停车费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="60"/>
+        <source>The barrier did not open: open it by hand</source>
+        <translation>道闸未能打开：请手动抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="61"/>
+        <source>The barrier did not answer: open it by hand</source>
+        <translation>道闸无响应：请手动抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="62"/>
+        <source>The barrier is not connected</source>
+        <translation>道闸未连接</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="65"/>
+        <source>This entry ticket is not valid here</source>
+        <translation>此入场券在本停车场无效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="238"/>
+        <source>No fee: open the barrier</source>
+        <translation>无需缴费：请抬杆放行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="265"/>
+        <source>Barrier open</source>
+        <translation>已抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="322"/>
+        <source>Paid %1</source>
+        <translation>已付 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="324"/>
+        <source>Change %1</source>
+        <translation>找零 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="350"/>
+        <source>Entered: %1</source>
+        <translation>已入场：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="388"/>
+        <source>No monthly passes</source>
+        <translation>暂无月卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="407"/>
+        <source>Lost ticket, approved by %1</source>
+        <translation>遗失入场券，由 %1 批准</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="441"/>
+        <source>Barrier open (by %1)</source>
+        <translation>已抬杆（%1 操作）</translation>
     </message>
 </context>
 <context>

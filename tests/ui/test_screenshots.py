@@ -22,7 +22,7 @@ DOCS = REPO / "docs" / "screenshots"
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed")
 def test_screenshots_under_xvfb(tmp_path: Path) -> None:
-    """Each of the 21 screens renders in a real X window: full size, not blank."""
+    """Each of the 29 screens renders in a real X window: full size, not blank."""
     out = DOCS if os.environ.get("KIOSK_UPDATE_SCREENSHOTS") == "1" else tmp_path / "shots"
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
     subprocess.run(
@@ -42,7 +42,7 @@ def test_screenshots_under_xvfb(tmp_path: Path) -> None:
         timeout=240,
     )
     shots = sorted(out.glob("*.png"))
-    assert len(shots) == 21
+    assert len(shots) == 29
     for shot in shots:
         with Image.open(shot) as image:
             # Screens are 768 high; the whole demo window adds its DEMO strip above them.
