@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
@@ -227,16 +227,25 @@ class ParkingScreen(QWidget):
 
     def _quoted(self, found: tuple[Stay, Fee], note: str) -> None:
         self.stay, self.fee = found
+        self._show_fee(self.stay, self.fee)
+        free = translate("Parking", "No fee: open the barrier") if not self.fee.fee_fen else ""
+        self.say("   ".join(t for t in (note, free) if t))
+
+    def _show_fee(self, stay: Stay, fee: Fee) -> None:
+        """The stay, its fee and breakdown on the exit page, in the screen's language."""
         zh = self._zh
         lines = [
             f"{line.label_zh if zh else line.label_en}  {format_fen(line.amount_fen)}"
-            for line in self.fee.lines
+            for line in fee.lines
         ]
-        duration = duration_words(self.fee.duration_s)[0 if zh else 1]
-        stay = f"{self._who(self.stay)}\n{self._local(self.stay.entered_at)} · {duration}"
-        self.exit_page.show_fee(self.fee.fee_fen, stay, lines)
-        free = translate("Parking", "No fee: open the barrier") if not self.fee.fee_fen else ""
-        self.say("   ".join(t for t in (note, free) if t))
+        duration = duration_words(fee.duration_s)[0 if zh else 1]
+        when = f"{self._who(stay)}\n{self._local(stay.entered_at)} · {duration}"
+        self.exit_page.show_fee(fee.fee_fen, when, lines)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange and self.stay and self.fee:
+            self._show_fee(self.stay, self.fee)  # the tariff's lines carry both languages
+        super().changeEvent(event)
 
     def _need_car(self) -> tuple[Stay, Fee] | None:
         if self.stay is None or self.fee is None:

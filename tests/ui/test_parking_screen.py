@@ -140,12 +140,18 @@ def test_entry_then_exit_2h10_paid_by_card(parking, qtbot) -> None:
 
 
 def test_cash_with_change(parking, qtbot) -> None:
-    """¥11.00 paid with ¥50: change ¥39.00 on screen and receipt, the barrier up."""
+    """¥11.00 paid with ¥50: change ¥39.00 on screen and receipt, the barrier up; the
+    breakdown on screen switches language with the screen."""
     _window, screen, printer, clock = parking()
     _enter_by_keyboard(qtbot, screen, "京A12345")
     clock.advance(timedelta(hours=2, minutes=10))
     _click(qtbot, screen, "to_exit")
     _look_up(qtbot, screen, "京A12345")
+    breakdown = screen.exit_page.breakdown
+    _click(qtbot, screen, "language")  # the breakdown follows the language both ways
+    qtbot.waitUntil(lambda: breakdown.item(0).text() == "Daytime 2 h 10 min  ¥11.00")
+    _click(qtbot, screen, "language")
+    qtbot.waitUntil(lambda: breakdown.item(0).text() == "白天 2小时10分  ¥11.00")
     qtbot.keyClicks(screen.exit_page.tendered, "50")
     with qtbot.waitSignal(screen.barrier_opened, timeout=5000):
         qtbot.keyClick(screen.exit_page.tendered, Qt.Key.Key_Return)
