@@ -23,8 +23,9 @@ translate = QCoreApplication.translate
 
 # Letters a plate's serial may hold (I and O are not used), digits, special-series marks.
 KEYS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ挂学警港澳领使"
-# A plate is at most 8 characters (new energy); a few more leave room for a typing slip.
-MAX_LENGTH = 10
+# A plate is at most 8 characters (new energy), but an entry ticket's scanned token (56)
+# comes in through the same line: the scanner types where the focus is.
+MAX_LENGTH = 64
 
 
 class PlatePad(QWidget):

@@ -276,3 +276,26 @@ def test_monthly_passes_are_listed_and_a_pass_leaves_free(parking, qtbot) -> Non
     assert opened.args == [screen.desk.exit_lane, "free"]
     [left] = _journal(window, "parking.exited")
     assert left.payload["plate"] == "粤B8X9Z7" and left.payload["paid_fen"] == 0
+
+
+def test_a_car_without_a_plate_gets_a_ticket_and_leaves_by_scanning_it(parking, qtbot) -> None:
+    """No plate: an entry ticket prints; at the exit the scanner types its token into the
+    plate line, the fee shows for that ticket, and cash lets the car out."""
+    _window, screen, printer, clock = parking()
+    _click(qtbot, screen, "to_entry")
+    jobs = len(printer.jobs)
+    with qtbot.waitSignal(screen.barrier_opened, timeout=5000):
+        _click(qtbot, screen, "print_ticket")
+    assert len(printer.jobs) == jobs + 1  # the entry ticket
+    [stay] = [s for s in screen.desk.inside() if not s.plate]
+    assert f"#{stay.ticket_id}" in screen.entry_page.message.text()
+    clock.advance(timedelta(hours=2, minutes=10))
+    _click(qtbot, screen, "to_exit")
+    pad = screen.exit_page.pad
+    qtbot.keyClicks(pad.entry, screen.desk.entry_token(stay))
+    qtbot.keyClick(pad.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.fee is not None)
+    assert screen.stay.id == stay.id and screen.exit_page.fee.text() == "¥11.00"
+    with qtbot.waitSignal(screen.barrier_opened, timeout=5000):
+        qtbot.keyClick(screen.exit_page.tendered, Qt.Key.Key_Return)
+    assert all(s.id != stay.id for s in screen.desk.inside())
