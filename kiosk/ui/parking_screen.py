@@ -143,7 +143,7 @@ class ParkingScreen(QWidget):
         s.manual.clicked.connect(self.manual_open)
         for page in (e, i, s):
             page.to_exit.clicked.connect(lambda: self.show_page(x))
-        self.payment.cancel_clicked.connect(self._cancel.set)
+        self.payment.cancel_clicked.connect(self.cancel_payment)
         for key, action in (("F5", self.pay_card), ("F6", self.pay_cash)):
             shortcut = QShortcut(QKeySequence(key), x)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -294,6 +294,10 @@ class ParkingScreen(QWidget):
             ),
             self._paid,
         )
+
+    def cancel_payment(self) -> None:
+        """Stop waiting for the card (each payment has its own event)."""
+        self._cancel.set()
 
     def pay_cash(self) -> None:
         if (car := self._need_car()) is None or not car[1].fee_fen:

@@ -299,3 +299,23 @@ def test_a_car_without_a_plate_gets_a_ticket_and_leaves_by_scanning_it(parking, 
     with qtbot.waitSignal(screen.barrier_opened, timeout=5000):
         qtbot.keyClick(screen.exit_page.tendered, Qt.Key.Key_Return)
     assert all(s.id != stay.id for s in screen.desk.inside())
+
+
+def test_cancelling_the_card_wait_leaves_the_car_unpaid(parking, qtbot) -> None:
+    """Cancel on the payment screen stops the wait for a card: back at the exit with the fee,
+    nothing approved, the barrier shut, the car still inside."""
+    window, screen, _printer, clock = parking()
+    _enter_by_keyboard(qtbot, screen, "苏E54321")
+    clock.advance(timedelta(hours=2, minutes=10))
+    _click(qtbot, screen, "to_exit")
+    _look_up(qtbot, screen, "苏E54321")
+    window.services.sim_reader.remove()  # no card on the reader: the wait lasts
+    _click(qtbot, screen, "pay_card")
+    qtbot.waitUntil(lambda: screen.current is screen.payment)
+    qtbot.mouseClick(screen.payment.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.current is screen.exit_page, timeout=10_000)
+    qtbot.waitUntil(lambda: not screen.reader_worker.busy)
+    assert screen.last_result is None or screen.last_result.state is not PaymentState.APPROVED
+    assert screen.exit_page.message.text()  # what happened, in words
+    assert [e.payload["reason"] for e in _journal(window, "parking.barrier_opened")] == ["entry"]
+    assert any(s.plate == "苏E54321" for s in screen.desk.inside())
