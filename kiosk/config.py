@@ -247,7 +247,7 @@ def _plates(text: str) -> bool:
 
 @dataclass(frozen=True)
 class ParkingSettings:
-    """The car park (``terminal.mode = parking``): places, tariff, passes, lanes, barrier."""
+    """The car park (``terminal.mode = parking``): places, tariff, lanes, barrier, camera."""
 
     #: Places in the car park; entries are refused when this many cars are inside.
     capacity: int = field(default=200, metadata=_check(lambda v: 1 <= v <= 100_000, "1–100000"))
@@ -262,8 +262,32 @@ class ParkingSettings:
     exit_lane: str = field(
         default="OUT1", metadata=_check(_matches(r"[A-Za-z0-9_-]{1,16}"), "1-16 of A-Z a-z 0-9 _ -")
     )
-    #: How the barrier is opened; empty: no barrier output (the attendant lifts it).
-    barrier: str = ""
+    #: How the barrier is opened (docs/parking.md): ``serial:///dev/ttyUSB0?baudrate=9600``
+    #: (LCUS-1 relay frames unless ``open=``/``close=`` give others), ``tcp://host:port?…``,
+    #: ``cmd:PROGRAM ARGS`` or ``sim://``; empty: no barrier output (the attendant lifts it;
+    #: the demo's is simulated).
+    barrier: str = field(
+        default="",
+        metadata=_check(
+            lambda v: not v or _matches(r"(serial|tcp|sim)://\S*|cmd:.+")(v),
+            "serial://…, tcp://…, cmd:PROGRAM or sim://",
+        ),
+    )
+    #: Seconds a ``cmd:`` barrier program may run, or a relay's port may take to open.
+    barrier_timeout_s: float = field(default=5.0, metadata=_check(lambda v: 0 < v <= 60, "0–60 s"))
+    #: ``host:port`` the plate cameras post to (docs/parking.md); empty: no camera endpoint.
+    camera_listen: str = field(
+        default="",
+        metadata=_check(lambda v: not v or _matches(r"\S+:\d{1,5}")(v), "host:port"),
+    )
+    #: The secret cameras send in ``X-Kiosk-Camera-Secret``: 16 characters or more.
+    camera_secret: str = field(
+        default="", metadata=_check(lambda v: not v or len(v) >= 16, "16 characters or more")
+    )
+    #: Camera reads below this confidence (0–100) are left to the attendant.
+    camera_min_confidence: int = field(
+        default=80, metadata=_check(lambda v: 0 <= v <= 100, "0–100")
+    )
 
 
 @dataclass(frozen=True)

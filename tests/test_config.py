@@ -109,7 +109,11 @@ tariff = "/etc/kiosk/tariff.toml"
 monthly_passes = "京A12345, 粤BD12345"
 entry_lane = "A"
 exit_lane = "B"
-barrier = "cmd:true"
+barrier = "cmd:/usr/local/bin/gate open"
+barrier_timeout_s = 2.5
+camera_listen = "0.0.0.0:8088"
+camera_secret = "0123456789abcdef"
+camera_min_confidence = 70
 """
     path = tmp_path / "k.toml"
     path.write_text(text, encoding="utf-8")
@@ -125,6 +129,7 @@ barrier = "cmd:true"
     assert s.sync.batch_size == 200 and not s.sync.gzip and not s.sync.enabled
     assert s.sync.interval_s == 10.0 and s.ui.fullscreen and s.ui.language == "en"
     assert s.market.pole_display.startswith("serial://") and s.market.pole_lamps == "binary"
+    assert s.parking.barrier_timeout_s == 2.5 and s.parking.camera_min_confidence == 70
     assert s.parking.capacity == 40 and s.parking.exit_lane == "B"
     changed = _flatten(tomllib.loads(text))
     assert sorted(changed) == sorted(documented_keys())
@@ -134,6 +139,8 @@ barrier = "cmd:true"
     ("text", "key", "code"),
     [
         ("[printer]\nwidth_mm = 70\n", "printer.width_mm", "config.value"),
+        ('[parking]\nbarrier = "/dev/ttyUSB0"\n', "parking.barrier", "config.value"),
+        ('[parking]\ncamera_secret = "short"\n', "parking.camera_secret", "config.value"),
         ('[parking]\nmonthly_passes = "京A12345,X1"\n', "parking.monthly_passes", "config.value"),
         ('[printer]\nwidth_mm = "58"\n', "printer.width_mm", "config.type"),
         ("[printer]\nwidht_mm = 58\n", "printer.widht_mm", "config.unknown_key"),

@@ -54,7 +54,7 @@
         <translation>打印机（预览）</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="245"/>
+        <location filename="../../kiosk/ui/main_window.py" line="251"/>
         <source>Demo mode: simulated cards, no real payments, tickets not valid</source>
         <translation>演示模式：模拟银行卡，不收真实款项，门票无效</translation>
     </message>
@@ -489,12 +489,12 @@
 <context>
     <name>ModeChooser</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="81"/>
+        <location filename="../../kiosk/ui/main_window.py" line="82"/>
         <source>Choose how this terminal works</source>
         <translation>请选择终端工作模式</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="85"/>
+        <location filename="../../kiosk/ui/main_window.py" line="86"/>
         <source>中文</source>
         <translation>English</translation>
     </message>
@@ -502,7 +502,7 @@
 <context>
     <name>ModeScreen</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="114"/>
+        <location filename="../../kiosk/ui/main_window.py" line="115"/>
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -510,28 +510,28 @@
 <context>
     <name>Modes</name>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="36"/>
+        <location filename="../../kiosk/ui/main_window.py" line="37"/>
         <source>Ticket kiosk</source>
         <extracomment>Modes offered by the chooser, in screen order.</extracomment>
         <translation>自助售票</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="37"/>
+        <location filename="../../kiosk/ui/main_window.py" line="38"/>
         <source>Market POS</source>
         <translation>市场收银</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="38"/>
+        <location filename="../../kiosk/ui/main_window.py" line="39"/>
         <source>Parking terminal</source>
         <translation>停车收费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="39"/>
+        <location filename="../../kiosk/ui/main_window.py" line="40"/>
         <source>Gate</source>
         <translation>检票闸机</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/main_window.py" line="40"/>
+        <location filename="../../kiosk/ui/main_window.py" line="41"/>
         <source>Administration</source>
         <translation>管理</translation>
     </message>
@@ -669,6 +669,240 @@
         <location filename="../../kiosk/ui/widgets.py" line="71"/>
         <source>中文</source>
         <translation>English</translation>
+    </message>
+</context>
+<context>
+    <name>Parking</name>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="61"/>
+        <source>%1 · inside %2/%3</source>
+        <translation>%1 · 在场 %2/%3</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="132"/>
+        <source>Exit</source>
+        <translation>出口收费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="133"/>
+        <source>Cash given (F6)</source>
+        <translation>实收现金 (F6)</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="134"/>
+        <source>Card F5</source>
+        <translation>刷卡 F5</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="135"/>
+        <source>Cash F6</source>
+        <translation>现金 F6</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="136"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="248"/>
+        <source>Open barrier</source>
+        <translation>抬杆放行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="137"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="187"/>
+        <source>Entry</source>
+        <translation>入口登记</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="138"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="213"/>
+        <source>Cars inside</source>
+        <translation>场内车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="139"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="244"/>
+        <source>Supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="140"/>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="188"/>
+        <source>Small vehicle</source>
+        <translation>小型车</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="189"/>
+        <source>Large vehicle</source>
+        <translation>大型车</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="190"/>
+        <source>Record entry</source>
+        <translation>登记入场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="191"/>
+        <source>No plate: ticket</source>
+        <translation>无牌车：出票</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="192"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="215"/>
+        <location filename="../../kiosk/ui/parking_pages.py" line="250"/>
+        <source>Back to exit</source>
+        <translation>返回出口</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="214"/>
+        <source>Search plate or ticket</source>
+        <translation>搜索车牌或票号</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="245"/>
+        <source>Supervisor PIN</source>
+        <translation>主管密码</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="246"/>
+        <source>Why open without payment</source>
+        <translation>免费放行原因</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="247"/>
+        <source>Lost ticket fee</source>
+        <translation>遗失票收费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_pages.py" line="249"/>
+        <source>Monthly passes</source>
+        <translation>月卡车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="107"/>
+        <source>Plate, e.g. 粤B12345</source>
+        <translation>车牌，如 粤B12345</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="109"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/plate_pad.py" line="110"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="50"/>
+        <source>Wrong PIN</source>
+        <translation>密码错误</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="51"/>
+        <source>Look up the car first</source>
+        <translation>请先查找车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="52"/>
+        <source>No car inside with this plate or ticket</source>
+        <translation>场内没有此车牌或入场券的车辆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="53"/>
+        <source>This car is already inside</source>
+        <translation>此车已在场内</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="54"/>
+        <source>The car park is full</source>
+        <translation>车位已满</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="55"/>
+        <source>This car has already left</source>
+        <translation>此车已出场</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="56"/>
+        <source>The fee is not paid yet</source>
+        <translation>停车费尚未支付</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="57"/>
+        <source>Nothing to pay</source>
+        <translation>无需缴费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="58"/>
+        <source>Say why the barrier opens</source>
+        <translation>请填写抬杆原因</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="59"/>
+        <source>Not enough cash for the fee</source>
+        <translation>现金不足以支付停车费</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="60"/>
+        <source>The barrier did not open: open it by hand</source>
+        <translation>道闸未能打开：请手动抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="61"/>
+        <source>The barrier did not answer: open it by hand</source>
+        <translation>道闸无响应：请手动抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="62"/>
+        <source>The barrier is not connected</source>
+        <translation>道闸未连接</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="65"/>
+        <source>This entry ticket is not valid here</source>
+        <translation>此入场券在本停车场无效</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="231"/>
+        <source>No fee: open the barrier</source>
+        <translation>无需缴费：请抬杆放行</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="274"/>
+        <source>Barrier open</source>
+        <translation>已抬杆</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="335"/>
+        <source>Paid %1</source>
+        <translation>已付 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="337"/>
+        <source>Change %1</source>
+        <translation>找零 %1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="363"/>
+        <source>Entered: %1</source>
+        <translation>已入场：%1</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="401"/>
+        <source>No monthly passes</source>
+        <translation>暂无月卡</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="420"/>
+        <source>Lost ticket, approved by %1</source>
+        <translation>遗失入场券，由 %1 批准</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="454"/>
+        <source>Barrier open (by %1)</source>
+        <translation>已抬杆（%1 操作）</translation>
     </message>
 </context>
 <context>

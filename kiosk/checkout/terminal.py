@@ -33,6 +33,7 @@ from kiosk.checkout.documents import JournalPrinter, printer_from_settings, tick
 from kiosk.checkout.gate_card import CardTaps, admit_by_card
 from kiosk.checkout.market import MarketDesk
 from kiosk.checkout.parking import ParkingDesk
+from kiosk.checkout.parking_lane import CameraEvent, ParkingLane, camera_endpoint
 from kiosk.checkout.recovery import card_settler
 from kiosk.checkout.reprint import queue_reprint
 from kiosk.checkout.shift import close_shift
@@ -43,6 +44,8 @@ from kiosk.journal.models import Order, OrderLine, OrderStatus, Terminal
 from kiosk.journal.store import JournalError, JournalStore, utcnow
 from kiosk.journal.used_tickets import JournalUsedTickets
 from kiosk.journal.verify import require_sound_head
+from kiosk.parking.barrier import open_barrier
+from kiosk.parking.camera import CameraEndpoint
 from kiosk.payment.errors import HostError, ReaderUnavailableError
 from kiosk.payment.reader import Reader
 from kiosk.payment.reader.pcsc import PcscReader
@@ -239,6 +242,26 @@ class KioskServices:
                 exit_lane=conf.exit_lane,
             )
         return self._parking
+
+    def parking_lane(self) -> ParkingLane:
+        """The lane's barrier (``parking.barrier``; the demo's counts openings; none: the
+        attendant lifts it), journaled through :class:`~kiosk.checkout.parking_lane.ParkingLane`."""
+        parking = self.settings.parking
+        spec = parking.barrier or ("sim://" if self.settings.demo else "")
+        barrier = open_barrier(spec, timeout_s=parking.barrier_timeout_s) if spec else None
+        return ParkingLane(self.store, barrier)
+
+    def parking_camera(self, on_event: Callable[[CameraEvent], None]) -> CameraEndpoint | None:
+        """The camera endpoint (``parking.camera_listen``), not started; None when unset."""
+        parking = self.settings.parking
+        if not parking.camera_listen:
+            return None
+        return camera_endpoint(
+            parking.camera_listen,
+            parking.camera_secret,
+            on_event,
+            min_confidence=parking.camera_min_confidence,
+        )
 
     # -- operator ------------------------------------------------------------------------------
 

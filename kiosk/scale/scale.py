@@ -27,6 +27,7 @@ from kiosk.scale.frames import (
     parse_sics,
     parse_yaohua,
 )
+from kiosk.serial_ports import open_port
 
 __all__ = [
     "FRAMES_STEADY",
@@ -166,8 +167,6 @@ class SimScale:
 def open_scale(url: str, *, timeout_s: float = 1.0) -> Scale | SimScale:
     """The scale at ``url`` (see the module docstring). Raises ScaleError
     ``scale.url`` for a URL it cannot use, ``scale.unavailable`` when the port will not open."""
-    import serial  # pyserial: only a terminal with a scale loads it
-
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if parts.scheme == "sim":
@@ -177,24 +176,10 @@ def open_scale(url: str, *, timeout_s: float = 1.0) -> Scale | SimScale:
         command = query.get("command", "SI").upper().encode("ascii")
         if command not in (b"S", b"SI"):
             raise ValueError("command must be S or SI")
-        if parts.scheme == "serial" and parts.path:
-            link = serial.Serial(
-                parts.path,
-                baudrate=int(query.get("baudrate", "9600")),
-                bytesize=int(query.get("bytesize", "8")),
-                parity=query.get("parity", "N").upper(),
-                stopbits=float(query.get("stopbits", "1")),
-                timeout=timeout_s,
-            )
-        elif parts.scheme == "tcp" and parts.hostname and parts.port:
-            link = serial.serial_for_url(
-                f"socket://{parts.hostname}:{parts.port}", timeout=timeout_s
-            )
-        else:
-            raise ValueError("expected serial:///dev/… or tcp://host:port")
+        link = open_port(parts, query, timeout_s=timeout_s)
     except ValueError as exc:
         raise ScaleError(f"bad scale URL {url!r}: {exc}", code="scale.url") from exc
-    except (OSError, serial.SerialException) as exc:
+    except OSError as exc:  # pyserial's SerialException is an OSError
         raise ScaleError(f"cannot open the scale {url!r}: {exc}", code="scale.unavailable") from exc
     return Scale(link, protocol, timeout_s, command)
 

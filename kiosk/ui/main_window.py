@@ -23,6 +23,7 @@ from kiosk.ui.demo_panels import DemoPanels
 from kiosk.ui.gate_screen import GateScreen
 from kiosk.ui.i18n import Translations
 from kiosk.ui.market_screen import MarketScreen
+from kiosk.ui.parking_screen import ParkingScreen
 from kiosk.ui.signals import emit
 from kiosk.ui.ticket_flow import TicketFlow
 from kiosk.ui.widgets import label
@@ -210,6 +211,11 @@ class MainWindow(QMainWindow):
             market.exit_requested.connect(self._leave_mode)
             market.counter.language_toggled.connect(self.toggle_language)
             return market
+        if mode is Mode.PARKING:
+            parking = ParkingScreen(self.services, lambda: self.translations.language)
+            parking.exit_requested.connect(self._leave_mode)
+            parking.language_toggled.connect(self.toggle_language)
+            return parking
         placeholder = ModeScreen(mode)
         placeholder.back.connect(self._leave_mode)
         return placeholder
@@ -230,7 +236,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         for screen in self.screens.values():
-            if isinstance(screen, TicketFlow | GateScreen | MarketScreen):
+            if isinstance(screen, TicketFlow | GateScreen | MarketScreen | ParkingScreen):
                 screen.shutdown()
         if self.demo_panels is not None:
             self.demo_panels.shutdown()

@@ -18,12 +18,14 @@ QPushButton:pressed { background: #ffe866; }
 QPushButton:disabled { background: #5b6770; color: #ffffff; }
 QPushButton[role="secondary"] { background: #ffffff; color: #0b1d2a; }
 QPushButton[role="danger"] { background: #ff5a4e; color: #0b1d2a; }
+QPushButton[role="key"] { background: #ffffff; color: #0b1d2a; padding: 0px; }
 QPushButton[role="round"] { font-size: 30pt; padding: 0px; border-radius: 40px; }
 QPushButton[role="choice"] { background: #ffffff; color: #0b1d2a; padding: 4px 8px;
                              min-width: 190px; }
 QPushButton[role="choice"]:checked { background: #ffd400; border: 4px solid #ffffff; }
 QLabel[role="title"] { font-size: 30pt; font-weight: bold; }
 QLabel[role="amount"] { font-size: 36pt; font-weight: bold; color: #ffd400; }
+QLabel[role="fee"] { font-size: 60pt; font-weight: bold; color: #ffd400; }
 QLabel[role="hint"] { font-size: 18pt; color: #e3e9ed; }
 QLabel[role="call"] { font-size: 26pt; font-weight: bold; }
 QLabel[role="item"] { font-size: 22pt; }

@@ -7,6 +7,7 @@ Real journal (SQLite in a folder), real document adapter into printing's preview
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -99,12 +100,13 @@ def build_services(
     printer: FaultyPreview | None,
     sim_reader: SimReader | None = None,
     catalog: Catalog | None = None,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> KioskServices:
     """Services as ``kiosk.checkout.terminal.build_services`` wires them, with test parts."""
     documents = None
     if printer is not None:
         slip = SlipSettings("演示景区", settings.terminal.id, Lang.ZH, PaperWidth.MM58, DEMO_KEY)
-        documents = JournalPrinter(printer, slip, clock=lambda: NOW)
+        documents = JournalPrinter(printer, slip, clock=clock)
     return KioskServices(
         settings=settings,
         store=JournalStore(settings.journal_url, settings.terminal.id),
@@ -112,7 +114,7 @@ def build_services(
         printer=documents,
         provider=provider,
         sim_reader=sim_reader,
-        clock=lambda: NOW,
+        clock=clock,
     )
 
 

@@ -46,9 +46,9 @@ def test_language_toggle_switches_every_label(window, qtbot) -> None:
 
 def test_choosing_a_mode_opens_its_screen_and_back_returns(window, qtbot) -> None:
     """A mode button opens that mode's screen; its back button returns to the chooser."""
-    qtbot.mouseClick(window.chooser.buttons[Mode.PARKING], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.chooser.buttons[Mode.ADMIN], Qt.MouseButton.LeftButton)
     screen = window.stack.currentWidget()
-    assert screen.objectName() == "screen_parking"
+    assert screen.objectName() == "screen_admin"
     qtbot.mouseClick(screen.findChild(QPushButton, "back"), Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.chooser
 

@@ -182,7 +182,7 @@ def test_a_failed_step_is_shown_in_words_and_the_file_not_overwritten(
     assert path.read_text() == "# kept\n"
 
 
-SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "22-setup-printer.png"
+SHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "31-setup-printer.png"
 
 
 def test_the_printer_page_as_the_docs_show_it(wizard: SetupWizard, qtbot, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.checkout import PaymentOutcome, PaymentVerdict
-from kiosk.config import Mode
+from kiosk.config import Mode, Settings
 from kiosk.payment.reader.sim import SimReader
 from kiosk.printing.document import QrCode
 from kiosk.ui.main_window import MainWindow
@@ -119,6 +119,7 @@ def tour(folder: Path, shoot: Shoot) -> None:
         # The counter first: its keyboard work runs before the ticket flows' event filters
         # are installed on the application.
         _market_tour(folder, shoot).close()
+        _parking_tour(folder, shoot).close()
         windows += _ticket_tour(folder, shoot)
         windows += _failure_tour(folder, shoot)
         windows.append(_gate_tour(folder, shoot))
@@ -275,6 +276,58 @@ def _market_tour(folder: Path, shoot: Shoot) -> MainWindow:
     shoot("21-market-payment", market)
     d.click("cancel")
     d.until("market_counter")
+    return d.window
+
+
+def parking_settings(folder: Path, **parking: object) -> Settings:
+    """Demo defaults for an attended parking terminal paid by the in-process tapped card."""
+    base = kiosk_settings(folder)
+    return dataclasses.replace(
+        base,
+        terminal=dataclasses.replace(base.terminal, mode=Mode.PARKING, unattended=False),
+        payment=dataclasses.replace(base.payment, reader="sim:qpboc-debit-ec", card_timeout_s=20),
+        parking=dataclasses.replace(base.parking, **parking),
+    )
+
+
+def _parking_tour(folder: Path, shoot: Shoot) -> MainWindow:
+    """The parking terminal, each page in both languages: the demo's cars inside, one looked
+    up at the exit (fee and breakdown), the entry, the list inside and the supervisor's menu."""
+    settings = parking_settings(folder / "parking", monthly_passes="京A12345,粤B8X9Z7")
+    services = build_services(
+        settings, provider=WaitingProvider(), printer=FaultyPreview(), sim_reader=SimReader()
+    )
+    d = Driver(open_window(settings, services))
+    parking = d.flow
+
+    def both(number: int, name: str) -> None:
+        wait(lambda: not parking.printer_worker.busy)
+        d.settle()
+        shoot(f"{number}-parking-{name}", parking)
+        d.click("language")
+        d.settle()
+        shoot(f"{number + 1}-parking-{name}-english", parking)
+        d.click("language")
+
+    wait(lambda: not parking.printer_worker.busy)
+    plate = "粤BD12345"  # a demo car in for 26 h 40 min: two windows, a night cap
+    parking.exit_page.pad.press(plate[0])  # QTest types ASCII only: the province is picked
+    QTest.keyClicks(parking.exit_page.pad.entry, plate[1:])
+    QTest.keyClick(parking.exit_page.pad.entry, Qt.Key.Key_Return)
+    wait(lambda: parking.fee is not None)
+    both(23, "exit")
+    d.click("to_entry")
+    for key in ("province_粤", "key_B", "key_D"):
+        d.click(key)
+    both(25, "entry")
+    d.click("to_exit")
+    d.click("to_inside")
+    wait(lambda: parking.inside_page.cars.count() > 0)
+    both(27, "inside")
+    d.click("to_exit")
+    d.click("to_supervisor")
+    both(29, "supervisor")
+    d.click("to_exit")
     return d.window
 
 

@@ -1,0 +1,1 @@
+"""The parking lane's devices: the barrier output and the camera endpoint (no Qt)."""
