@@ -8,6 +8,10 @@ starts the interpreter and imports one library this project uses. Prints medians
 ratios. Goals on the reference machine (2 cores): ``--help`` under 0.25 s, ``pay --sim``
 under 0.6 s, the first screen under 1.5 s.
 
+When the one-folder bundle has been built (``./dev bundle``: ``dist/kiosk/kiosk``), the same
+three commands also run from it, each printed beside the same from source. Installed
+terminals run the bundle, so its start-up is what a customer waits for after a restart.
+
     .venv/bin/python bench/startup.py [RUNS]
 """
 
@@ -22,6 +26,7 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+BUNDLE = Path(__file__).resolve().parents[1] / "dist" / "kiosk" / "kiosk"
 GOALS_MS = {"kiosk --help": 250, "kiosk pay --sim": 600, "first screen": 1500}
 
 
@@ -42,12 +47,15 @@ def main() -> None:
     kiosk = str(BIN / "kiosk")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("KIOSK_CONFIG", None)
-    cases = {
-        'python -c "import sqlalchemy"': [sys.executable, "-c", "import sqlalchemy"],
-        "kiosk --help": [kiosk, "--help"],
-        "kiosk pay --sim": [kiosk, "pay", "--sim", "debit-ec", "--amount", "100", "--json"],
-        "first screen": [kiosk, "run", "--mode", "ticket", "--quit-after", "0"],
+    commands = {
+        "kiosk --help": ["--help"],
+        "kiosk pay --sim": ["pay", "--sim", "debit-ec", "--amount", "100", "--json"],
+        "first screen": ["run", "--mode", "ticket", "--quit-after", "0"],
     }
+    cases = {'python -c "import sqlalchemy"': [sys.executable, "-c", "import sqlalchemy"]}
+    cases |= {name: [kiosk, *args] for name, args in commands.items()}
+    if BUNDLE.exists():
+        cases |= {f"bundle: {name}": [str(BUNDLE), *args] for name, args in commands.items()}
     with tempfile.TemporaryDirectory() as folder:
         # Demo defaults: the journal and card state go under ./var of this folder.
         results = {name: wall_ms(argv, Path(folder), env, runs) for name, argv in cases.items()}
@@ -56,7 +64,11 @@ def main() -> None:
     for name, ms in results.items():
         goal = GOALS_MS.get(name)
         note = f"  goal < {goal} ms: {'met' if ms < goal else 'MISSED'}" if goal else ""
-        print(f"  {name:<30} {ms:8.0f}  x{ms / base:5.1f}{note}")
+        source = results.get(name.removeprefix("bundle: "), ms)
+        beside = f"  bundle/source {ms / source:4.2f}" if name.startswith("bundle: ") else ""
+        print(f"  {name:<30} {ms:8.0f}  x{ms / base:5.1f}{note}{beside}")
+    if not BUNDLE.exists():
+        print(f"  (no bundle at {BUNDLE}: ./dev bundle, then run this again to measure it)")
 
 
 if __name__ == "__main__":
