@@ -348,13 +348,10 @@ class ParkingDesk:
     def _paid(self, stay: Stay, result: CheckoutResult, fee: Fee, at: datetime, actor: str) -> None:
         if result.state is not PaymentState.APPROVED:
             return
-        # The grace to leave runs from the payment, not from the quote: a car whose driver
-        # took long to find the card still has its minutes (the wait is on the house).
-        paid_at = max(at, self.clock())
         with self.store.transaction(now=self.clock()) as tx:
             row = tx.session.get(ParkingStay, stay.id)
             assert row is not None  # checked by draft() and stays are never deleted
-            row.paid_at, row.paid_fen = paid_at, row.paid_fen + fee.fee_fen
+            row.paid_at, row.paid_fen = at, row.paid_fen + fee.fee_fen
             row.state, row.order_id = StayState.PAID, result.order_id
             tx.append(
                 "parking.paid",
@@ -363,8 +360,7 @@ class ParkingDesk:
                     "plate": stay.plate,
                     "order": result.order_id,
                     "fee_fen": fee.fee_fen,
-                    "paid_at": paid_at.isoformat(),
-                    "quoted_at": at.isoformat(),
+                    "paid_at": at.isoformat(),
                 },
                 actor=actor,
             )
