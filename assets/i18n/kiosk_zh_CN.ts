@@ -836,71 +836,76 @@
     </message>
     <message>
         <location filename="../../kiosk/ui/parking_screen.py" line="58"/>
+        <source>The fee went up while waiting: check the new fee and pay again</source>
+        <translation>等待期间费用已增加：请核对新费用后再付款</translation>
+    </message>
+    <message>
+        <location filename="../../kiosk/ui/parking_screen.py" line="61"/>
         <source>Say why the barrier opens</source>
         <translation>请填写抬杆原因</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="59"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="62"/>
         <source>Not enough cash for the fee</source>
         <translation>现金不足以支付停车费</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="60"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="63"/>
         <source>The barrier did not open: open it by hand</source>
         <translation>道闸未能打开：请手动抬杆</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="61"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="64"/>
         <source>The barrier did not answer: open it by hand</source>
         <translation>道闸无响应：请手动抬杆</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="62"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="65"/>
         <source>The barrier is not connected</source>
         <translation>道闸未连接</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="65"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="68"/>
         <source>This entry ticket is not valid here</source>
         <translation>此入场券在本停车场无效</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="231"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="234"/>
         <source>No fee: open the barrier</source>
         <translation>无需缴费：请抬杆放行</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="274"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="277"/>
         <source>Barrier open</source>
         <translation>已抬杆</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="335"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="346"/>
         <source>Paid %1</source>
         <translation>已付 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="337"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="348"/>
         <source>Change %1</source>
         <translation>找零 %1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="363"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="374"/>
         <source>Entered: %1</source>
         <translation>已入场：%1</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="401"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="412"/>
         <source>No monthly passes</source>
         <translation>暂无月卡</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="420"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="431"/>
         <source>Lost ticket, approved by %1</source>
         <translation>遗失入场券，由 %1 批准</translation>
     </message>
     <message>
-        <location filename="../../kiosk/ui/parking_screen.py" line="454"/>
+        <location filename="../../kiosk/ui/parking_screen.py" line="465"/>
         <source>Barrier open (by %1)</source>
         <translation>已抬杆（%1 操作）</translation>
     </message>

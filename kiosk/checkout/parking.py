@@ -302,14 +302,25 @@ class ParkingDesk:
             paid_at=stay.paid_at if stay.state is StayState.PAID else None,
         )
 
-    def draft(self, stay: Stay, at: datetime, *, lost: bool = False) -> tuple[OrderDraft, Fee]:
-        """The order for the fee at ``at``; ParkingError ``parking.nothing_to_pay`` at 0."""
+    def draft(
+        self, stay: Stay, at: datetime, *, lost: bool = False, shown_fen: int | None = None
+    ) -> tuple[OrderDraft, Fee]:
+        """The order for the fee at ``at``; ParkingError ``parking.nothing_to_pay`` at 0, and
+        ``parking.fee_changed`` when it is no longer ``shown_fen`` (a step of the tariff passed
+        while the driver looked for the card): nobody is charged more than the screen said."""
         stay = self.get(stay.id)
         if stay.state is StayState.LEFT:
             raise ParkingError("the car has left", code="parking.left")
         fee = self.quote(stay, at, lost=lost)
         if fee.fee_fen == 0:
             raise ParkingError("nothing to pay", code="parking.nothing_to_pay")
+        if shown_fen is not None and fee.fee_fen != shown_fen:
+            raise ParkingError(
+                "the fee changed since it was shown",
+                code="parking.fee_changed",
+                fee_fen=fee.fee_fen,
+                shown_fen=shown_fen,
+            )
         name = f"停车费 {stay.plate or label('no_plate', Lang.ZH)}"
         meta = {"parking": fee_meta(stay, fee, at, self.tariff, lost=lost)}
         line = LineItem(PARKING_SKU, name, 1, fee.fee_fen, meta=meta)
@@ -321,12 +332,13 @@ class ParkingDesk:
         at: datetime,
         *,
         lost: bool = False,
+        shown_fen: int | None = None,
         actor: str,
         progress: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> CheckoutResult:
-        """Pay the fee at ``at`` (the time the screen quoted) by card; the receipt prints."""
-        draft, fee = self.draft(stay, at, lost=lost)
+        """Pay the fee at ``at`` (the moment of paying) by card; the receipt prints."""
+        draft, fee = self.draft(stay, at, lost=lost, shown_fen=shown_fen)
         result = self.checkout.pay(
             draft, actor=actor, progress=progress, cancelled=cancelled, provider=self.card
         )
@@ -334,12 +346,19 @@ class ParkingDesk:
         return result
 
     def pay_cash(
-        self, stay: Stay, at: datetime, tendered_fen: int, *, lost: bool = False, actor: str
+        self,
+        stay: Stay,
+        at: datetime,
+        tendered_fen: int,
+        *,
+        lost: bool = False,
+        shown_fen: int | None = None,
+        actor: str,
     ) -> CheckoutResult:
         """Pay in cash; the change is in ``result.outcome.card_data["tenders"]``.
 
         Raises TenderError ``tender.short`` before anything is journaled."""
-        draft, fee = self.draft(stay, at, lost=lost)
+        draft, fee = self.draft(stay, at, lost=lost, shown_fen=shown_fen)
         cash_part(draft.total_fen, tendered_fen)
         result = self.checkout.pay(draft, actor=actor, provider=CashTender(tendered_fen))
         self._paid(stay, result, fee, at, actor)

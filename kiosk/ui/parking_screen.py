@@ -55,6 +55,9 @@ def _words(code: str) -> str:
         "parking.left": translate("Parking", "This car has already left"),
         "parking.unpaid": translate("Parking", "The fee is not paid yet"),
         "parking.nothing_to_pay": translate("Parking", "Nothing to pay"),
+        "parking.fee_changed": translate(
+            "Parking", "The fee went up while waiting: check the new fee and pay again"
+        ),
         "parking.supervisor_required": translate("Parking", "Say why the barrier opens"),
         "tender.short": translate("Parking", "Not enough cash for the fee"),
         "barrier.failed": translate("Parking", "The barrier did not open: open it by hand"),
@@ -282,12 +285,13 @@ class ParkingScreen(QWidget):
         self._cancel = cancel = threading.Event()
         self.payment.start(fee.fee_fen, int(self.services.settings.payment.card_timeout_s))
         self.stack.setCurrentWidget(self.payment)
-        lost, at = self.lost, self.now  # the time the fee on screen was asked at
+        lost, at = self.lost, self.now  # the grace to leave runs from the payment
         self.reader_worker.run(
             lambda _job: self.desk.pay_card(
                 stay,
                 at,
                 lost=lost,
+                shown_fen=fee.fee_fen,
                 actor=ATTENDANT,
                 progress=lambda _stage: None,
                 cancelled=cancel.is_set,
@@ -312,7 +316,9 @@ class ParkingScreen(QWidget):
         self.last_result = None
         lost, at = self.lost, self.now
         self.printer_worker.run(
-            lambda _job: self.desk.pay_cash(stay, at, tendered, lost=lost, actor=ATTENDANT),
+            lambda _job: self.desk.pay_cash(
+                stay, at, tendered, lost=lost, shown_fen=fee.fee_fen, actor=ATTENDANT
+            ),
             self._paid,
         )
 
@@ -321,6 +327,11 @@ class ParkingScreen(QWidget):
         self.show_page(self.exit_page)
         if self._events:
             emit(self._camera_ready)  # what the cameras saw during the payment
+        if isinstance(done.error, KioskError) and done.error.code == "parking.fee_changed":
+            if self.stay is not None:  # the new fee on screen, to be paid again
+                stay_id, note = self.stay.id, _words("parking.fee_changed")
+                self._quote(lambda: self.desk.get(stay_id), lost=self.lost, note=note)
+            return
         if self._failed(done.error):
             return
         result: CheckoutResult = done.value

@@ -146,6 +146,24 @@ def test_unpaid_car_cannot_leave_and_overstay_pays_again(lot: Lot) -> None:
     assert lot.desk.leave(paid).state is StayState.LEFT
 
 
+def test_a_fee_that_went_up_since_it_was_shown_is_not_charged(lot: Lot) -> None:
+    """Shown ¥5.00 at 1 h; paid at 1 h 01 the fee is ¥7.00: refused before any payment, with
+    the new fee; paid with the new fee shown, the grace runs from that payment."""
+    stay = lot.desk.enter("粤BD12345", VehicleClass.SMALL)
+    lot.clock[0] = ENTRY + timedelta(hours=1)
+    shown = lot.desk.quote(stay).fee_fen
+    assert shown == 500
+    lot.clock[0] += timedelta(minutes=1)
+    with pytest.raises(ParkingError) as err:
+        lot.desk.pay_cash(stay, lot.clock[0], 1000, shown_fen=shown, actor="P01")
+    assert err.value.code == "parking.fee_changed" and err.value.context["fee_fen"] == 700
+    assert "payment.pending" not in _events(lot.desk.store)
+    result = lot.desk.pay_cash(stay, lot.clock[0], 1000, shown_fen=700, actor="P01")
+    assert result.state is PaymentState.APPROVED
+    lot.clock[0] += timedelta(minutes=14)
+    assert lot.desk.leave(lot.desk.get(stay.id)).state is StayState.LEFT
+
+
 def test_car_without_plate_gets_a_ticket_that_finds_it(lot: Lot) -> None:
     """No plate: an entry ticket prints with a signed QR; scanning it finds the stay; a
     forged token is refused."""

@@ -160,6 +160,27 @@ def test_cash_with_change(parking, qtbot) -> None:
     assert "找零" in receipt and "¥39.00" in receipt, receipt
 
 
+def test_a_fee_that_went_up_while_waiting_is_shown_again_not_charged(parking, qtbot) -> None:
+    """¥11.00 on screen at 2 h 10; cash handed over at 2 h 31 when the fee is ¥13.00: nothing
+    is charged, the new fee is on screen with why; paying again takes ¥13.00."""
+    _window, screen, printer, clock = parking()
+    _enter_by_keyboard(qtbot, screen, "京A12345")
+    clock.advance(timedelta(hours=2, minutes=10))
+    _click(qtbot, screen, "to_exit")
+    _look_up(qtbot, screen, "京A12345")
+    assert screen.fee.fee_fen == 1100
+    jobs = len(printer.jobs)
+    clock.advance(timedelta(minutes=21))
+    qtbot.keyClicks(screen.exit_page.tendered, "50")
+    qtbot.keyClick(screen.exit_page.tendered, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.fee is not None and screen.fee.fee_fen == 1300)
+    assert "再付" in screen.exit_page.message.text() or "again" in screen.exit_page.message.text()
+    assert len(printer.jobs) == jobs  # no receipt: nothing was paid
+    with qtbot.waitSignal(screen.barrier_opened, timeout=5000):
+        qtbot.keyClick(screen.exit_page.tendered, Qt.Key.Key_Return)
+    assert "¥37.00" in screen.exit_page.message.text()
+
+
 @pytest.mark.parametrize("plate", ["粤I12345", "X12345", "粤B1234"])
 def test_a_bad_plate_is_said_in_plain_words(parking, qtbot, plate: str) -> None:
     """No code, no fee: the plate rule's own Chinese words on the exit page."""
