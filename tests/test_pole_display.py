@@ -4,15 +4,14 @@ serial port, and faults that never hold a sale up (kept as the display's status)
 from __future__ import annotations
 
 import os
-import pty
 import select
 import threading
-import tty
 from collections.abc import Iterator
 
 import pytest
 
 from kiosk.pole_display import INIT, Lamp, PoleError, PoleFeed, Port, open_pole, pole_frame
+from tests.support.serial_pty import raw_pty
 
 
 @pytest.mark.parametrize(
@@ -38,11 +37,8 @@ def test_an_amount_of_nine_digits_does_not_fit() -> None:
 @pytest.fixture
 def display() -> Iterator[tuple[int, str]]:
     """The display's side of a pty (master) and the port path the terminal opens."""
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    yield master, os.ttyname(slave)
-    os.close(slave)
-    os.close(master)
+    with raw_pty() as ends:
+        yield ends
 
 
 def _received(master: int) -> bytes:

@@ -4,11 +4,9 @@ and through a real program on the command line."""
 from __future__ import annotations
 
 import os
-import pty
 import select
 import sys
 import time
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,16 +21,14 @@ from kiosk.parking.barrier import (
     SimBarrier,
     open_barrier,
 )
+from tests.support.serial_pty import raw_pty
 
 
 @pytest.fixture
 def relay() -> Iterator[tuple[int, str]]:
     """A pty: the master is the relay board, the slave the serial port the lane opens."""
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    yield master, os.ttyname(slave)
-    os.close(master)
-    os.close(slave)
+    with raw_pty() as ends:
+        yield ends
 
 
 def _received(master: int, size: int, timeout: float = 2.0) -> bytes:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pty
-import tty
 from datetime import timedelta
 from select import select as select_fds
 
@@ -27,6 +25,7 @@ from kiosk.pole_display import Lamp, pole_frame
 from kiosk.ui.market_staff import load_staff
 from tests.checkout.conftest import kiosk_settings
 from tests.printing.escpos_stream import decode
+from tests.support.serial_pty import raw_pty
 from tests.ui.kiosk_setup import NOW
 
 
@@ -147,10 +146,8 @@ def test_cash_sale_with_change(market, qtbot) -> None:
 def test_pole_display_shows_total_then_change(market, qtbot) -> None:
     """The pole display (a pty as its serial port) shows the running total, then the
     change with the change lamp lit."""
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    try:
-        _kiosk, screen = market(pole=f"serial://{os.ttyname(slave)}")
+    with raw_pty() as (master, path):
+        _kiosk, screen = market(pole=f"serial://{path}")
         sign_in(qtbot, screen)
         key(qtbot, screen, "401")  # eggs ¥3.00
         key(qtbot, screen, "50", Qt.Key.Key_F6)
@@ -166,9 +163,6 @@ def test_pole_display_shows_total_then_change(market, qtbot) -> None:
         total, change = pole_frame(300, Lamp.TOTAL), pole_frame(4700, Lamp.CHANGE)
         assert total in received and received.index(total) < received.index(change)
         assert screen.desk.pole_status == "ok" and screen.counter.devices.text() == ""
-    finally:
-        os.close(slave)
-        os.close(master)
 
 
 def test_a_missing_pole_display_never_stops_a_sale(market, qtbot) -> None:
